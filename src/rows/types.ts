@@ -81,3 +81,37 @@ export type ValidationResult =
 
 /** Final status of a row in the results file (SPEC §3). */
 export type FinalStatus = RowStatus | 'invalid' | 'failed';
+
+/**
+ * What a row came to, handed to the writers in input order. `cells` are the
+ * input cells exactly as read (card data is masked by the writers, not here).
+ */
+export interface RowOutcome {
+  line: number;
+  cells: string[];
+  status: FinalStatus;
+  resultCode?: string;
+  resultDescription?: string;
+  newPaymentId?: string;
+  /** The merchant transaction id used (derived or verbatim), also for rows not sent. */
+  merchantTransactionId?: string;
+  paymentType?: OpType;
+  /** HTTP sends of this row in this run. */
+  attempts: number;
+  /** ISO 8601 UTC of the outcome (an earlier run's time when alreadyDone). */
+  processedAt?: string;
+  error?: string;
+  note?: string;
+  /** The validated operation, when the row was valid (for the summary's amounts). */
+  op?: Operation;
+  /** The row was completed by an earlier run; reported with that run's outcome. */
+  alreadyDone?: boolean;
+}
+
+/** Where each column of the input is, for the writers. */
+export interface ColumnLayout {
+  /** Input header names, in input order, as written in the file. */
+  header: string[];
+  /** Column index of each known field present in the input. */
+  fieldIndex: Partial<Record<Field | CarryField, number>>;
+}
