@@ -1,0 +1,101 @@
+/**
+ * What an exchange with the gateway means for a row: a final outcome, a
+ * retry, refused credentials, or an unknown outcome. Statuses of result codes
+ * come from `result-codes.ts` and nowhere else.
+ */
+import type { Exchange } from './client.js';
+import {
+  classifyResultCode,
+  isCredentialsRefused,
+  MANUAL_ACTION_CODE,
+  type RowStatus,
+  THROTTLED_CODE,
+} from './result-codes.js';
+
+export interface GatewayResult {
+  code: string;
+  description: string;
+  /** The id of the transaction the request created (also for rejections). */
+  id?: string;
+  paymentType?: string;
+  amount?: string;
+  currency?: string;
+  merchantTransactionId?: string;
+  referencedId?: string;
+  parameterErrors?: Array<{ name?: string; value?: unknown; message?: string }>;
+}
+
+export type Interpretation =
+  /** The gateway decided: succeeded, review, pending, rejected, or an unknown-group code. */
+  | { kind: 'outcome'; status: RowStatus; result: GatewayResult; note?: string }
+  /** Nothing was executed; send again after a backoff. */
+  | { kind: 'retry'; reason: string; throttled: boolean; retryAfterMs?: number }
+  /** HTTP 401/403 or 800.900.3xx: the credentials were refused. */
+  | { kind: 'credentials'; reason: string }
+  /** The request may have executed; only a lookup can tell. */
+  | { kind: 'unknown'; reason: string; gatewayJson: boolean };
+
+/** Parse the gateway's JSON; undefined when the body is not it (a wrong URL, a proxy page). */
+export function parseGatewayJson(body: string): (GatewayResult & { raw: Record<string, unknown> }) | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!json || typeof json !== 'object') return undefined;
+  const raw = json as Record<string, unknown>;
+  const result = raw.result as { code?: unknown; description?: unknown; parameterErrors?: unknown } | undefined;
+  if (!result || typeof result.code !== 'string') return undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const out: GatewayResult & { raw: Record<string, unknown> } = {
+    raw,
+    code: result.code,
+    description: str(result.description) ?? '',
+  };
+  const id = str(raw.id);
+  if (id) out.id = id;
+  for (const k of ['paymentType', 'amount', 'currency', 'merchantTransactionId', 'referencedId'] as const) {
+    const v = str(raw[k]);
+    if (v !== undefined) out[k] = v;
+  }
+  if (Array.isArray(result.parameterErrors)) out.parameterErrors = result.parameterErrors as GatewayResult['parameterErrors'];
+  return out;
+}
+
+/** Interpret one exchange of an operation request. */
+export function interpretExchange(ex: Exchange): Interpretation {
+  if (ex.kind === 'not-sent') return { kind: 'retry', reason: ex.reason, throttled: false };
+  if (ex.kind === 'lost') return { kind: 'unknown', reason: ex.reason, gatewayJson: false };
+  const parsed = parseGatewayJson(ex.body);
+  if (ex.httpStatus === 429 || parsed?.code === THROTTLED_CODE) {
+    return {
+      kind: 'retry',
+      reason: 'throttled by the gateway',
+      throttled: true,
+      ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}),
+    };
+  }
+  if (ex.httpStatus === 401 || ex.httpStatus === 403 || isCredentialsRefused(parsed?.code)) {
+    const what = parsed ? `${parsed.code} ${parsed.description}` : `HTTP ${ex.httpStatus}`;
+    return { kind: 'credentials', reason: `credentials refused (${what})` };
+  }
+  if (ex.httpStatus >= 500) {
+    return { kind: 'unknown', reason: `gateway answered HTTP ${ex.httpStatus}`, gatewayJson: parsed !== undefined };
+  }
+  if (!parsed) {
+    return { kind: 'unknown', reason: `HTTP ${ex.httpStatus} without a readable result.code`, gatewayJson: false };
+  }
+  const status = classifyResultCode(parsed.code);
+  const { raw: _raw, ...result } = parsed;
+  if (parsed.code === MANUAL_ACTION_CODE) return { kind: 'outcome', status, result, note: 'manual action required' };
+  return { kind: 'outcome', status, result };
+}
+
+/** Text for a rejection's error column: the gateway's description and any parameter errors. */
+export function describeRejection(result: GatewayResult): string | undefined {
+  if (!result.parameterErrors?.length) return undefined;
+  return result.parameterErrors
+    .map((p) => `${p.name ?? '?'}: ${p.message ?? 'invalid'}`)
+    .join('; ');
+}

@@ -1,0 +1,266 @@
+/**
+ * The journal: an append-only file of JSON lines per state partition. Each
+ * row's intent is made durable before its request is sent (fsyncs grouped:
+ * every intent waiting when a sync starts rides on it), and its outcome is
+ * appended after. A torn last record is ignored and cut off.
+ *
+ * It holds no card number (a card credit's reference is a keyed hash) and no
+ * token. Records are found through a 64-bit hash index of byte offsets, so a
+ * million-row journal does not have to live in memory.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { HashIndex } from './hash-index.js';
+
+/** What a row is, for matching: an id belongs to a row only if all of this matches (SPEC §4). */
+export interface RowIdentity {
+  /** Merchant transaction id sent. */
+  id: string;
+  /** paymentType. */
+  type: string;
+  /** Referenced payment id, registration id, or `card:<keyed hash>`. */
+  ref: string;
+  amount: string;
+  currency: string;
+  entity: string;
+}
+
+export interface IntentRecord extends RowIdentity {
+  k: 'i';
+  /** Key the record is indexed under: the 14-char base of a derived id, or the verbatim id. */
+  key: string;
+  gen: number;
+  at: string;
+  src: string;
+  line: number;
+}
+
+export interface OutcomeRecord {
+  k: 'o';
+  key: string;
+  id: string;
+  /** succeeded | review | pending | rejected | unknown | failed */
+  s: string;
+  /** false when the request certainly never reached the gateway. */
+  sent: boolean;
+  c?: string;
+  d?: string;
+  n?: string;
+  note?: string;
+  at: string;
+  src: string;
+  line: number;
+}
+
+export type JournalRecord = IntentRecord | OutcomeRecord;
+
+export interface JournalEntry {
+  intent?: IntentRecord;
+  outcome?: OutcomeRecord;
+}
+
+function keyHash(key: string): [number, number] {
+  const d = createHash('sha256').update(key).digest();
+  return [d.readUInt32BE(0), d.readUInt32BE(4)];
+}
+
+export class Journal {
+  private readonly index = new HashIndex();
+  /** Records appended but not yet on disk, by offset. */
+  private readonly unwritten = new Map<number, string>();
+  private size: number;
+  private queue: string[] = [];
+  private queueBytes = 0;
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private syncing: Promise<void> | undefined;
+  private handle: FileHandle | undefined;
+  private readFd: number;
+  private failed: unknown;
+
+  private constructor(
+    readonly path: string,
+    readFd: number,
+    size: number,
+    /** Records read at open (for tests and --dry-run). */
+    readonly recordsAtOpen: number,
+  ) {
+    this.readFd = readFd;
+    this.size = size;
+  }
+
+  /** Open (or create) a journal, index it, and cut off a torn last record. */
+  static async open(path: string): Promise<Journal> {
+    const fd = openSync(path, 'a+', 0o600);
+    const total = fstatSync(fd).size;
+    const index: Array<[string, number, 'i' | 'o']> = [];
+    const chunk = Buffer.alloc(1 << 20);
+    let carry = Buffer.alloc(0);
+    let offset = 0;
+    let goodEnd = 0; // end of the last complete line
+    let count = 0;
+    while (offset < total) {
+      const n = readSync(fd, chunk, 0, chunk.length, offset);
+      if (n <= 0) break;
+      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      const bufStart = offset - carry.length;
+      offset += n;
+      let start = 0;
+      for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
+        const rec = parseRecord(buf.toString('utf8', start, nl));
+        // A complete line that does not parse cannot come from a torn append
+        // (those are cut off below); it is skipped rather than trusted.
+        if (rec) {
+          index.push([rec.key, bufStart + start, rec.k]);
+          count++;
+        }
+        start = nl + 1;
+        goodEnd = bufStart + start;
+      }
+      carry = Buffer.from(buf.subarray(start));
+    }
+    // Bytes after the last newline are a torn last record: cut them off so
+    // the next append starts on a clean line.
+    if (goodEnd < total) ftruncateSync(fd, goodEnd);
+    const j = new Journal(path, fd, goodEnd, count);
+    for (const [key, off, k] of index) {
+      const [hi, lo] = keyHash(key);
+      if (k === 'i') j.index.set(hi, lo, off, -2);
+      else j.index.set(hi, lo, undefined, off);
+    }
+    j.handle = await open(path, 'a', 0o600);
+    return j;
+  }
+
+  /** The latest intent and outcome recorded under a key. */
+  lookup(key: string): JournalEntry | undefined {
+    const [hi, lo] = keyHash(key);
+    const v = this.index.get(hi, lo);
+    if (!v) return undefined;
+    const entry: JournalEntry = {};
+    if (v[0] >= 0) entry.intent = this.readAt(v[0]) as IntentRecord | undefined;
+    if (v[1] >= 0) {
+      const o = this.readAt(v[1]) as OutcomeRecord | undefined;
+      // An outcome belongs to the latest intent only if it is for the same id and later.
+      if (o && (!entry.intent || (o.id === entry.intent.id && v[1] > v[0]))) entry.outcome = o;
+    }
+    return entry;
+  }
+
+  /** Record an intent; resolves once it is on disk. */
+  intent(rec: Omit<IntentRecord, 'k'>): Promise<void> {
+    const off = this.append({ k: 'i', ...rec });
+    const [hi, lo] = keyHash(rec.key);
+    this.index.set(hi, lo, off, -2);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Record an outcome; written with the next group, not waited for. */
+  outcome(rec: Omit<OutcomeRecord, 'k'>): void {
+    const off = this.append({ k: 'o', ...rec });
+    const [hi, lo] = keyHash(rec.key);
+    this.index.set(hi, lo, undefined, off);
+    this.kick();
+  }
+
+  /** Write and sync everything appended so far. */
+  async flush(): Promise<void> {
+    while (this.queue.length || this.syncing) {
+      this.kick();
+      await this.syncing;
+    }
+    if (this.failed) throw this.failed;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.handle?.close();
+    this.handle = undefined;
+    closeSync(this.readFd);
+  }
+
+  /** Second signal: write what is queued synchronously, without waiting for anything. */
+  closeNow(): void {
+    if (this.queue.length) {
+      try {
+        const fd = openSync(this.path, 'a');
+        writeSync(fd, this.queue.join(''));
+        fdatasyncSync(fd);
+        closeSync(fd);
+      } catch {
+        /* nothing more can be done; a torn record is ignored at next open */
+      }
+      this.queue = [];
+    }
+  }
+
+  private append(rec: JournalRecord): number {
+    const line = JSON.stringify(rec) + '\n';
+    const off = this.size + this.queueBytes;
+    this.queue.push(line);
+    this.queueBytes += Buffer.byteLength(line);
+    this.unwritten.set(off, line);
+    return off;
+  }
+
+  private kick(): void {
+    if (this.syncing || this.queue.length === 0) return;
+    this.syncing = this.syncGroup().finally(() => {
+      this.syncing = undefined;
+      if (this.queue.length) this.kick();
+    });
+  }
+
+  private async syncGroup(): Promise<void> {
+    const lines = this.queue;
+    const bytes = this.queueBytes;
+    const waiters = this.waiters;
+    const start = this.size;
+    this.queue = [];
+    this.queueBytes = 0;
+    this.waiters = [];
+    try {
+      if (!this.handle) throw new Error('journal is closed');
+      await this.handle.write(lines.join(''));
+      if (waiters.length) await this.handle.datasync();
+      this.size = start + bytes;
+      for (const off of [...this.unwritten.keys()]) if (off < this.size) this.unwritten.delete(off);
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      this.failed = err;
+      for (const w of waiters) w.reject(err);
+    }
+  }
+
+  private readAt(offset: number): JournalRecord | undefined {
+    const pending = this.unwritten.get(offset);
+    if (pending !== undefined) return parseRecord(pending.trimEnd());
+    let buf = Buffer.alloc(512);
+    for (;;) {
+      const n = readSync(this.readFd, buf, 0, buf.length, offset);
+      const nl = buf.subarray(0, n).indexOf(10);
+      if (nl >= 0) return parseRecord(buf.toString('utf8', 0, nl));
+      if (n < buf.length) return parseRecord(buf.toString('utf8', 0, n));
+      buf = Buffer.alloc(buf.length * 4);
+    }
+  }
+}
+
+function parseRecord(line: string): JournalRecord | undefined {
+  if (!line) return undefined;
+  try {
+    const rec = JSON.parse(line) as JournalRecord;
+    if ((rec.k === 'i' || rec.k === 'o') && typeof rec.key === 'string' && typeof rec.id === 'string') return rec;
+  } catch {
+    /* torn */
+  }
+  return undefined;
+}
+
+/** Whether a journal record (or gateway transaction) is this row's: every field matches. */
+export function sameRow(a: RowIdentity, b: RowIdentity): boolean {
+  return a.type === b.type && a.ref === b.ref && a.amount === b.amount && a.currency === b.currency && a.entity === b.entity;
+}
