@@ -17,3 +17,17 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof SignalError) return err.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
   return EXIT.aborted;
 }
+
+/** Rows by final status, as counted for the exit code. */
+export type StatusCounts = Partial<Record<string, number>>;
+
+/** 0 when every row succeeded, is in review or pending (`--strict`: succeeded only); else 1. */
+export function exitCodeForRows(counts: StatusCounts, strict: boolean): number {
+  for (const [status, n] of Object.entries(counts)) {
+    if (!n) continue;
+    if (status === 'succeeded') continue;
+    if (!strict && (status === 'review' || status === 'pending')) continue;
+    return EXIT.rowsFailed;
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,427 @@
+/**
+ * The pipeline: read → validate → plan (journal) → send → classify → write.
+ *
+ * Records are pulled from the input only when the reorder window has room,
+ * so memory stays flat. Each valid row is planned against the journal, then
+ * sent under the concurrency limit and `--rate`, one at a time per payment,
+ * with retries for what certainly did not execute. Rows whose outcome is
+ * unknown are set aside and looked up once `--settle` has passed, while the
+ * rest of the file goes on. Outcomes leave in input order.
+ */
+import pLimit from 'p-limit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AbortError } from '../cli/errors.js';
+import type { GatewayClient, Exchange } from '../gateway/client.js';
+import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
+import { buildLookupRequest, buildOperationRequest } from '../gateway/requests.js';
+import { describeRejection, interpretExchange, parseGatewayJson, type GatewayResult } from '../gateway/response.js';
+import type { RowStatus } from '../gateway/result-codes.js';
+import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
+import { describeUse, type Decision, type Planner } from '../plan/planner.js';
+import { SeenIds } from '../plan/txid.js';
+import type { FieldValues, InputRecord, Operation, Provenance, RowOutcome } from '../rows/types.js';
+import { validateRow } from '../rows/validate.js';
+import { backoffMs, Pacer } from './pacer.js';
+import { PaymentOrder } from './payment-order.js';
+import { ReorderWindow } from './reorder-window.js';
+
+export interface BatchOptions {
+  records: AsyncIterable<InputRecord>;
+  valuesOf(cells: string[]): FieldValues;
+  /** Name of the input for the journal's provenance (base name, or `stdin`). */
+  sourceName: string;
+  defaultEntityId: string | undefined;
+  client: GatewayClient;
+  journal: Journal;
+  planner: Planner;
+  /** Keyed hash of a card number, for the journal's reference of a card credit. */
+  cardRef(number: string): string;
+  concurrency: number;
+  rate: number | undefined;
+  maxAttempts: number;
+  settleMs: number;
+  lookupIntervalMs: number;
+  maxOutageMs: number;
+  decimalComma: boolean;
+  allowCardData: boolean;
+  testMode?: 'EXTERNAL' | 'INTERNAL';
+  dryRun: boolean;
+  sink(outcome: RowOutcome): void | Promise<void>;
+  /** Rows started (for the progress line). */
+  onSent?(): void;
+  /** Stop taking rows when this fires (signals). */
+  stopSignal: AbortSignal;
+}
+
+export interface BatchResult {
+  /** Why the run stopped early, if it did. */
+  stoppedBy?: Error;
+}
+
+interface Row {
+  seq: number;
+  line: number;
+  cells: string[];
+  op: Operation;
+  entity: string;
+  identity: RowIdentity;
+  decision: Exclude<Decision, { action: 'done' | 'conflict' }>;
+  attempts: number;
+  lastSentAt: number;
+  lookups: number;
+}
+
+/** A row is finished with a status, or set aside for a lookup. */
+type SendResult = { done: RowOutcome } | { unknown: string };
+
+const WINDOW = 4096;
+
+export async function runBatch(o: BatchOptions): Promise<BatchResult> {
+  const window = new ReorderWindow<RowOutcome>(WINDOW, o.sink);
+  const limit = pLimit(Math.max(1, o.concurrency));
+  const order = new PaymentOrder();
+  const seenIds = new SeenIds();
+  const wake = new AbortController();
+  const pacer = new Pacer(o.rate, wake.signal);
+  const refusedEntities = new Set<string>();
+  const tasks = new Set<Promise<void>>();
+  let stoppedBy: Error | undefined;
+  let lastSuccessAt = Date.now();
+  let gatewayJsonSeen = false;
+  let nonGatewayAnswers = 0;
+
+  const stop = (err: Error) => {
+    if (!stoppedBy) stoppedBy = err;
+    wake.abort();
+  };
+  const onSignal = () => stop(o.stopSignal.reason instanceof Error ? o.stopSignal.reason : new Error('stopped'));
+  if (o.stopSignal.aborted) onSignal();
+  else o.stopSignal.addEventListener('abort', onSignal, { once: true });
+
+  /** Every exchange passes here: outage, wrong-URL and credential rules (SPEC §4 Stopping). */
+  const observe = (ex: Exchange): void => {
+    const now = Date.now();
+    if (ex.kind === 'answered') {
+      const json = parseGatewayJson(ex.body) !== undefined;
+      if (json && ex.httpStatus < 500) {
+        gatewayJsonSeen = true;
+        lastSuccessAt = now;
+        return;
+      }
+      if (!json && !gatewayJsonSeen && ++nonGatewayAnswers >= 10) {
+        stop(
+          new AbortError(
+            `the first ${nonGatewayAnswers} answers were not the gateway's JSON (last: HTTP ${ex.httpStatus}); check --gateway / OPPWA_BASE_URL`,
+          ),
+        );
+        return;
+      }
+    }
+    if (now - lastSuccessAt > o.maxOutageMs) {
+      stop(
+        new AbortError(
+          `no successful exchange with the gateway for ${Math.round((now - lastSuccessAt) / 1000)}s (--max-outage); ` +
+            `what was done is journalled: run the same command again when the gateway is back`,
+        ),
+      );
+    }
+  };
+
+  const base = (row: Pick<Row, 'line' | 'cells' | 'op'>, mtxid: string | undefined): RowOutcome => ({
+    line: row.line,
+    cells: row.cells,
+    status: 'failed',
+    attempts: 0,
+    op: row.op,
+    paymentType: row.op.type,
+    ...(mtxid ? { merchantTransactionId: mtxid } : {}),
+  });
+
+  const fromResult = (row: Row, status: RowStatus, result: GatewayResult, note?: string): RowOutcome => {
+    const out: RowOutcome = {
+      ...base(row, row.decision.id),
+      status,
+      resultCode: result.code,
+      resultDescription: result.description,
+      attempts: row.attempts,
+      processedAt: new Date().toISOString(),
+    };
+    if (result.id) out.newPaymentId = result.id;
+    const err = status === 'rejected' ? describeRejection(result) : undefined;
+    if (err) out.error = err;
+    if (note) out.note = note;
+    return out;
+  };
+
+  const failed = (row: Row, error: string, sent: boolean): RowOutcome => {
+    o.journal.outcome({
+      key: row.decision.key,
+      id: row.decision.id,
+      s: 'failed',
+      sent,
+      d: error,
+      at: new Date().toISOString(),
+      src: o.sourceName,
+      line: row.line,
+    });
+    return { ...base(row, row.decision.id), attempts: row.attempts, error, processedAt: new Date().toISOString() };
+  };
+
+  const record = (row: Row, out: RowOutcome): RowOutcome => {
+    const rec: Omit<OutcomeRecord, 'k'> = {
+      key: row.decision.key,
+      id: row.decision.id,
+      s: out.status,
+      sent: true,
+      at: out.processedAt ?? new Date().toISOString(),
+      src: o.sourceName,
+      line: row.line,
+    };
+    if (out.resultCode) rec.c = out.resultCode;
+    if (out.resultDescription) rec.d = out.resultDescription;
+    if (out.newPaymentId) rec.n = out.newPaymentId;
+    if (out.note) rec.note = out.note;
+    o.journal.outcome(rec);
+    return out;
+  };
+
+  /** Send until the gateway decides, the outcome becomes unknown, or attempts run out. */
+  const sendPhase = async (row: Row): Promise<SendResult> => {
+    for (;;) {
+      if (stoppedBy) return { done: failed(row, `not sent: ${stoppedBy.message}`, false) };
+      if (refusedEntities.has(row.entity)) {
+        return { done: failed(row, `not sent: the gateway refused the credentials for entity ${row.entity}`, false) };
+      }
+      if (row.attempts >= o.maxAttempts) {
+        return { done: failed(row, `not sent: gave up after ${row.attempts} attempts (--max-attempts)`, false) };
+      }
+      await pacer.ready();
+      if (stoppedBy) continue;
+      const req = buildOperationRequest(row.op, {
+        entityId: row.entity,
+        merchantTransactionId: row.decision.id,
+        ...(o.testMode ? { testMode: o.testMode } : {}),
+      });
+      if (row.attempts === 0 || row.lastSentAt === 0) {
+        await o.journal.intent({
+          key: row.decision.key,
+          id: row.decision.id,
+          gen: row.decision.gen,
+          ...row.identity,
+          at: new Date().toISOString(),
+          src: o.sourceName,
+          line: row.line,
+        });
+      }
+      row.attempts++;
+      row.lastSentAt = Date.now();
+      o.onSent?.();
+      const ex = await o.client.send(req);
+      observe(ex);
+      const it = interpretExchange(ex);
+      switch (it.kind) {
+        case 'outcome':
+          return { done: record(row, fromResult(row, it.status, it.result, it.note)) };
+        case 'credentials':
+          if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
+            stop(
+              new AbortError(
+                `the gateway refused the access token for entity ${row.entity} (${it.reason.replace(/^credentials refused /, '')}); ` +
+                  `check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`,
+              ),
+            );
+          } else {
+            refusedEntities.add(row.entity);
+          }
+          return { done: failed(row, `not executed: ${it.reason} for entity ${row.entity}`, false) };
+        case 'retry': {
+          const wait = Math.max(it.retryAfterMs ?? 0, backoffMs(row.attempts));
+          if (it.throttled) pacer.pauseAll(wait);
+          else await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+          if (row.attempts >= o.maxAttempts) {
+            return { done: failed(row, `not sent: ${it.reason}; gave up after ${row.attempts} attempts (--max-attempts)`, false) };
+          }
+          continue;
+        }
+        case 'unknown':
+          return { unknown: it.reason };
+      }
+    }
+  };
+
+  const target = (row: Row): LookupTarget => {
+    const t: LookupTarget = { type: row.op.type };
+    if (row.op.paymentId) t.paymentId = row.op.paymentId;
+    if (row.op.amount) t.amount = row.op.amount;
+    if (row.op.currency) t.currency = row.op.currency;
+    return t;
+  };
+
+  /** Look a set-aside row up until the gateway says what happened (SPEC §4 Unknown outcomes). */
+  const settle = async (row: Row, reason: string): Promise<RowOutcome> => {
+    let lastReason = reason;
+    for (;;) {
+      const due = row.lastSentAt + (row.lookups === 0 ? o.settleMs : o.lookupIntervalMs);
+      if (stoppedBy || row.lookups >= o.maxAttempts) break;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+      if (stoppedBy) break;
+      row.lookups++;
+      const ids = row.decision.action === 'lookup' ? row.decision.ids : [row.decision.id];
+      let absent = 0;
+      let found: RowOutcome | undefined;
+      for (const id of ids) {
+        await pacer.ready();
+        const ex = await limit(() => o.client.send(buildLookupRequest(id, row.entity)));
+        observe(ex);
+        const ans = interpretLookup(ex, target(row));
+        row.lastSentAt = Date.now();
+        if (ans.kind === 'found') {
+          const note = `found by lookup after ${lastReason}`;
+          const out = fromResult(row, ans.status, ans.result, ans.result.code === '000.400.030' ? `${note}; manual action required` : note);
+          if (!found || ans.status !== 'rejected') found = out;
+          if (ans.status !== 'rejected') break;
+        } else if (ans.kind === 'absent') {
+          absent++;
+        } else if (ans.kind === 'mismatch') {
+          return failed(row, `merchant_transaction_id ${id} is used at the gateway by another operation (${ans.result.paymentType ?? '?'} ${ans.result.amount ?? ''} ${ans.result.currency ?? ''}); not sent`, false);
+        } else if (ans.kind === 'credentials') {
+          lastReason = ans.reason;
+        } else {
+          lastReason = ans.reason;
+          if (ans.throttled) pacer.pauseAll(Math.max(ans.retryAfterMs ?? 0, backoffMs(row.lookups)));
+        }
+      }
+      if (found) {
+        if (found.status === 'unknown') {
+          lastReason = `the gateway reported ${found.resultCode}`;
+          continue;
+        }
+        return record(row, found);
+      }
+      if (absent === ids.length) {
+        // The gateway never executed it: send again under the latest id.
+        row.decision = { action: 'send', id: row.decision.id, key: row.decision.key, gen: row.decision.gen, derived: row.decision.derived };
+        const again = await order.run(paymentKey(row), () => limit(() => sendPhase(row)));
+        if ('done' in again) return again.done;
+        lastReason = again.unknown;
+        row.lookups = 0;
+      }
+    }
+    const out: RowOutcome = {
+      ...base(row, row.decision.id),
+      status: 'unknown',
+      attempts: row.attempts,
+      processedAt: new Date().toISOString(),
+      error: `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`,
+    };
+    o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
+    return out;
+  };
+
+  const process = async (row: Row): Promise<RowOutcome> => {
+    if (row.decision.action === 'lookup') {
+      row.lastSentAt = row.decision.lastSentAt;
+      return settle(row, 'an earlier run');
+    }
+    const first = await order.run(paymentKey(row), () => limit(() => sendPhase(row)));
+    if ('done' in first) return first.done;
+    return settle(row, first.unknown);
+  };
+
+  const start = (row: Row) => {
+    const t = process(row)
+      .catch((err: unknown) => failed(row, `internal error: ${(err as Error).message}`, true))
+      .then((out) => window.complete(row.seq, out));
+    tasks.add(t);
+    void t.finally(() => tasks.delete(t));
+  };
+
+  for await (const rec of o.records) {
+    const seq = await window.open();
+    const values = o.valuesOf(rec.cells);
+    const provenance: Provenance = {};
+    if (values.last_status) provenance.lastStatus = values.last_status.trim();
+    const v = validateRow(values, {
+      decimalComma: o.decimalComma,
+      allowCardData: o.allowCardData,
+      hasDefaultEntity: o.defaultEntityId !== undefined,
+    });
+    const fileId = values.merchant_transaction_id?.trim() || undefined;
+    if (!v.ok) {
+      window.complete(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });
+      continue;
+    }
+    const op = v.op;
+    const entity = op.entityId ?? o.defaultEntityId;
+    if (!entity) {
+      window.complete(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: 'entity_id is empty and no default entity is set: fill the cell or pass --entity-id / OPPWA_ENTITY_ID' });
+      continue;
+    }
+    if (op.merchantTransactionId && seenIds.add(op.merchantTransactionId)) {
+      window.complete(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: `merchant_transaction_id "${op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own` });
+      continue;
+    }
+    const identity: Omit<RowIdentity, 'id'> = {
+      type: op.type,
+      ref: op.card ? o.cardRef(op.card.number) : (op.paymentId ?? op.registrationId ?? ''),
+      amount: op.amount ?? '',
+      currency: op.currency ?? '',
+      entity,
+    };
+    const decision = o.planner.plan({ op, identity, provenance });
+    const cellsRow = { line: rec.line, cells: rec.cells, op };
+    if (decision.action === 'conflict') {
+      window.complete(seq, { ...base(cellsRow, decision.id), error: decision.message });
+      continue;
+    }
+    if (decision.action === 'done') {
+      window.complete(seq, earlier(cellsRow, decision.outcome));
+      continue;
+    }
+    if (o.dryRun) {
+      window.complete(seq, {
+        ...base(cellsRow, decision.id),
+        status: 'pending',
+        note: decision.action === 'send' ? 'would send' : 'would look up (an earlier send has no known outcome)',
+      });
+      continue;
+    }
+    if (stoppedBy) {
+      window.complete(seq, { ...base(cellsRow, decision.id), error: `not sent: ${stoppedBy.message}` });
+      continue;
+    }
+    start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: { id: decision.id, ...identity }, decision, attempts: 0, lastSentAt: 0, lookups: 0 });
+  }
+  while (tasks.size) await Promise.all([...tasks]);
+  await window.drain();
+  await o.journal.flush();
+  o.stopSignal.removeEventListener('abort', onSignal);
+  return stoppedBy ? { stoppedBy } : {};
+}
+
+/** Rows that refer to one payment are chained; credits are independent. */
+function paymentKey(row: Row): string | undefined {
+  return row.op.paymentId ? `${row.entity}/${row.op.paymentId}` : undefined;
+}
+
+/** A row completed by an earlier run, reported with that run's outcome. */
+function earlier(row: { line: number; cells: string[]; op: Operation }, rec: OutcomeRecord): RowOutcome {
+  const out: RowOutcome = {
+    line: row.line,
+    cells: row.cells,
+    status: rec.s as RowOutcome['status'],
+    attempts: 0,
+    op: row.op,
+    paymentType: row.op.type,
+    merchantTransactionId: rec.id,
+    processedAt: rec.at,
+    alreadyDone: true,
+    note: `already done on ${rec.at.slice(0, 10)} by ${rec.src} line ${rec.line}`,
+  };
+  if (rec.c) out.resultCode = rec.c;
+  if (rec.d) out.resultDescription = rec.d;
+  if (rec.n) out.newPaymentId = rec.n;
+  return out;
+}
+

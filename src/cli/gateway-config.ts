@@ -1,0 +1,82 @@
+/**
+ * Which gateway, which token, which entity: flag over environment (SPEC §5).
+ * The token is read from OPPWA_ACCESS_TOKEN or --token-file, never from a
+ * flag value, and never printed.
+ */
+import { readFileSync } from 'node:fs';
+import { classifyGatewayUrl, type GatewayEnvironment, resolveGateway } from '../gateway/environment.js';
+import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '../sim/server.js';
+import { UsageError } from './errors.js';
+
+export interface GatewayConfig {
+  env: GatewayEnvironment;
+  token: string;
+  defaultEntityId: string | undefined;
+  testMode?: 'EXTERNAL' | 'INTERNAL';
+  /** The in-process simulator of `--gateway sim`, closed by the caller. */
+  sim?: RunningSimulator;
+}
+
+const HEX32 = /^[0-9a-fA-F]{32}$/;
+
+export function readEntity(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
+  const raw = (argv['entity-id'] as string | undefined) ?? env.OPPWA_ENTITY_ID;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const v = raw.trim();
+  if (!HEX32.test(v)) throw new UsageError(`entity id "${v}" (--entity-id / OPPWA_ENTITY_ID) must be 32 hexadecimal characters`);
+  return v.toLowerCase();
+}
+
+function readToken(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
+  if (argv.token !== undefined) {
+    throw new UsageError(
+      'the access token is never taken from a flag (it would show in ps and the shell history): set OPPWA_ACCESS_TOKEN or use --token-file FILE',
+    );
+  }
+  const file = argv['token-file'] as string | undefined;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    const token = text.trim();
+    if (!token) throw new UsageError(`--token-file ${file} is empty`);
+    return token;
+  }
+  const token = env.OPPWA_ACCESS_TOKEN?.trim();
+  if (!token) throw new UsageError('no access token: set OPPWA_ACCESS_TOKEN or use --token-file FILE');
+  return token;
+}
+
+export async function resolveGatewayConfig(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  const gateway = (argv.gateway as string | undefined) ?? env.OPPWA_BASE_URL;
+  if (!gateway) throw new UsageError('no gateway: pass --gateway test|live|sim|URL or set OPPWA_BASE_URL');
+  const testMode = argv['test-mode'] as 'EXTERNAL' | 'INTERNAL' | undefined;
+  if (gateway === 'sim') {
+    if (argv.token !== undefined) readToken(argv, env);
+    const seed = argv['sim-seed'] as string | undefined;
+    const sim = await startSimulator(seed ? { seed } : {});
+    const simEnv = classifyGatewayUrl(sim.url);
+    return {
+      env: { ...simEnv, label: `sim (in-process simulator at ${sim.url})` },
+      token: DEFAULT_SIM_TOKEN,
+      defaultEntityId: readEntity(argv, env) ?? DEFAULT_SIM_ENTITY,
+      sim,
+      ...(testMode ? { testMode } : {}),
+    };
+  }
+  if (argv['sim-seed'] !== undefined) throw new UsageError('--sim-seed only goes with --gateway sim');
+  const gw = resolveGateway(gateway);
+  if (gw.kind === 'live' && !argv.live) {
+    throw new UsageError(`${gw.baseUrl} is a live host: real money moves. Add --live to confirm, or use --gateway test to rehearse`);
+  }
+  if (gw.kind === 'live' && testMode) throw new UsageError('--test-mode is never sent to a live host; remove it');
+  return {
+    env: gw,
+    token: readToken(argv, env),
+    defaultEntityId: readEntity(argv, env),
+    ...(testMode ? { testMode } : {}),
+  };
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * The payops command line. Every command lives in its own file; every error
+ * ends here, in the one catch that turns it into a message and an exit code.
+ */
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UsageError } from './errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { reconcileCommand } from './reconcile.js';
+import { runCommand } from './run.js';
+import { simCommand } from './sim.js';
+import { validateCommand } from './validate.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** An error message for the user: one line, no stack trace. */
+function report(err: unknown): void {
+  const msg = err instanceof Error ? err.message : String(err);
+  const known = err instanceof Error && ['UsageError', 'AbortError', 'SignalError'].includes(err.name);
+  process.stderr.write(`payops: ${known ? '' : 'unexpected error: '}${msg}\n`);
+}
+
+async function main(): Promise<number> {
+  let failure: unknown;
+  const parser = yargs(hideBin(process.argv))
+    .scriptName('payops')
+    .usage('$0 <command> [options]\n\nBulk backoffice operations for the Open Payment Platform (OPPWA) gateway.')
+    .command(runCommand)
+    .command(validateCommand)
+    .command(reconcileCommand)
+    .command(simCommand)
+    .demandCommand(1, 'name a command: run, validate, reconcile or sim')
+    .strict()
+    .version(version())
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue('Exit codes: 0 all rows done, 1 some rows in the failed-rows file, 2 usage error (nothing sent), 3 aborted (rerun continues), 130/143 interrupted.')
+    .fail((msg, err) => {
+      failure = err ?? new UsageError(`${msg}\nRun payops --help for usage.`);
+      throw failure;
+    });
+  try {
+    await parser.parseAsync();
+    // Commands set process.exitCode for the outcomes that are not errors (0 or 1).
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    const e = failure ?? err;
+    report(e);
+    return exitCodeFor(e);
+  }
+}
+
+const code = await main();
+process.exitCode = code;

@@ -1,0 +1,14 @@
+import { basename, dirname, extname, join } from 'node:path';
+
+/**
+ * `<input stem>.<kind>.csv` beside the input: refunds.csv → refunds.results.csv
+ * and refunds.failed.csv; a rerun of refunds.failed.csv writes
+ * refunds.failed.results.csv and refunds.failed.failed.csv, so no output ever
+ * lands on its own input.
+ */
+export function defaultOutputPath(inputPath: string, kind: 'results' | 'failed' | 'reconciled' | 'validated'): string {
+  const name = basename(inputPath);
+  const ext = extname(name).toLowerCase();
+  const stem = ext === '.csv' || ext === '.txt' || ext === '.tsv' ? name.slice(0, -ext.length) : name;
+  return join(dirname(inputPath), `${stem}.${kind}.csv`);
+}

@@ -1,0 +1,149 @@
+/**
+ * `payops run <input|->`: process a file of operations against the gateway
+ * and write the results and failed-rows files (SPEC §3, §4, §5).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { basename } from 'node:path';
+import { runBatch } from '../batch/run-batch.js';
+import { GatewayClient } from '../gateway/client.js';
+import { openInput } from '../input/records.js';
+import { Journal } from '../plan/journal.js';
+import { StateLock } from '../plan/lock.js';
+import { Planner } from '../plan/planner.js';
+import { loadCardKey, resolveStatePaths } from '../plan/state-dir.js';
+import { IdDeriver } from '../plan/txid.js';
+import { createHmac } from 'node:crypto';
+import { UsageError } from './errors.js';
+import { resolveGatewayConfig } from './gateway-config.js';
+import { normaliseTuning, RUN_OPTIONS } from './options.js';
+import { confirmLiveRun } from './confirm-live.js';
+import { defaultOutputPath } from './paths.js';
+import { Reporter } from './reporter.js';
+import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
+import { installSignalHandlers } from './signals.js';
+import { openWriters } from './writers.js';
+
+export const runCommand: CommandModule = {
+  command: 'run <input>',
+  describe: 'process a file of operations (- reads stdin; then --out and --failed are needed)',
+  builder: (y: Argv) =>
+    y
+      .positional('input', { type: 'string', describe: 'CSV of operations, or - for stdin' })
+      .options(RUN_OPTIONS)
+      .example('$0 run refunds.csv --gateway test', 'rehearse on the test host (token from OPPWA_ACCESS_TOKEN)')
+      .example('$0 run refunds.csv --gateway sim --sim-seed payments.csv', 'try it on the built-in simulator'),
+  handler: async (argv) => {
+    process.exitCode = await run(argv as Record<string, unknown>);
+  },
+};
+
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  const tuning = normaliseTuning(argv);
+  const inputPath = String(argv.input);
+  const stdin = inputPath === '-';
+  if (stdin && (!argv.out || !argv.failed)) {
+    throw new UsageError('reading stdin needs --out and --failed (there is no input file to put them beside)');
+  }
+  const dryRun = Boolean(argv['dry-run']);
+  const source = await openInput(inputPath, {
+    ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
+    ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
+  });
+  const gw = await resolveGatewayConfig(argv);
+  const cleanup: Array<() => Promise<void> | void> = [];
+  try {
+    if (gw.sim) cleanup.push(() => gw.sim!.close());
+    if (!gw.defaultEntityId && source.headers.fieldIndex.entity_id === undefined) {
+      throw new UsageError('no entity: pass --entity-id or set OPPWA_ENTITY_ID, or add an entity_id column');
+    }
+    const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');
+    const failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
+    const reporter = new Reporter({
+      quiet: Boolean(argv.quiet),
+      json: argv['log-format'] === 'json',
+      stream: process.stderr,
+    });
+
+    if (gw.env.kind === 'live' && !argv.yes && !dryRun) {
+      await confirmLiveRun(inputPath, source, gw, {
+        decimalComma: Boolean(argv['decimal-comma']),
+        allowCardData: Boolean(argv['allow-card-data']),
+      });
+    }
+
+    const state = resolveStatePaths({
+      ...(argv['state-dir'] ? { stateDir: String(argv['state-dir']) } : {}),
+      partition: gw.env.partition,
+      temporary: gw.sim !== undefined,
+    });
+    const lock = dryRun ? undefined : StateLock.acquire(state.lock, { breakLock: Boolean(argv['break-lock']) });
+    if (lock) cleanup.push(() => lock.release());
+    const journal = await Journal.open(state.journal);
+    cleanup.push(() => journal.close());
+    const cardKey = loadCardKey(state.cardKey);
+    const planner = new Planner(
+      journal,
+      new IdDeriver({ batchId: String(argv['batch-id'] ?? ''), defaultEntityId: gw.defaultEntityId ?? '', cardKey }),
+      { retryRejected: Boolean(argv['retry-rejected']) },
+    );
+    const client = new GatewayClient({
+      baseUrl: gw.env.baseUrl,
+      token: gw.token,
+      connections: tuning.concurrency,
+      timeoutMs: tuning.timeoutMs,
+    });
+    cleanup.push(() => client.close());
+
+    reporter.start({ environment: gw.env, input: stdin ? 'stdin' : inputPath, source, stateDir: state.partitionDir, dryRun });
+    const writers = dryRun
+      ? undefined
+      : openWriters({ inputPath, outPath, failedPath, source });
+    const signals = installSignalHandlers({
+      onSecond: () => {
+        journal.closeNow();
+        lock?.release();
+        writers?.abort();
+      },
+    });
+    cleanup.push(() => signals.dispose());
+
+    const started = Date.now();
+    const result = await runBatch({
+      records: source.records,
+      valuesOf: (cells) => source.headers.valuesOf(cells),
+      sourceName: stdin ? 'stdin' : basename(inputPath),
+      defaultEntityId: gw.defaultEntityId,
+      client,
+      journal,
+      planner,
+      cardRef: (number) => 'card:' + createHmac('sha256', cardKey).update(number).digest('hex'),
+      ...tuning,
+      decimalComma: Boolean(argv['decimal-comma']),
+      allowCardData: Boolean(argv['allow-card-data']),
+      ...(gw.testMode ? { testMode: gw.testMode } : {}),
+      dryRun,
+      sink: async (outcome) => {
+        reporter.row(outcome, dryRun);
+        if (writers) await writers.write(outcome);
+      },
+      onSent: () => reporter.sent(),
+      stopSignal: signals.signal,
+    });
+    await writers?.commit();
+    const exitCode = result.stoppedBy
+      ? exitCodeFor(result.stoppedBy)
+      : exitCodeForRows(reporter.counts, Boolean(argv.strict));
+    reporter.finish({
+      elapsedMs: Date.now() - started,
+      inputSha256: source.sha256(),
+      exitCode,
+      outputs: writers ? { results: outPath, failed: writers.failedWritten ? failedPath : undefined } : undefined,
+      summaryJson: argv['summary-json'] as string | undefined,
+      stoppedBy: result.stoppedBy,
+    });
+    if (result.stoppedBy) throw result.stoppedBy;
+    return exitCode;
+  } finally {
+    for (const fn of cleanup.reverse()) await fn();
+  }
+}

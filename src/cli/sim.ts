@@ -1,0 +1,110 @@
+/**
+ * `payops sim`: start the gateway simulator (SPEC §6). The first stdout line is
+ * the base URL; the second says which token and entity it accepts. SIGINT or
+ * SIGTERM closes it cleanly.
+ */
+import { randomInt } from 'node:crypto';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { parseDuration, parseForceCodes, parseLatency, parseRate, parseSeed } from '../sim/options.js';
+import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS, startSimulator, type SimOptions } from '../sim/server.js';
+
+export interface SimArgs {
+  host: string;
+  port: number;
+  token: string;
+  seed?: string;
+  'single-capture': boolean;
+  'partial-reversal': boolean;
+  'force-code'?: Array<string | number>;
+  latency?: string;
+  'fail-rate'?: number;
+  'drop-rate'?: number;
+  'throttle-rate'?: number;
+  'stall-rate'?: number;
+  'stall-ms': string;
+  'fault-seed'?: number;
+  'retry-after': number;
+}
+
+/** The SimOptions a set of parsed flags means (exported for tests). */
+export function simOptionsFrom(argv: SimArgs): SimOptions {
+  const opts: SimOptions = {
+    host: argv.host,
+    port: argv.port,
+    token: argv.token,
+    singleCapture: argv['single-capture'],
+    noPartialReversal: !argv['partial-reversal'],
+    forceCodes: parseForceCodes(argv['force-code']),
+    stallMs: parseDuration('--stall-ms', argv['stall-ms']),
+    retryAfterSeconds: argv['retry-after'],
+  };
+  if (argv.seed !== undefined) opts.seed = argv.seed;
+  if (argv.latency !== undefined) opts.latency = parseLatency(argv.latency);
+  const rates: Array<[keyof SimOptions, keyof SimArgs]> = [
+    ['failRate', 'fail-rate'],
+    ['dropRate', 'drop-rate'],
+    ['throttleRate', 'throttle-rate'],
+    ['stallRate', 'stall-rate'],
+  ];
+  for (const [key, flag] of rates) {
+    const rate = parseRate(`--${flag}`, argv[flag] as number | undefined);
+    if (rate !== undefined) (opts as Record<string, unknown>)[key] = rate;
+  }
+  const faultSeed = parseSeed(argv['fault-seed']);
+  opts.faultSeed = faultSeed ?? randomInt(0, 2 ** 31);
+  return opts;
+}
+
+function faultSummary(o: SimOptions): string {
+  const parts: string[] = [];
+  if (o.latency) parts.push(`latency ${o.latency[0] === o.latency[1] ? o.latency[0] : o.latency.join('-')}ms`);
+  if (o.failRate) parts.push(`fail ${o.failRate}`);
+  if (o.dropRate) parts.push(`drop ${o.dropRate}`);
+  if (o.throttleRate) parts.push(`throttle ${o.throttleRate}`);
+  if (o.stallRate) parts.push(`stall ${o.stallRate} for ${o.stallMs}ms`);
+  return parts.length === 0 ? '' : `; faults: ${parts.join(', ')} (--fault-seed ${o.faultSeed} repeats them)`;
+}
+
+export const simCommand: CommandModule<object, SimArgs> = {
+  command: 'sim',
+  describe: 'start the gateway simulator (prints its base URL first)',
+  builder: (y: Argv<object>) =>
+    y
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+      .option('port', { type: 'number', default: 0, describe: 'port to listen on (0 = any free port)' })
+      .option('token', { type: 'string', default: DEFAULT_SIM_TOKEN, describe: 'the bearer token the simulator accepts' })
+      .option('seed', {
+        type: 'string',
+        describe: `CSV of payments that exist at start: payment_id, payment_type (PA, DB, or RG for a registration), amount, currency, optional entity_id (default ${DEFAULT_SIM_ENTITY}); default: none`,
+      })
+      .option('single-capture', { type: 'boolean', default: false, describe: 'any capture closes its PA (no further partial captures)' })
+      .option('partial-reversal', { type: 'boolean', default: true, describe: 'allow partial reversals (--no-partial-reversal turns them down with 700.400.300)' })
+      .option('force-code', {
+        type: 'string',
+        array: true,
+        describe: 'AMOUNT=CODE, repeatable: every request for that amount answers that result code (e.g. 13.13=800.100.151); default: none',
+      })
+      .option('latency', { type: 'string', describe: 'delay before processing each request: ms, or MIN-MAX ms (e.g. 20-200); default: none' })
+      .option('fail-rate', { type: 'number', describe: 'probability of HTTP 500 before processing; default 0' })
+      .option('drop-rate', { type: 'number', describe: 'probability of processing, then closing the connection without answering; default 0' })
+      .option('throttle-rate', { type: 'number', describe: 'probability of HTTP 429 + 800.120.100 + Retry-After, not processed; default 0' })
+      .option('stall-rate', { type: 'number', describe: 'probability of processing, then answering only after --stall-ms; default 0' })
+      .option('stall-ms', { type: 'string', default: String(DEFAULT_STALL_MS), describe: 'how long a stalled answer waits: 250ms, 60s, 5m or ms' })
+      .option('fault-seed', { type: 'number', describe: 'seed that makes the faults reproducible; default: random (printed at start)' })
+      .option('retry-after', { type: 'number', default: 1, describe: 'Retry-After seconds of a throttled answer' }) as unknown as Argv<SimArgs>,
+  handler: async (argv: ArgumentsCamelCase<SimArgs>) => {
+    const opts = simOptionsFrom(argv);
+    const sim = await startSimulator(opts);
+    process.stdout.write(`${sim.url}\n`);
+    process.stdout.write(`token ${opts.token}, default entity ${DEFAULT_SIM_ENTITY}${opts.seed ? `, seeded from ${opts.seed}` : ''}${faultSummary(opts)}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void sim.close().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  },
+};
