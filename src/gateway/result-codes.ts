@@ -108,6 +108,7 @@ export const RESULT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   '700.400.300': 'cannot reverse (already refunded|reversed, invalid workflow or amount exceeded)',
   '700.400.400': 'cannot rebill (rebill not possible or invalid workflow)',
   '700.400.402': 'cannot receipt (receipt not possible or invalid workflow)',
+  '700.400.570': 'cannot reference a waiting/pending transaction',
   '700.400.580': 'cannot find transaction',
   // rejected: validation and others
   '200.300.404': 'invalid or missing parameter',

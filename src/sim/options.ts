@@ -1,0 +1,60 @@
+/** Turning `payops sim` flag values into SimOptions; every bad value is a UsageError saying what to write. */
+import { UsageError } from '../cli/errors.js';
+
+/** `250ms`, `60s`, `5m` or a plain number of milliseconds → ms. */
+export function parseDuration(flag: string, value: string | number): number {
+  const text = String(value).trim();
+  const m = /^([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m)?$/i.exec(text);
+  if (!m) throw new UsageError(`${flag} "${text}" is not a duration; write 250ms, 60s, 5m or a number of milliseconds`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  return Math.round(unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : n);
+}
+
+/** `--latency 50` or `--latency 20-200` (each side a duration) → [min, max] ms. */
+export function parseLatency(value: string | number): [number, number] {
+  const text = String(value).trim();
+  const dash = text.indexOf('-');
+  if (dash < 0) {
+    const ms = parseDuration('--latency', text);
+    return [ms, ms];
+  }
+  const min = parseDuration('--latency', text.slice(0, dash));
+  const max = parseDuration('--latency', text.slice(dash + 1));
+  if (max < min) throw new UsageError(`--latency "${text}" has its minimum above its maximum; write MIN-MAX, e.g. 20-200`);
+  return [min, max];
+}
+
+/** A probability flag: a number from 0 to 1. */
+export function parseRate(flag: string, value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (String(value).trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new UsageError(`${flag} "${value}" is not a probability; give a number from 0 to 1, e.g. 0.05`);
+  }
+  return n;
+}
+
+/** Repeated `--force-code AMOUNT=CODE` → { amount: code } (amounts normalised by the simulator). */
+export function parseForceCodes(values: ReadonlyArray<string | number> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of values ?? []) {
+    const text = String(raw);
+    const eq = text.indexOf('=');
+    if (eq <= 0 || eq === text.length - 1) {
+      throw new UsageError(`--force-code "${text}" is not AMOUNT=CODE; write e.g. --force-code 13.13=800.100.151`);
+    }
+    out[text.slice(0, eq).trim()] = text.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** `--fault-seed`: a non-negative integer. */
+export function parseSeed(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n >= 2 ** 32) {
+    throw new UsageError(`--fault-seed "${value}" is not a whole number from 0 to 4294967295`);
+  }
+  return n;
+}
