@@ -89,7 +89,8 @@ export type FinalStatus = RowStatus | 'invalid' | 'failed';
 export interface RowOutcome {
   line: number;
   cells: string[];
-  status: FinalStatus;
+  /** `valid` only in the annotated file of `payops validate`. */
+  status: FinalStatus | 'valid';
   resultCode?: string;
   resultDescription?: string;
   newPaymentId?: string;
