@@ -121,9 +121,8 @@ export class GatewayApi {
   ) {}
 
   private envelope(status: number, payload: Record<string, unknown>, entityId: string | null, retryAfter?: number): Reply {
-    const now = Date.now();
     payload.buildNumber = BUILD_NUMBER;
-    payload.timestamp = gatewayTimestamp(now);
+    payload.timestamp ??= gatewayTimestamp(Date.now());
     payload.ndc = `${entityId ?? newId()}_${newId()}`;
     const reply: Reply = { status, body: JSON.stringify(payload) };
     if (retryAfter !== undefined) reply.retryAfter = retryAfter;
@@ -137,7 +136,9 @@ export class GatewayApi {
 
   private answer(tx: Tx): Reply {
     const status = httpStatusFor(tx.resultCode);
-    return this.envelope(status, txView(tx), tx.entityId, status === 429 ? this.opts.retryAfterSeconds : undefined);
+    const view = txView(tx);
+    view.timestamp = gatewayTimestamp(tx.time);
+    return this.envelope(status, view, tx.entityId, status === 429 ? this.opts.retryAfterSeconds : undefined);
   }
 
   private authorised(authorization: string | undefined): boolean {

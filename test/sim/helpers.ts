@@ -53,7 +53,7 @@ export async function post(s: RunningSimulator, path: string, params: Record<str
     body,
     headers,
     dispatcher: agent,
-    ...(timeoutMs !== undefined ? { headersTimeout: timeoutMs, bodyTimeout: timeoutMs } : {}),
+    ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
   });
   return answer(res);
 }
@@ -65,11 +65,18 @@ export async function postRaw(s: RunningSimulator, path: string, body: string, t
   return answer(await request(`${s.url}${path}`, { method: 'POST', body, headers, dispatcher: agent }));
 }
 
-export async function get(s: RunningSimulator, path: string, query: Record<string, string> = { entityId: ENTITY }, token: string | null = TOKEN): Promise<Answer> {
+export async function get(s: RunningSimulator, path: string, query: Record<string, string> = { entityId: ENTITY }, token: string | null = TOKEN, timeoutMs?: number): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (token !== null) headers.authorization = `Bearer ${token}`;
   const qs = new URLSearchParams(query).toString();
-  return answer(await request(`${s.url}${path}${qs ? `?${qs}` : ''}`, { method: 'GET', headers, dispatcher: agent }));
+  return answer(
+    await request(`${s.url}${path}${qs ? `?${qs}` : ''}`, {
+      method: 'GET',
+      headers,
+      dispatcher: agent,
+      ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+    }),
+  );
 }
 
 export async function ledger(s: RunningSimulator): Promise<SimTransaction[]> {
