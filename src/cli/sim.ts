@@ -93,18 +93,34 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('fault-seed', { type: 'number', describe: 'seed that makes the faults reproducible; default: random (printed at start)' })
       .option('retry-after', { type: 'number', default: 1, describe: 'Retry-After seconds of a throttled answer' }) as unknown as Argv<SimArgs>,
   handler: async (argv: ArgumentsCamelCase<SimArgs>) => {
-    const opts = simOptionsFrom(argv);
-    const sim = await startSimulator(opts);
-    process.stdout.write(`${sim.url}\n`);
-    process.stdout.write(`token ${opts.token}, default entity ${DEFAULT_SIM_ENTITY}${opts.seed ? `, seeded from ${opts.seed}` : ''}${faultSummary(opts)}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        void sim.close().then(resolve, resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await runSim(argv);
   },
 };
+
+/** Where `runSim` writes its lines and hears its stop signals (the process, or a test's stand-ins). */
+export interface SimIo {
+  out: (line: string) => void;
+  signals: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+}
+
+const processIo: SimIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  signals: process,
+};
+
+/** Start the simulator, print its URL then what it accepts, and serve until SIGINT or SIGTERM. */
+export async function runSim(argv: SimArgs, io: SimIo = processIo): Promise<void> {
+  const opts = simOptionsFrom(argv);
+  const sim = await startSimulator(opts);
+  io.out(sim.url);
+  io.out(`token ${opts.token}, default entity ${DEFAULT_SIM_ENTITY}${opts.seed ? `, seeded from ${opts.seed}` : ''}${faultSummary(opts)}`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      io.signals.off('SIGINT', stop);
+      io.signals.off('SIGTERM', stop);
+      void sim.close().then(resolve, resolve);
+    };
+    io.signals.on('SIGINT', stop);
+    io.signals.on('SIGTERM', stop);
+  });
+}
