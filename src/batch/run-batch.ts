@@ -205,7 +205,6 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (row.attempts === 0 || row.lastSentAt === 0) {
         await o.journal.intent({
           key: row.decision.key,
-          id: row.decision.id,
           gen: row.decision.gen,
           ...row.identity,
           at: new Date().toISOString(),

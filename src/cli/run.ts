@@ -53,7 +53,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const cleanup: Array<() => Promise<void> | void> = [];
   try {
     if (gw.sim) cleanup.push(() => gw.sim!.close());
-    if (!gw.defaultEntityId && source.headers.fieldIndex.entity_id === undefined) {
+    if (!gw.defaultEntityId && source.headers.fields.entity_id === undefined) {
       throw new UsageError('no entity: pass --entity-id or set OPPWA_ENTITY_ID, or add an entity_id column');
     }
     const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');

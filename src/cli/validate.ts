@@ -33,7 +33,7 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
   });
   const quiet = Boolean(argv.quiet);
   const json = argv['log-format'] === 'json';
-  const hasDefaultEntity = readEntity(argv, process.env) !== undefined || source.headers.fieldIndex.entity_id === undefined;
+  const hasDefaultEntity = readEntity(argv, process.env) !== undefined || source.headers.fields.entity_id === undefined;
   const say = (line: string) => {
     if (!quiet) process.stderr.write(line + '\n');
   };

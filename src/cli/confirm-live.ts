@@ -1,0 +1,59 @@
+/**
+ * Before a live run on a terminal: show the row count and the totals per
+ * currency and operation, and ask. `--yes` skips this; off a terminal (cron)
+ * nothing is asked.
+ */
+import { createInterface } from 'node:readline/promises';
+import { openInput, type InputSource } from '../input/records.js';
+import { OPERATION_RULES } from '../rows/operations.js';
+import { validateRow } from '../rows/validate.js';
+import { UsageError } from './errors.js';
+import type { GatewayConfig } from './gateway-config.js';
+
+function addMinor(a: bigint, amount: string): bigint {
+  const [i = '0', f = '00'] = amount.split('.');
+  return a + BigInt(i) * 100n + BigInt(f.padEnd(2, '0').slice(0, 2));
+}
+
+function formatMinor(v: bigint): string {
+  return `${v / 100n}.${(v % 100n).toString().padStart(2, '0')}`;
+}
+
+export async function confirmLiveRun(
+  inputPath: string,
+  source: InputSource,
+  gw: GatewayConfig,
+  opts: { decimalComma: boolean; allowCardData: boolean },
+): Promise<void> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return;
+  if (inputPath === '-') throw new UsageError('a live run from stdin cannot be confirmed on the terminal: add --yes');
+  const pass = await openInput(inputPath, { encoding: source.dialect.encoding, delimiter: source.dialect.delimiter, prescan: false });
+  let rows = 0;
+  let invalid = 0;
+  const totals = new Map<string, bigint>();
+  try {
+    for await (const rec of pass.records) {
+      rows++;
+      const v = validateRow(pass.headers.valuesOf(rec.cells), opts);
+      if (!v.ok) {
+        invalid++;
+        continue;
+      }
+      const key = `${OPERATION_RULES[v.op.type].name} ${v.op.currency ?? '(full reversal)'}`;
+      totals.set(key, v.op.amount ? addMinor(totals.get(key) ?? 0n, v.op.amount) : (totals.get(key) ?? 0n));
+    }
+  } finally {
+    pass.close();
+  }
+  const lines = [...totals].sort().map(([k, v]) => `  ${k.padEnd(28)} ${formatMinor(v)}`);
+  process.stderr.write(
+    `\nLIVE run against ${gw.env.baseUrl}: ${rows} rows (${invalid} invalid, not sent)\n${lines.join('\n')}\n`,
+  );
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question('Send these operations to the live gateway? Type "yes" to go on: ');
+    if (answer.trim().toLowerCase() !== 'yes') throw new UsageError('not confirmed; nothing was sent');
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * `payops reconcile <results>`: look up the pending and unknown rows of a
+ * results file at the gateway and write an updated results file. Sends no
+ * operation, only lookups (which count against --rate).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { GatewayClient } from '../gateway/client.js';
+import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
+import { buildLookupRequest } from '../gateway/requests.js';
+import { openInput } from '../input/records.js';
+import { Pacer } from '../batch/pacer.js';
+import { normaliseColumnName } from '../output/columns.js';
+import { createCsvWriter } from '../output/csv-writer.js';
+import { neutraliseFormula } from '../output/formula.js';
+import { parseOperation } from '../rows/operations.js';
+import { baseOf, generationOf, isDerivedId, withGeneration } from '../plan/txid.js';
+import { UsageError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import { resolveGatewayConfig } from './gateway-config.js';
+import { normaliseTuning, RECONCILE_OPTIONS } from './options.js';
+import { defaultOutputPath } from './paths.js';
+
+export const reconcileCommand: CommandModule = {
+  command: 'reconcile <results>',
+  describe: 'look up pending and unknown rows of a results file; write an updated results file; sends no operation',
+  builder: (y: Argv) =>
+    y.positional('results', { type: 'string', describe: 'a results file written by payops run' }).options(RECONCILE_OPTIONS),
+  handler: async (argv) => {
+    process.exitCode = await reconcile(argv as Record<string, unknown>);
+  },
+};
+
+const OPEN = new Set(['pending', 'unknown']);
+
+export async function reconcile(argv: Record<string, unknown>): Promise<number> {
+  const tuning = normaliseTuning(argv);
+  const path = String(argv.results);
+  const source = await openInput(path, {
+    ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
+    ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
+    headerMode: 'results',
+  });
+  const col = new Map<string, number>();
+  source.header.forEach((name, i) => {
+    const n = normaliseColumnName(name);
+    if (!col.has(n)) col.set(n, i);
+  });
+  const need = ['status', 'merchanttransactionid', 'paymenttype', 'resultcode', 'resultdescription', 'newpaymentid', 'processedat', 'note', 'error'];
+  const missing = need.filter((n) => !col.has(n));
+  if (missing.length) {
+    throw new UsageError(`${path} is not a payops results file: it has no ${missing.join(', ')} column; reconcile reads the results file a run wrote`);
+  }
+  const idx = (n: string) => col.get(n)!;
+  const gw = await resolveGatewayConfig(argv);
+  const client = new GatewayClient({ baseUrl: gw.env.baseUrl, token: gw.token, connections: tuning.concurrency, timeoutMs: tuning.timeoutMs });
+  const pacer = new Pacer(tuning.rate);
+  const outPath = (argv.out as string | undefined) ?? defaultOutputPath(path, 'reconciled');
+  const writer = createCsvWriter(outPath, source.dialect, { header: source.header.map(neutraliseFormula), inputPath: path, role: 'reconciled results file' });
+  const quiet = Boolean(argv.quiet);
+  let looked = 0;
+  let changed = 0;
+  let stillOpen = 0;
+  try {
+    for await (const rec of source.records) {
+      const cells = [...rec.cells];
+      const status = cells[idx('status')] ?? '';
+      const id = (cells[idx('merchanttransactionid')] ?? '').trim();
+      if (OPEN.has(status) && id) {
+        looked++;
+        const values = source.headers.valuesOf(cells);
+        const entity = (values.entity_id?.trim().toLowerCase() || gw.defaultEntityId) ?? '';
+        const type = parseOperation(cells[idx('paymenttype')] ?? '') ?? parseOperation(values.operation ?? '');
+        const target: LookupTarget = { type: type ?? '' };
+        if (values.payment_id?.trim()) target.paymentId = values.payment_id.trim().toLowerCase();
+        const ids = isDerivedId(id) ? Array.from({ length: generationOf(id) + 1 }, (_, g) => withGeneration(baseOf(id), g)) : [id];
+        let absent = 0;
+        let settled = false;
+        for (const one of ids) {
+          await pacer.ready();
+          const ans = interpretLookup(await client.send(buildLookupRequest(one, entity)), target);
+          if (ans.kind === 'found' && (ans.status !== 'rejected' || one === id)) {
+            cells[idx('status')] = ans.status;
+            cells[idx('resultcode')] = ans.result.code;
+            cells[idx('resultdescription')] = neutraliseFormula(ans.result.description);
+            if (ans.result.id) cells[idx('newpaymentid')] = ans.result.id;
+            cells[idx('processedat')] = new Date().toISOString();
+            cells[idx('note')] = `found by reconcile (was ${status})`;
+            cells[idx('error')] = '';
+            settled = ans.status !== 'pending' && ans.status !== 'unknown';
+            changed++;
+            if (ans.status !== 'rejected') break;
+          } else if (ans.kind === 'absent') {
+            absent++;
+          } else if (ans.kind === 'credentials') {
+            throw new UsageError(`the gateway refused the credentials for entity ${entity}: check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`);
+          }
+        }
+        if (absent === ids.length && status === 'unknown') {
+          cells[idx('status')] = 'failed';
+          cells[idx('note')] = 'not found at the gateway: it was not executed; run the row again';
+          changed++;
+          settled = true;
+        }
+        if (!settled) stillOpen++;
+        if (!quiet) process.stderr.write(`line ${rec.line}: ${status} → ${cells[idx('status')]}\n`);
+      } else if (OPEN.has(status)) {
+        stillOpen++;
+      }
+      const w = writer.write(cells);
+      if (w) await w;
+    }
+    await writer.commit();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  } finally {
+    await client.close();
+    await gw.sim?.close();
+  }
+  if (!quiet) process.stderr.write(`reconcile: ${looked} rows looked up, ${changed} updated, ${stillOpen} still pending or unknown → ${outPath}\n`);
+  return stillOpen > 0 ? EXIT.rowsFailed : EXIT.ok;
+}

@@ -1,0 +1,50 @@
+/**
+ * The two output files of a run, opened together: results (every row) and
+ * failed rows (rows to run again).
+ */
+import { basename } from 'node:path';
+import type { InputSource } from '../input/records.js';
+import { createFailedWriter } from '../output/failed-writer.js';
+import { createResultsWriter } from '../output/results-writer.js';
+import type { ColumnLayout, RowOutcome } from '../rows/types.js';
+
+export function layoutOf(source: InputSource): ColumnLayout {
+  return { header: source.header, fieldIndex: source.headers.fields };
+}
+
+export interface RunWriters {
+  write(outcome: RowOutcome): Promise<void>;
+  commit(): Promise<void>;
+  abort(): void;
+  readonly failedWritten: boolean;
+}
+
+export function openWriters(o: { inputPath: string; outPath: string; failedPath: string; source: InputSource }): RunWriters {
+  const stdin = o.inputPath === '-';
+  const layout = layoutOf(o.source);
+  const inputPath = stdin ? undefined : o.inputPath;
+  const results = createResultsWriter(o.outPath, layout, o.source.dialect, inputPath);
+  const failed = createFailedWriter(o.failedPath, layout, o.source.dialect, {
+    sourceFile: stdin ? 'stdin' : basename(o.inputPath),
+    ...(inputPath ? { inputPath } : {}),
+  });
+  return {
+    async write(outcome) {
+      const a = results.write(outcome);
+      if (a) await a;
+      const b = failed.write(outcome);
+      if (b) await b;
+    },
+    async commit() {
+      await results.commit();
+      await failed.commit();
+    },
+    abort() {
+      void results.abort();
+      void failed.abort();
+    },
+    get failedWritten() {
+      return failed.written;
+    },
+  };
+}
