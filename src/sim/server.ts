@@ -75,6 +75,8 @@ export interface RunningSimulator {
 export const DEFAULT_SIM_TOKEN = 'sim-token';
 export const DEFAULT_SIM_ENTITY = '8a8294174b7ecb28014b9699220015ca';
 export const DEFAULT_STALL_MS = 65_000;
+/** A form post larger than this is refused (HTTP 413); the gateway's are a few hundred bytes. */
+const MAX_BODY = 1_000_000;
 
 function simTransaction(tx: Tx): SimTransaction {
   return {
@@ -201,11 +203,21 @@ export async function startSimulator(opts: SimOptions = {}): Promise<RunningSimu
   const server = http.createServer((req, res) => {
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
       let body = '';
+      let tooLarge = false;
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => {
+        if (tooLarge) return; // drain the rest, then answer 413
         body += chunk;
+        if (body.length > MAX_BODY) {
+          tooLarge = true;
+          body = '';
+        }
       });
-      req.on('end', () => dispatch(req, res, body));
+      req.on('end', () => {
+        if (!tooLarge) return dispatch(req, res, body);
+        res.shouldKeepAlive = false;
+        send(res, api.plain(413, CODE.badParameter, null, [{ name: 'body', value: '', message: `must be at most ${MAX_BODY} characters` }]));
+      });
       req.on('error', () => req.socket.destroy());
     } else {
       dispatch(req, res, '');

@@ -14,7 +14,7 @@ const mtid = (i: number): string => `fault-row-${String(i).padStart(4, '0')}`;
 type Fate = 'answered' | 'http500' | 'http429' | 'dropped' | 'stalled';
 
 /** What happened to one capture, as a client sees it. */
-async function fate(s: RunningSimulator, i: number, timeoutMs = 1500): Promise<Fate> {
+async function fate(s: RunningSimulator, i: number, timeoutMs = 2500): Promise<Fate> {
   try {
     const res = await post(s, `/v1/payments/${PA}`, { paymentType: 'CP', amount: '1.00', currency: 'EUR', merchantTransactionId: mtid(i) }, undefined, timeoutMs);
     if (res.status === 500) return 'http500';
@@ -28,7 +28,7 @@ async function fate(s: RunningSimulator, i: number, timeoutMs = 1500): Promise<F
 
 /** Send each of n captures twice (the second send of a key is its own decision), in the given order. */
 async function run(opts: SimOptions, order: number[]): Promise<Record<string, Fate[]>> {
-  const s = await sim({ seed, stallMs: 60_000, ...opts }); // a stall outlasts the client's 1.5 s timeout
+  const s = await sim({ seed, stallMs: 60_000, ...opts }); // a stall outlasts the client's 2.5 s timeout
   const fates: Record<string, Fate[]> = {};
   await Promise.all(
     order.map(async (i) => {

@@ -104,6 +104,13 @@ describe('routing', () => {
     await res.body.dump();
   });
 
+  it('refuses a body over 1 MB with HTTP 413 and records nothing', async () => {
+    const s = await sim();
+    const res = await postRaw(s, `/v1/payments/${PA}`, `entityId=${ENTITY}&junk=${'x'.repeat(1_100_000)}`);
+    expect(res.status).toBe(413);
+    expect(await ledger(s)).toEqual([]);
+  });
+
   it('serves the ledger without a token and without faults', async () => {
     const s = await sim({ failRate: 1, faultSeed: 1 });
     const res = await request(`${s.url}/__sim/transactions`, { dispatcher: agent });
