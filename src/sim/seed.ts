@@ -134,7 +134,8 @@ export function normaliseSeeds(
     let cents = 0;
     let amount: string | null = null;
     if (amountText !== '' || type !== 'RG') {
-      if (!/^[0-9]{1,12}(\.[0-9]{1,2})?$/.test(amountText) || toCents(amountText) === 0) {
+      // A registration has no amount of its own: empty or 0.00 are both fine.
+      if (!/^[0-9]{1,12}(\.[0-9]{1,2})?$/.test(amountText) || (toCents(amountText) === 0 && type !== 'RG')) {
         throw new UsageError(`${at}: amount "${amountText}" is not a positive amount like 50.00 (digits, "." and at most 2 decimals); fix it or remove the row`);
       }
       cents = toCents(amountText);

@@ -20,6 +20,8 @@ describe('seed file', () => {
     expect((await op(s, id(3), 'RF', '1.00', 'USD')).json.result.code).toBe('700.100.100');
     const credit = await post(s, `/v1/registrations/${id(4)}/payments`, { paymentType: 'CD', amount: '5.00', currency: 'EUR' });
     expect(credit.json.result.code).toBe(SUCCESS);
+    const credit2 = await post(s, `/v1/registrations/${id(5)}/payments`, { paymentType: 'CD', amount: '5.00', currency: 'EUR' });
+    expect(credit2.json.result.code).toBe(SUCCESS);
     expect((await get(s, `/v1/query/${id(1)}`, { entityId: ENTITY })).json).toMatchObject({ id: id(1), paymentType: 'PA', amount: '50.00' });
   });
 
@@ -46,6 +48,13 @@ describe('seed file', () => {
     expect((err as Error).message).toContain('fix it or remove the row');
     const type = await startSimulator({ seed: fixture('seed-bad-type.csv') }).catch((e: unknown) => e);
     expect((type as Error).message).toMatch(/line 2: payment_type "CP" is not PA, DB or RG/);
+  });
+
+  it('loads the sample seed of the README', async () => {
+    const s = await sim({ seed: fileURLToPath(new URL('../../samples/payments.csv', import.meta.url)) });
+    expect((await op(s, '8ac7a4a18d6b4ea5a1b2c3d4e5f60001', 'CP', '40.00')).json.result.code).toBe(SUCCESS);
+    const credit = await post(s, '/v1/registrations/8ac7a4a18d6b4ea5a1b2c3d4e5f60007/payments', { paymentType: 'CD', amount: '5.00', currency: 'EUR' });
+    expect(credit.json.result.code).toBe(SUCCESS);
   });
 
   it('says so when the file cannot be read', async () => {
