@@ -120,9 +120,9 @@ export class GatewayApi {
     private readonly opts: ApiOptions,
   ) {}
 
-  private envelope(status: number, payload: Record<string, unknown>, entityId: string | null, retryAfter?: number): Reply {
+  private envelope(status: number, payload: Record<string, unknown>, entityId: string | null, retryAfter?: number, time = Date.now()): Reply {
     payload.buildNumber = BUILD_NUMBER;
-    payload.timestamp ??= gatewayTimestamp(Date.now());
+    payload.timestamp = gatewayTimestamp(time);
     payload.ndc = `${entityId ?? newId()}_${newId()}`;
     const reply: Reply = { status, body: JSON.stringify(payload) };
     if (retryAfter !== undefined) reply.retryAfter = retryAfter;
@@ -136,9 +136,7 @@ export class GatewayApi {
 
   private answer(tx: Tx): Reply {
     const status = httpStatusFor(tx.resultCode);
-    const view = txView(tx);
-    view.timestamp = gatewayTimestamp(tx.time);
-    return this.envelope(status, view, tx.entityId, status === 429 ? this.opts.retryAfterSeconds : undefined);
+    return this.envelope(status, txView(tx), tx.entityId, status === 429 ? this.opts.retryAfterSeconds : undefined, tx.time);
   }
 
   private authorised(authorization: string | undefined): boolean {
@@ -184,10 +182,7 @@ export class GatewayApi {
     if (r.kind === 'get') {
       const tx = this.ledger.get(r.id.toLowerCase(), entityId);
       if (tx === undefined) return this.plain(404, CODE.notFound, entityId);
-      const view = txView(tx);
-      view.timestamp = gatewayTimestamp(tx.time);
-      const reply = this.envelope(200, view, entityId);
-      return reply;
+      return this.envelope(200, txView(tx), entityId, undefined, tx.time);
     }
     const found = this.ledger.byMerchantTransactionId(entityId, mtid!);
     if (found.length === 0) return this.plain(404, CODE.notFound, entityId);
