@@ -43,7 +43,7 @@ export async function confirmLiveRun(
       totals.set(key, v.op.amount ? addMinor(totals.get(key) ?? 0n, v.op.amount) : (totals.get(key) ?? 0n));
     }
   } finally {
-    pass.close();
+    pass.close?.();
   }
   const lines = [...totals].sort().map(([k, v]) => `  ${k.padEnd(28)} ${formatMinor(v)}`);
   process.stderr.write(

@@ -55,10 +55,10 @@ export class Reporter {
       });
       return;
     }
-    this.say(`payops: ${env.kind.toUpperCase()} gateway ${env.label}${info.dryRun ? ' (dry run: nothing is sent)' : ''}`);
+    this.say(`payops: gateway ${env.label}${info.dryRun ? ' (dry run: nothing is sent)' : ''}`);
     this.say(`payops: ${dialect}`);
     for (const n of info.source.notices) this.say(`payops: ${n}`);
-    if (this.tty && !this.o.quiet) this.progress = new Progress(this.o.stream, info.source.recordCount);
+    if (this.tty && !this.o.quiet) this.progress = new Progress(this.o.stream, { color: this.color, ...(info.source.recordCount !== undefined ? { total: info.source.recordCount } : {}) });
   }
 
   /** A request left (for the rows/s of the progress line). */
@@ -71,7 +71,7 @@ export class Reporter {
       this.say(`line ${outcome.line}: ${dryRunAction(outcome)}`);
       return;
     }
-    this.progress?.update(outcome);
+    this.progress?.add(outcome);
     if (this.jsonLog && FAILED.has(outcome.status)) this.jsonLog.row(outcome);
   }
 
