@@ -1,0 +1,282 @@
+/**
+ * Open an input CSV and stream its records (SPEC §2): bytes → encoding →
+ * dialect → csv-parse → header mapping → {@link InputRecord}s, with
+ * backpressure all the way (nothing holds the whole file).
+ *
+ * A regular file is read through once before {@link openInput} returns (after
+ * the UTF-8 check, when that is needed): every problem that stops the run — a
+ * bad header, an unclosed quote, invalid bytes under `--encoding` — is then
+ * found before a single record is handed out, the SHA-256 and the record
+ * count are known up front, and every notice is in `notices`. Then it is read
+ * again for the records. stdin (and any other stream) is read once, so such a
+ * problem can only surface from the records iterator, as a UsageError, part
+ * way through; its notices may grow while records are read, and its SHA-256 is
+ * known once the records are exhausted.
+ */
+import { createHash } from 'node:crypto';
+import type { InputRecord } from '../rows/types.js';
+import { openByteSource, type ByteSource } from './byte-source.js';
+import { readCsvRecords, type RawRecord } from './csv-records.js';
+import { parseDelimiterOption, sniffDialect, type Dialect, type Sniffed } from './dialect.js';
+import { chooseEncoding, decodeBytes, decodeHead, resolveEncodingLabel, type EncodingPlan } from './encoding.js';
+import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
+
+export interface InputSource {
+  /** The path, or `stdin`. */
+  name: string;
+  dialect: Dialect;
+  /** Things the user should know (encoding assumed, values ignored…), one sentence each. */
+  notices: string[];
+  /** The kept columns' header names, as written in the file. Empty for an empty input. */
+  header: string[];
+  /** Line of the header (after a `sep=` line and blank lines); 0 for an empty input. */
+  headerLine: number;
+  headers: HeaderMap;
+  /** The data records, in file order; can be iterated once. */
+  records: AsyncIterable<InputRecord>;
+  /** SHA-256 (hex) of the input's bytes. A regular file: at once; a stream: after the records are exhausted (throws before). */
+  sha256(): string;
+  /** Bytes read so far by the records iterator (for progress against `totalBytes`). */
+  bytesRead(): number;
+  /** Size of a regular file. */
+  totalBytes?: number;
+  /** Number of data records, when known up front (a regular file). */
+  recordCount?: number;
+  /** Stop reading (when the records will not be read to the end). Idempotent. */
+  close(): void;
+}
+
+export interface OpenInputOptions {
+  /** `--encoding`: any label TextDecoder knows (utf-8, utf-16le, utf-16be, windows-1252, latin1…). */
+  encoding?: string;
+  /** `--delimiter`: `,` `;` `tab` `\t` `|` (or comma, semicolon, pipe). */
+  delimiter?: string;
+  /** The stream to read for `-` (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+  /** Read a regular file through once before returning (default true). See the module comment. */
+  prescan?: boolean;
+  /**
+   * `input` (default): the header rules of an input file (SPEC §2). `results`:
+   * reading a results file (`payops reconcile`), whose own columns repeat
+   * fields (`payment_type` means operation too): the first column of a field
+   * wins, later ones are user columns, and no field is required.
+   */
+  headerMode?: HeaderMode;
+}
+
+interface Context {
+  name: string;
+  headerMode: HeaderMode;
+  plan: EncodingPlan;
+  sniffed: Sniffed;
+  notices: string[];
+}
+
+function addNotice(notices: string[], notice: string): void {
+  if (!notices.includes(notice)) notices.push(notice);
+}
+
+async function* skipChars(text: AsyncIterable<string>, count: number): AsyncGenerator<string> {
+  let left = count;
+  for await (const chunk of text) {
+    if (left === 0) {
+      yield chunk;
+    } else if (chunk.length <= left) {
+      left -= chunk.length;
+    } else {
+      const rest = chunk.slice(left);
+      left = 0;
+      yield rest;
+    }
+  }
+}
+
+interface HeaderInfo {
+  line: number;
+  /** Kept header names. */
+  names: string[];
+  /** For each kept column, its index among the file's cells. */
+  kept: number[];
+  /** For each physical column of the header, whether it is kept. */
+  keptMask: boolean[];
+  map: HeaderMap;
+}
+
+/** One read of the input from its first byte. */
+class Table {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+  digest: string | undefined;
+  header: HeaderInfo | undefined;
+  private readonly raw: AsyncGenerator<RawRecord>;
+  private droppedValueNoticed = false;
+
+  constructor(
+    bytes: AsyncIterable<Buffer>,
+    private readonly ctx: Context,
+  ) {
+    const { plan, sniffed, name } = ctx;
+    const text = skipChars(decodeBytes(this.meter(bytes), plan), sniffed.sepLineLength);
+    this.raw = readCsvRecords(text, {
+      delimiter: sniffed.delimiter,
+      crLineBreaks: sniffed.crLineBreaks,
+      firstLine: sniffed.sepLine ? 2 : 1,
+      name,
+    });
+  }
+
+  private async *meter(bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of bytes) {
+      this.hash.update(chunk);
+      this.bytes += chunk.length;
+      yield chunk;
+    }
+    this.digest = this.hash.digest('hex');
+  }
+
+  /** Reads up to the header and maps it (UsageError for a bad one). */
+  async readHeader(): Promise<void> {
+    let first: IteratorResult<RawRecord>;
+    try {
+      first = await this.raw.next();
+    } catch (err) {
+      await this.raw.return(undefined);
+      throw err;
+    }
+    if (first.done) return;
+    const { line, cells } = first.value;
+    if (cells.length > 0) cells[0] = cells[0]!.replace(/^\uFEFF+/, '');
+    const keptMask = cells.map((c) => c.trim() !== '');
+    const kept: number[] = [];
+    keptMask.forEach((k, i) => k && kept.push(i));
+    const names = kept.map((i) => cells[i]!);
+    try {
+      this.header = { line, names, kept, keptMask, map: mapHeaders(names, kept.map((i) => i + 1), { mode: this.ctx.headerMode }) };
+    } catch (err) {
+      await this.raw.return(undefined);
+      throw err;
+    }
+  }
+
+  async *records(): AsyncGenerator<InputRecord> {
+    const header = this.header;
+    if (!header) {
+      // No header: the input is empty (or blank); raw is exhausted.
+      for await (const _ of this.raw) void _;
+      return;
+    }
+    const { kept, keptMask } = header;
+    const width = kept.length;
+    const allKept = width === keptMask.length;
+    for await (const { line, cells } of this.raw) {
+      if (!this.droppedValueNoticed) this.checkDropped(line, cells, keptMask);
+      let out: string[];
+      if (allKept) {
+        out = cells;
+        if (out.length > width) out.length = width;
+        while (out.length < width) out.push('');
+      } else {
+        out = new Array<string>(width);
+        for (let k = 0; k < width; k++) out[k] = cells[kept[k]!] ?? '';
+      }
+      yield { line, cells: out };
+    }
+  }
+
+  /** A value in a column without a header is not carried; say so once. */
+  private checkDropped(line: number, cells: readonly string[], keptMask: readonly boolean[]): void {
+    for (let i = 0; i < cells.length; i++) {
+      if (keptMask[i] === true || cells[i]!.trim() === '') continue;
+      this.droppedValueNoticed = true;
+      addNotice(
+        this.ctx.notices,
+        `column ${i + 1} has no header but has a value on line ${line}; columns without a header are ignored, ` +
+          `so its values are not carried to the outputs. Give the column a header to keep them.`,
+      );
+      return;
+    }
+  }
+
+  close(): void {
+    this.raw.return(undefined).catch(() => {});
+  }
+}
+
+/**
+ * Open `path` (`-` for stdin) for reading. Throws a UsageError for an input
+ * that cannot be read (missing, a directory, not text, a bad header…).
+ */
+export async function openInput(path: string | '-', opts: OpenInputOptions = {}): Promise<InputSource> {
+  // Check the options before touching the input.
+  const delimiter = opts.delimiter !== undefined ? parseDelimiterOption(opts.delimiter) : undefined;
+  if (opts.encoding !== undefined) resolveEncodingLabel(opts.encoding);
+
+  const src: ByteSource = await openByteSource(path, opts.stdin);
+  let table: Table | undefined;
+  try {
+    const plan = await chooseEncoding(
+      { name: src.name, head: src.head, headIsAll: src.headIsAll, reread: src.rereadable ? () => src.read() : undefined },
+      opts.encoding,
+    );
+    const headText = decodeHead(src.head, plan, src.name);
+    const sniffed = sniffDialect(headText, { delimiter, complete: src.headIsAll });
+    const notices = [...plan.notices];
+    if (sniffed.crLineBreaks) addNotice(notices, `input's lines end in a lone CR (old Mac format); outputs end lines in CRLF`);
+    const dialect: Dialect = {
+      delimiter: sniffed.delimiter,
+      lineEnding: sniffed.lineEnding,
+      bom: plan.bom,
+      encoding: plan.encoding,
+      sepLine: sniffed.sepLine,
+    };
+    const ctx: Context = { name: src.name, headerMode: opts.headerMode ?? 'input', plan, sniffed, notices };
+
+    let known: { sha256: string; count: number } | undefined;
+    if (src.rereadable && opts.prescan !== false) {
+      const scan = new Table(src.read(), ctx);
+      await scan.readHeader();
+      let count = 0;
+      for await (const _ of scan.records()) count++;
+      known = { sha256: scan.digest!, count };
+    }
+
+    const t = new Table(src.read(), ctx);
+    table = t;
+    await t.readHeader();
+    const header = t.header;
+
+    let iterated = false;
+    const records: AsyncIterable<InputRecord> = {
+      [Symbol.asyncIterator]() {
+        if (iterated) throw new Error('the records of an input can be read only once');
+        iterated = true;
+        return t.records();
+      },
+    };
+    return {
+      name: src.name,
+      dialect,
+      notices,
+      header: header?.names ?? [],
+      headerLine: header?.line ?? 0,
+      headers: header?.map ?? emptyHeaderMap(),
+      records,
+      sha256() {
+        const digest = t.digest ?? known?.sha256;
+        if (digest === undefined) throw new Error(`the SHA-256 of ${src.name} is known only after its records were read`);
+        return digest;
+      },
+      bytesRead: () => t.bytes,
+      totalBytes: src.size,
+      recordCount: known?.count,
+      close() {
+        t.close();
+        src.close();
+      },
+    };
+  } catch (err) {
+    table?.close();
+    src.close();
+    throw err;
+  }
+}
