@@ -130,7 +130,7 @@ T8,credit,,,7.00,EUR,4111111111111111,Jane Doe,12,2031,VISA
     const { dir, sim } = await setup(['--latency', '0-30', '--fault-seed', '7']);
     const lines = ['operation,payment_id,amount,currency'];
     for (let i = 0; i < 5; i++) lines.push(`capture,${PA},10.00,EUR`);
-    lines.push(`reversal,${PA},,`);
+    lines.push(`reversal,${PA},50.00,EUR`);
     for (let i = 0; i < 20; i++) lines.push(`refund,${DB},1.00,EUR`);
     const input = write(dir, 'order.csv', lines.join('\n') + '\n');
     const r = await runCli(runArgs(sim, dir, input, ['--concurrency', '16']));
