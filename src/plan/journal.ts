@@ -60,6 +60,13 @@ export interface JournalEntry {
   outcome?: OutcomeRecord;
 }
 
+/**
+ * `PAYOPS_JOURNAL=memory` keeps the journal in memory without writing or
+ * syncing it. It exists only so `npm run bench` can measure what durability
+ * costs; a run with it keeps none of the exactly-once promise across runs.
+ */
+const MEMORY_ONLY = process.env.PAYOPS_JOURNAL === 'memory';
+
 function keyHash(key: string): [number, number] {
   const d = createHash('sha256').update(key).digest();
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
@@ -215,6 +222,7 @@ export class Journal {
   }
 
   private async syncGroup(): Promise<void> {
+    if (MEMORY_ONLY) return this.syncInMemory();
     const lines = this.queue;
     const bytes = this.queueBytes;
     const waiters = this.waiters;
@@ -233,6 +241,16 @@ export class Journal {
       this.failed = err;
       for (const w of waiters) w.reject(err);
     }
+  }
+
+  /** Benchmark baseline only: keep records in memory, write and sync nothing. */
+  private async syncInMemory(): Promise<void> {
+    const waiters = this.waiters;
+    this.size += this.queueBytes;
+    this.queue = [];
+    this.queueBytes = 0;
+    this.waiters = [];
+    for (const w of waiters) w.resolve();
   }
 
   private readAt(offset: number): JournalRecord | undefined {
