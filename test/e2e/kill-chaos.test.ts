@@ -1,0 +1,86 @@
+/**
+ * The promise under fire: a run killed with SIGKILL at random moments, over
+ * and over, against a simulator that drops, fails, throttles and stalls;
+ * then rerun until it finishes. No merchant transaction id may execute twice
+ * and every row must end with a known status.
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
+
+const ROWS = 2000;
+const PAYMENTS = 400;
+const KILLS = 20;
+
+/** A small seeded PRNG so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('SIGKILL at random moments', () => {
+  it(`${KILLS} kills over ${ROWS} rows with faults, then reruns: every id executed at most once, every row known`, async () => {
+    const dir = tempDir();
+    const seedLines = ['payment_id,payment_type,amount,currency'];
+    for (let i = 0; i < PAYMENTS; i++) seedLines.push(`${pid(i + 1)},DB,100000.00,EUR`);
+    const seed = write(dir, 'seed.csv', seedLines.join('\n') + '\n');
+    const sim = await startSim([
+      '--seed', seed,
+      '--drop-rate', '0.02', '--fail-rate', '0.02', '--throttle-rate', '0.02', '--stall-rate', '0.01', '--stall-ms', '400',
+      '--latency', '0-5', '--fault-seed', '11',
+    ]);
+    const lines = ['operation,payment_id,amount,currency'];
+    for (let i = 0; i < ROWS; i++) lines.push(`refund,${pid((i % PAYMENTS) + 1)},${(0.01 + (i % 500) / 100).toFixed(2)},EUR`);
+    const input = write(dir, 'chaos.csv', lines.join('\n') + '\n');
+    const args = [
+      'run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state'),
+      '--concurrency', '16', '--timeout', '250ms', '--settle', '300ms', '--lookup-interval', '100ms', '--max-attempts', '8',
+      '--break-lock',
+    ];
+    const random = prng(20261124);
+    let killed = 0;
+    for (let k = 0; k < KILLS; k++) {
+      const delay = 150 + Math.floor(random() * 600);
+      const r = await runCli(args, {
+        onSpawn: (child) => {
+          setTimeout(() => child.kill('SIGKILL'), delay);
+        },
+      });
+      // Killed, or (rarely) finished before the kill.
+      expect([0, 1, null]).toContain(r.code);
+      if (r.signal === 'SIGKILL') killed++;
+    }
+    // The kills really landed while work was under way.
+    expect(killed).toBeGreaterThanOrEqual(KILLS - 2);
+    const afterKills = await sim.transactions();
+    expect(afterKills.length).toBeGreaterThan(0);
+    let final: Awaited<ReturnType<typeof runCli>> | undefined;
+    for (let i = 0; i < 6; i++) {
+      final = await runCli(args);
+      expect(final.code === 0 || final.code === 1).toBe(true);
+      const results = readCsv(join(dir, 'chaos.results.csv'));
+      if (results.every((r) => r.status !== 'unknown')) break;
+    }
+    const results = readCsv(join(dir, 'chaos.results.csv'));
+    expect(results).toHaveLength(ROWS);
+    expect(results.filter((r) => r.status === 'unknown')).toEqual([]);
+    expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+
+    const ledger = await sim.transactions();
+    const executed = new Map<string, number>();
+    for (const t of ledger) {
+      if (!t.resultCode.startsWith('000.')) continue;
+      executed.set(t.merchantTransactionId!, (executed.get(t.merchantTransactionId!) ?? 0) + 1);
+    }
+    const twice = [...executed].filter(([, n]) => n > 1);
+    expect(twice).toEqual([]);
+    expect(executed.size).toBe(ROWS);
+    for (const r of results) expect(executed.get(r.merchant_transaction_id)).toBe(1);
+  });
+});
