@@ -1,0 +1,83 @@
+/**
+ * The results CSV (SPEC §3): one row per input row, in the order written
+ * (the caller hands outcomes in input order): every input column in input
+ * order — values untouched except card data (input-cells.ts), names clashing
+ * with an output column written as `input_<name>` (columns.ts) — then
+ * {@link OUTPUT_COLUMNS}. Every free-text cell (error, note, description) is
+ * passed through card masking; every cell is formula-neutralised by the CSV
+ * writer.
+ */
+import type { Writable } from 'node:stream';
+import type { ColumnLayout, RowOutcome } from '../rows/types.js';
+import { resultsHeader } from './columns.js';
+import { createCsvWriter, type OutputDialect } from './csv-writer.js';
+import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
+import { maskCardNumbersIn } from './mask.js';
+
+export interface ResultsWriter {
+  readonly path: string;
+  /** Rows written so far. */
+  readonly rows: number;
+  /** Write one row's outcome; await the promise when one is returned (backpressure). */
+  write(outcome: RowOutcome): Promise<void> | void;
+  /** Finish the file and rename it into place. */
+  commit(): Promise<void>;
+  /** Remove the unfinished file; an earlier file of that name is left as it was. */
+  abort(): Promise<void>;
+}
+
+export interface ResultsWriterOptions {
+  /** The stream `-` writes to (default process.stdout). */
+  stdout?: Writable;
+}
+
+/** The output columns' cells of one outcome, in OUTPUT_COLUMNS order. */
+export function outputCells(o: RowOutcome): string[] {
+  return [
+    String(o.line),
+    o.status,
+    o.resultCode ?? '',
+    o.resultDescription === undefined ? '' : maskCardNumbersIn(o.resultDescription),
+    o.newPaymentId ?? '',
+    safeMerchantTransactionId(o.merchantTransactionId, o.op !== undefined),
+    o.paymentType ?? '',
+    String(o.attempts),
+    o.processedAt ?? '',
+    o.error === undefined ? '' : maskCardNumbersIn(o.error),
+    o.note === undefined ? '' : maskCardNumbersIn(o.note),
+  ];
+}
+
+/**
+ * Open the results file at `path` (`-` = stdout) and write its header.
+ * Throws a UsageError when `path` is the input file or cannot be created.
+ */
+export function createResultsWriter(
+  path: string,
+  layout: ColumnLayout,
+  dialect: OutputDialect,
+  inputPath?: string,
+  options: ResultsWriterOptions = {},
+): ResultsWriter {
+  const kinds = columnKinds(layout);
+  const csv = createCsvWriter(path, dialect, {
+    header: resultsHeader(layout.header),
+    role: 'results file',
+    ...(inputPath !== undefined ? { inputPath } : {}),
+    ...(options.stdout ? { stdout: options.stdout } : {}),
+  });
+  return {
+    path,
+    get rows() {
+      return csv.rows;
+    },
+    write(outcome) {
+      const cells = safeInputCells(outcome.cells, kinds, outcome.op !== undefined);
+      const out = outputCells(outcome);
+      for (let i = 0; i < out.length; i++) cells.push(out[i]!);
+      return csv.write(cells);
+    },
+    commit: () => csv.commit(),
+    abort: () => csv.abort(),
+  };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { maskCardCell, maskCardNumber, maskCardNumbersIn, safeForLog } from '../../src/output/mask.js';
+
+describe('maskCardNumber', () => {
+  it('keeps the first 6 and last 4 digits', () => {
+    expect(maskCardNumber('4111111111111111')).toBe('411111******1111');
+    expect(maskCardNumber('4111 1111 1111 1111')).toBe('411111******1111');
+    expect(maskCardNumber('378282246310005')).toBe('378282*****0005');
+    expect(maskCardNumber('6011000990139424123')).toBe('601100*********4123');
+  });
+  it('never shows a short number whole', () => {
+    expect(maskCardNumber('12345678')).toBe('****5678');
+    expect(maskCardNumber('123')).toBe('***');
+  });
+});
+
+describe('maskCardCell', () => {
+  it('masks a card_number cell with 12 or more digits, whatever the grouping', () => {
+    expect(maskCardCell('4111111111111111')).toBe('411111******1111');
+    expect(maskCardCell('4111-1111-1111-1111')).toBe('411111******1111');
+    expect(maskCardCell(' 5555 5555 5555 4444 ')).toBe('555555******4444');
+  });
+  it("keeps what cannot be a card number, so the user sees why the row failed", () => {
+    expect(maskCardCell('')).toBe('');
+    expect(maskCardCell('4.11111E+15')).toBe('4.11111E+15');
+    expect(maskCardCell('411111******1111')).toBe('411111******1111');
+  });
+});
+
+describe('maskCardNumbersIn (free text)', () => {
+  it('masks card numbers inside text, plain or grouped with spaces or dashes', () => {
+    expect(maskCardNumbersIn('customer paid with 4111111111111111 yesterday')).toBe('customer paid with 411111******1111 yesterday');
+    expect(maskCardNumbersIn('card 4111 1111 1111 1111.')).toBe('card 411111******1111.');
+    expect(maskCardNumbersIn('card 5555-5555-5555-4444, again 4012888888881881')).toBe(
+      'card 555555******4444, again 401288******1881',
+    );
+  });
+  it('masks without a Luhn check, and when glued to letters', () => {
+    expect(maskCardNumbersIn('4111111111111112')).toBe('411111******1112');
+    expect(maskCardNumbersIn('ref:x4111111111111111y')).toBe('ref:x411111******1111y');
+  });
+  it('errs towards masking: any 12+ digit run is hidden, card or not', () => {
+    expect(maskCardNumbersIn('order 202611240001')).toBe('order 202611**0001');
+    expect(maskCardNumbersIn('call +49 30 1234 5678')).toBe('call +493012**5678');
+  });
+
+  it('masks a card number hidden in a longer run of digits', () => {
+    const out = maskCardNumbersIn('0004111111111111111000');
+    expect(out).not.toContain('4111111111111111');
+    expect(out).toBe('000411************1000');
+  });
+  it('leaves short numbers, dates, amounts and ids alone', () => {
+    for (const text of [
+      'already done on 2026-11-23 by refunds.csv line 7',
+      'amount 1234567.50 EUR',
+      'payment 8a82944a4cc25ebf014cc2c782423202',
+      'call +49 30 123456',
+      'order 12345678901',
+      '2026-11-24T05:00:00.000Z',
+    ]) {
+      expect(maskCardNumbersIn(text)).toBe(text);
+    }
+  });
+});
+
+describe('safeForLog', () => {
+  it('masks every string and drops keys that name a secret', () => {
+    const value = {
+      input: 'refunds.csv',
+      error: 'card 4111111111111111 refused',
+      nested: [{ note: '5555 5555 5555 4444' }],
+      token: 'OGE4Mjk0MTc0YjdlY2IyODAxNGI5Njk5MjIwMDE1Y2N8c3k2S0pzVDg=',
+      accessToken: 'x',
+      Authorization: 'Bearer y',
+      count: 3,
+    };
+    expect(safeForLog(value)).toEqual({
+      input: 'refunds.csv',
+      error: 'card 411111******1111 refused',
+      nested: [{ note: '555555******4444' }],
+      count: 3,
+    });
+  });
+});

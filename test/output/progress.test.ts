@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { createProgress } from '../../src/output/progress.js';
+
+function fakeTerminal(columns?: number) {
+  const writes: string[] = [];
+  return { writes, stream: { write: (s: string) => writes.push(s), columns } };
+}
+
+describe('progress line', () => {
+  it('redraws at most every 100 ms, with \\r and clear-line, no timer', () => {
+    let now = 0;
+    const { writes, stream } = fakeTerminal();
+    const p = createProgress(stream, { total: 1000, clock: () => now });
+    p.add({ status: 'succeeded' }); // first row: drawn at once
+    for (let i = 0; i < 50; i++) {
+      now += 1; // 50 rows within 50 ms
+      p.add({ status: 'succeeded' });
+    }
+    expect(writes.length).toBe(1);
+    now = 120;
+    p.add({ status: 'rejected' });
+    expect(writes.length).toBe(2);
+    expect(writes.every((w) => w.startsWith('\r\x1b[2K'))).toBe(true);
+    expect(writes.every((w) => !w.includes('\n'))).toBe(true);
+  });
+
+  it('shows rows done of the total, rows/s, ETA and counts by status', () => {
+    let now = 0;
+    const { stream } = fakeTerminal();
+    const p = createProgress(stream, { total: 1000, clock: () => now });
+    for (let i = 0; i < 250; i++) p.add({ status: i % 10 ? 'succeeded' : 'rejected' });
+    now = 5_000;
+    expect(p.text()).toBe('250/1000 rows 25%  50 rows/s  ETA 15.0s  succeeded 225 · rejected 25');
+  });
+
+  it('without a known total: rows and rate only', () => {
+    let now = 0;
+    const p = createProgress(fakeTerminal().stream, { clock: () => now });
+    p.add({ status: 'pending' });
+    now = 2_000;
+    expect(p.text()).toBe('1 rows  0.5 rows/s  pending 1');
+  });
+
+  it('finish clears the line and stops drawing', () => {
+    let now = 0;
+    const { writes, stream } = fakeTerminal();
+    const p = createProgress(stream, { clock: () => now });
+    p.add({ status: 'succeeded' });
+    p.finish();
+    expect(writes.at(-1)).toBe('\r\x1b[2K');
+    now = 10_000;
+    p.add({ status: 'succeeded' });
+    expect(writes.length).toBe(2);
+  });
+
+  it('never wraps: cut to the terminal width', () => {
+    let now = 0;
+    const { writes, stream } = fakeTerminal(30);
+    const p = createProgress(stream, { total: 1_000_000, clock: () => now, color: true });
+    p.add({ status: 'succeeded' });
+    const shown = writes[0]!.slice('\r\x1b[2K'.length);
+    expect(shown.length).toBeLessThan(30);
+    expect(shown.endsWith('…')).toBe(true);
+  });
+});
