@@ -46,10 +46,21 @@ describe('SIGKILL at random moments', () => {
     const random = prng(20261124);
     let killed = 0;
     for (let k = 0; k < KILLS; k++) {
-      const delay = 150 + Math.floor(random() * 600);
+      const delay = Math.floor(random() * 400);
+      const before = (await sim.transactions()).length;
       const r = await runCli(args, {
         onSpawn: (child) => {
-          setTimeout(() => child.kill('SIGKILL'), delay);
+          // Kill once requests are flowing (the ledger grows), a random moment later:
+          // a slow start on a loaded machine must not turn the kill into a no-op.
+          const poll = async (): Promise<void> => {
+            while (child.exitCode === null && child.signalCode === null) {
+              if ((await sim.transactions()).length > before) {
+                setTimeout(() => child.kill('SIGKILL'), delay);
+                return;
+              }
+            }
+          };
+          void poll();
         },
       });
       // Killed, or (rarely) finished before the kill.
