@@ -8,12 +8,16 @@
  *   cannot be read twice, so its first 64 KiB decide and invalid bytes later on
  *   stop the run with a message naming `--encoding`.
  * - `--encoding` overrides all of that (any label TextDecoder knows).
+ * - Windows-1252 (and the labels TextDecoder maps to it: latin1, ascii…) is
+ *   decoded with payops' own table (windows-1252.ts), not Node's decoder,
+ *   which reads 0x80–0x9F as C1 controls on some Node versions (`€` as U+0080).
  * - Input that is not text is refused (see file-type.ts).
  */
 import { TextDecoder } from 'node:util';
 import { UsageError } from '../cli/errors.js';
 import { looksLikeUtf16, refuseBinary, refuseNonCsvText } from './file-type.js';
 import { countLf, firstInvalidUtf8 } from './utf8.js';
+import { isWindows1252, Windows1252Decoder } from './windows-1252.js';
 
 /** How much of a stream decides its encoding (and how much of any input the dialect is sniffed from). */
 export const HEAD_BYTES = 64 * 1024;
@@ -229,14 +233,21 @@ export async function chooseEncoding(input: EncodingInput, override?: string): P
   return plan('windows-1252', false);
 }
 
+/** What decoding needs of a decoder: TextDecoder, or payops' own Windows-1252 one. */
+export interface ChunkDecoder {
+  readonly encoding: string;
+  decode(input?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
 /** A decoder for `plan` (the byte order mark is skipped by the caller, never by the decoder). */
-export function decoderFor(plan: Pick<EncodingPlan, 'encoding' | 'fatal'>): TextDecoder {
+export function decoderFor(plan: Pick<EncodingPlan, 'encoding' | 'fatal'>): ChunkDecoder {
+  if (isWindows1252(plan.encoding)) return new Windows1252Decoder();
   return new TextDecoder(plan.encoding, { fatal: plan.fatal, ignoreBOM: true });
 }
 
 /** The head as text, for sniffing, with a non-fatal decoder. Refuses known non-CSV text formats. */
 export function decodeHead(head: Uint8Array, plan: EncodingPlan, name: string): string {
-  const text = new TextDecoder(plan.encoding, { ignoreBOM: true }).decode(head.subarray(plan.skip), { stream: true });
+  const text = decoderFor({ encoding: plan.encoding, fatal: false }).decode(head.subarray(plan.skip), { stream: true });
   refuseNonCsvText(text, name);
   return text;
 }

@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import {
+  decoderFor,
   detectBom,
   encodingDisplayName,
   resolveEncodingLabel,
   WINDOWS_1252_NOTICE,
 } from '../../src/input/encoding.js';
 import { firstInvalidUtf8 } from '../../src/input/utf8.js';
+import { decodeWindows1252 } from '../../src/input/windows-1252.js';
+import { encodeWindows1252 } from '../../src/output/encoding.js';
 import { load, openBytes, readAll, rejection } from './helpers.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/input/${name}`, import.meta.url));
@@ -98,6 +101,33 @@ describe('Windows-1252 (Excel "CSV" on Windows)', () => {
       const { src, cells } = await load(bytes, via);
       expect(cells[0]![2]).toBe('€ ä');
       expect(src.notices).toEqual([WINDOWS_1252_NOTICE]);
+    }
+  });
+
+  test("bytes 0x80–0x9F are the code page's characters, not C1 controls (nodejs/node#60888), in one go or streamed", async () => {
+    // Node 20.18.3+ TextDecoder('windows-1252') gives U+0080 for 0x80 when not streaming; payops decodes with its own table.
+    const high = Buffer.from(Array.from({ length: 32 }, (_, i) => 0x80 + i));
+    const expected =
+      '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F' +
+      '\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
+    expect(decodeWindows1252(high)).toBe(expected);
+    for (const fatal of [false, true]) {
+      expect(decoderFor({ encoding: 'windows-1252', fatal }).decode(high)).toBe(expected);
+      expect(decoderFor({ encoding: 'windows-1252', fatal }).decode(high, { stream: true })).toBe(expected);
+    }
+    expect(decodeWindows1252(Buffer.from([0x80, 0x20, 0xe4, 0x20, 0xdf, 0x20, 0x41, 0xff]))).toBe('€ ä ß Aÿ');
+    // Every byte comes back unchanged through the output encoder.
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    expect([...encodeWindows1252(decodeWindows1252(all))]).toEqual([...all]);
+    // Through the reader, from a file and stdin, in one small chunk or byte by byte: € is U+20AC.
+    const bytes = Buffer.concat([Buffer.from(`operation;payment_id;note\r\nrefund;${ID};`), high, Buffer.from('\r\n')]);
+    for (const via of ['file', 'stdin'] as const) {
+      const { cells } = await load(bytes, via);
+      expect(cells[0]![2]).toBe(expected);
+    }
+    for (const encoding of ['windows-1252', 'cp1252', 'latin1']) {
+      const { cells } = await load(bytes, 'file', { encoding });
+      expect(cells[0]![2]).toBe(expected);
     }
   });
 
