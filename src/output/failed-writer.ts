@@ -25,7 +25,7 @@ import type { Writable } from 'node:stream';
 import { CARRY_FIELDS, type CarryField, type ColumnLayout, type FinalStatus, type RowOutcome } from '../rows/types.js';
 import { createCsvWriter, type OutputDialect } from './csv-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
-import { maskCardNumbersIn } from './mask.js';
+import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 
 /** Statuses whose rows go to the failed-rows file. */
 export const FAILED_STATUSES: ReadonlySet<FinalStatus | 'valid'> = new Set<FinalStatus>(['rejected', 'invalid', 'failed', 'unknown']);
@@ -94,7 +94,7 @@ function lastError(o: RowOutcome, cardRow: boolean): string {
   if (reason) parts.push(reason);
   if (o.note) parts.push(o.note);
   if (cardRow) parts.push(CARD_DATA_REMOVED);
-  return maskCardNumbersIn(parts.join('; '));
+  return maskCardNumbersForOutput(parts.join('; '));
 }
 
 /**
@@ -156,10 +156,10 @@ export function createFailedWriter(
       // Provenance: kept from a failed-rows input (the first file, through any number of reruns).
       const keptFile = sourceFileIndex === undefined ? '' : carriedValue(o.cells[sourceFileIndex]);
       if (keptFile !== '') {
-        cells[c.source_file] = maskCardNumbersIn(keptFile);
-        cells[c.source_line] = sourceLineIndex === undefined ? '' : maskCardNumbersIn(carriedValue(o.cells[sourceLineIndex]));
+        cells[c.source_file] = maskCardNumbersForOutput(keptFile);
+        cells[c.source_line] = sourceLineIndex === undefined ? '' : maskCardNumbersForOutput(carriedValue(o.cells[sourceLineIndex]));
       } else {
-        cells[c.source_file] = maskCardNumbersIn(options.sourceFile);
+        cells[c.source_file] = maskCardNumbersForOutput(options.sourceFile);
         cells[c.source_line] = String(o.line);
       }
       return csv.write(cells);

@@ -5,8 +5,9 @@
  * - `card_number`: masked first 6 + last 4 whenever it holds 12+ digits;
  * - the user's own columns, the carried `last_*` / `source_*` columns and
  *   the other card fields (holder, expiry, brand — validation lets digits
- *   through there): free text, any run of 12+ digits masked (a card number
- *   pasted into a note must not come out whole);
+ *   through there): free text, every Luhn-valid 12–19 digit number masked,
+ *   grouped or glued to other text (a card number pasted into a note must
+ *   not come out whole; see `maskCardNumbersForOutput` in rows/card-mask.ts);
  * - payops' identifying fields (operation, payment_id, entity_id,
  *   registration_id, amount, currency, merchant_transaction_id): untouched
  *   when the row passed validation — their values are then what validation
@@ -18,7 +19,7 @@
  *   column), so it is masked like free text.
  */
 import type { ColumnLayout, Field } from '../rows/types.js';
-import { maskCardCell, maskCardNumbersIn } from './mask.js';
+import { maskCardCell, maskCardNumbersForOutput } from '../rows/card-mask.js';
 
 export type CellKind = 'card' | 'field' | 'free';
 
@@ -48,7 +49,7 @@ export function columnKinds(layout: ColumnLayout): CellKind[] {
 /** The merchant transaction id as written: exact for a valid row, masked like free text otherwise. */
 export function safeMerchantTransactionId(id: string | undefined, valid: boolean): string {
   if (id === undefined) return '';
-  return valid ? id : maskCardNumbersIn(id);
+  return valid ? id : maskCardNumbersForOutput(id);
 }
 
 /**
@@ -65,7 +66,7 @@ export function safeInputCells(cells: readonly string[], kinds: readonly CellKin
     if (cell.length < 12) out[i] = cell; // too short to hold a card number
     else if (kind === 'card') out[i] = maskCardCell(cell);
     else if (kind === 'field' && valid) out[i] = cell;
-    else out[i] = maskCardNumbersIn(cell);
+    else out[i] = maskCardNumbersForOutput(cell);
   }
   return out;
 }

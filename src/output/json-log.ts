@@ -2,12 +2,35 @@
  * `--log-format json` (SPEC §3): one JSON object per line on a stream
  * (stderr): `start` (environment, input, dialect…), one `row` per rejected,
  * invalid, failed or unknown row, and `summary`. Every string is passed
- * through card masking and keys naming a secret are dropped (mask.ts
- * `safeForLog`); the access token is never handed to this module.
+ * through card masking and keys naming a secret are dropped
+ * ({@link safeForLog}); the access token is never handed to this module.
  */
 import type { RowOutcome } from '../rows/types.js';
 import { isFailedOutcome } from './failed-writer.js';
-import { safeForLog } from './mask.js';
+import { maskCardNumbersForOutput } from '../rows/card-mask.js';
+
+/** Keys whose values never go into a log or summary, whatever a caller passes. */
+const SECRET_KEY = /token|secret|password|authori[sz]ation|credential/i;
+
+/**
+ * A JSON-able value made safe to print: every string card-masked
+ * (`maskCardNumbersForOutput`) and every property whose name smells of a
+ * secret (token, password, authorization…) dropped. payops never hands the
+ * access token to the output folder; this keeps a mistake from printing it.
+ */
+export function safeForLog<T>(value: T): T {
+  if (typeof value === 'string') return maskCardNumbersForOutput(value) as T;
+  if (Array.isArray(value)) return value.map((v) => safeForLog(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    if (value instanceof Date) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (!SECRET_KEY.test(k)) out[k] = safeForLog(v);
+    }
+    return out as T;
+  }
+  return value;
+}
 
 export interface JsonLogStream {
   write(text: string): unknown;

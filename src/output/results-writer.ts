@@ -12,7 +12,7 @@ import type { ColumnLayout, RowOutcome } from '../rows/types.js';
 import { resultsHeader } from './columns.js';
 import { createCsvWriter, type OutputDialect } from './csv-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
-import { maskCardNumbersIn } from './mask.js';
+import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 
 export interface ResultsWriter {
   readonly path: string;
@@ -37,14 +37,14 @@ export function outputCells(o: RowOutcome): string[] {
     String(o.line),
     o.status,
     o.resultCode ?? '',
-    o.resultDescription === undefined ? '' : maskCardNumbersIn(o.resultDescription),
+    o.resultDescription === undefined ? '' : maskCardNumbersForOutput(o.resultDescription),
     o.newPaymentId ?? '',
     safeMerchantTransactionId(o.merchantTransactionId, o.op !== undefined),
     o.paymentType ?? '',
     String(o.attempts),
     o.processedAt ?? '',
-    o.error === undefined ? '' : maskCardNumbersIn(o.error),
-    o.note === undefined ? '' : maskCardNumbersIn(o.note),
+    o.error === undefined ? '' : maskCardNumbersForOutput(o.error),
+    o.note === undefined ? '' : maskCardNumbersForOutput(o.note),
   ];
 }
 

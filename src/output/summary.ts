@@ -18,7 +18,7 @@
 import type { OpType, RowOutcome } from '../rows/types.js';
 import { fromMinorUnits, toMinorUnits } from './amounts.js';
 import { formatDuration, formatRate, paint, rowsPerSecond, statusStyle } from './format.js';
-import { safeForLog } from './mask.js';
+import { safeForLog } from './json-log.js';
 
 export type SummaryStatus = RowOutcome['status'];
 

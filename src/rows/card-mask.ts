@@ -159,3 +159,38 @@ export function maskCardNumbersThoroughly(text: string): string {
   }
   return changed ? out.join('') : text;
 }
+
+/** A quick test for a chain of at least 12 digits (single gaps allowed), which every card number above needs. */
+const HAS_DIGIT_CHAIN = /\d(?:[ \-\u00A0\u202F\u2009]?\d){11}/;
+
+/**
+ * For any free text payops writes out — results and failed-rows cells, notes,
+ * errors, JSON logs, the summary: every card number {@link findCardNumbers}
+ * finds becomes `411111******1111`, and then, as a backstop, a Luhn-valid
+ * 12–19 digit stretch glued to letters or inside a longer run of digits is
+ * masked in place ({@link maskCardNumbersThoroughly}) — an output must never
+ * hold a whole card number, whatever surrounds it. Digit runs that fail Luhn
+ * (an order number, a phone number) are left alone.
+ */
+export function maskCardNumbersForOutput(text: string): string {
+  if (typeof text !== 'string') return '';
+  if (text.length < MIN_DIGITS || !HAS_DIGIT_CHAIN.test(text)) return text;
+  return maskCardNumbersThoroughly(maskCardNumbersIn(text));
+}
+
+/**
+ * A `card_number` cell as written out: masked (first 6 + last 4) when it
+ * holds 12 or more digits, Luhn or not — a mistyped card number is still
+ * nearly a card number; otherwise unchanged, so an empty cell stays empty
+ * and Excel's `4.11111E+15` or an already masked `411111******1111` stays
+ * readable and the user sees why the row was refused.
+ */
+export function maskCardCell(cell: string): string {
+  if (typeof cell !== 'string') return '';
+  let digits = 0;
+  for (let i = 0; i < cell.length; i++) {
+    const c = cell.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++digits >= MIN_DIGITS) return maskCardNumber(cell);
+  }
+  return cell;
+}
