@@ -240,6 +240,53 @@ describe('validateRow: invalid rows say what is wrong with each column', () => {
   });
 });
 
+describe('validateRow: a merchant_transaction_id that is a card number', () => {
+  const row = (id: string): FieldValues => ({ operation: 'CP', payment_id: PAY, amount: '1', currency: 'EUR', merchant_transaction_id: id });
+
+  it.each([
+    ['4111111111111111', '"411111******1111"'],
+    ['4111 1111 1111 1111', '"411111******1111"'],
+    ['4111-1111-1111-1111', '"411111******1111"'],
+    ['378282246310005', '"378282*****0005"'],
+    ['6011000990139424', '"601100******9424"'],
+    ['4111-1111-1111-1111x', '"4111-11**-****-1111x"'],
+    ['ORDER-4111111111111111', '"ORDER-411111******1111"'],
+    ['order 5555 5555 5555 4444', '"order 555555******4444"'],
+    ['ORDER4111111111111111', '"ORDER411111******1111"'],
+  ])('%j is invalid, saying it looks like a card number, the number masked', (id, shown) => {
+    const errors = errorsOf(row(id));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`merchant_transaction_id ${shown} looks like a card number`);
+    expect(errors[0]).toContain('leave it empty to let payops derive one');
+    expect(errors[0]!.replace(/[ -]/g, '')).not.toContain(id.replace(/\D/g, ''));
+  });
+
+  it.each([
+    '4111111111111112', // 16 digits failing Luhn
+    '411111111111111111111', // 21 digits: longer than any card number
+    'refund-2026-0001',
+    '2026-11-24 000123',
+    PAY, // a 32-hex id
+    'INV-202611240001', // 12 digits failing Luhn
+  ])('%j is a valid id', (id) => {
+    const r = validateRow(row(id), base);
+    expect(r.ok && r.op.merchantTransactionId).toBe(id);
+  });
+
+  it('property: a typed card number, alone or beside a word, never passes as an id', () => {
+    fc.assert(
+      fc.property(typedCardNumber(), fc.constantFrom('', 'x', 'ORDER-', 'ref ', '#', 'A'), fc.constantFrom('', 'x', '-2026', ' ok', '/'), (cardNo, before, after) => {
+        const id = before + cardNo.typed + after;
+        fc.pre(id.length >= 8 && /^[\x20-\x7E]+$/.test(id));
+        const r = validateRow(row(id), base);
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(r.errors.join(' ')).toContain('looks like a card number');
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('validateRow: properties', () => {
   const anyString = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', 'CP', 'RV', 'CD', PAY, '12,50', 'EUR'));
   const anyRow = fc.record(Object.fromEntries(FIELDS.map((f) => [f, anyString])) as Record<(typeof FIELDS)[number], fc.Arbitrary<string>>, {
