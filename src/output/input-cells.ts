@@ -16,12 +16,20 @@
  *   transaction id must come back exactly, or a rerun of the failed-rows file
  *   would look up and send under a different id. When the row did not pass
  *   validation the cell may hold anything (a card number in the wrong
- *   column), so it is masked like free text.
+ *   column), so it is masked like free text — except an id column whose
+ *   cell is a well-formed 32-hex id, written as a valid row's would be: the
+ *   row may be invalid for another reason (its amount), and the user fixes
+ *   that in the failed-rows file and runs it again, so the id must come back
+ *   whole (a long digit stretch inside a hex id can pass Luhn).
  */
+import { isId } from '../rows/ids.js';
 import type { ColumnLayout, Field } from '../rows/types.js';
 import { maskCardCell, maskCardNumbersForOutput } from '../rows/card-mask.js';
 
-export type CellKind = 'card' | 'field' | 'free';
+export type CellKind = 'card' | 'id' | 'field' | 'free';
+
+/** The fields that hold a 32-hex gateway id. */
+const ID_FIELDS: readonly Field[] = ['payment_id', 'entity_id', 'registration_id'];
 
 /** The fields written untouched for a valid row. */
 export const IDENTIFYING_FIELDS: readonly Field[] = [
@@ -39,7 +47,7 @@ export function columnKinds(layout: ColumnLayout): CellKind[] {
   const kinds: CellKind[] = layout.header.map(() => 'free');
   for (const f of IDENTIFYING_FIELDS) {
     const i = layout.fieldIndex[f];
-    if (i !== undefined && i < kinds.length) kinds[i] = 'field';
+    if (i !== undefined && i < kinds.length) kinds[i] = ID_FIELDS.includes(f) ? 'id' : 'field';
   }
   const card = layout.fieldIndex.card_number;
   if (card !== undefined && card < kinds.length) kinds[card] = 'card';
@@ -65,7 +73,8 @@ export function safeInputCells(cells: readonly string[], kinds: readonly CellKin
     const kind = kinds[i];
     if (cell.length < 12) out[i] = cell; // too short to hold a card number
     else if (kind === 'card') out[i] = maskCardCell(cell);
-    else if (kind === 'field' && valid) out[i] = cell;
+    else if ((kind === 'field' || kind === 'id') && valid) out[i] = cell;
+    else if (kind === 'id' && isId(cell.trim())) out[i] = cell;
     else out[i] = maskCardNumbersForOutput(cell);
   }
   return out;

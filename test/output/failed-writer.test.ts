@@ -121,6 +121,27 @@ describe('failed-rows file', () => {
     expect(r!.last_error).toBe(`transaction declined (invalid card); ${CARD_DATA_REMOVED}`);
   });
 
+  it("an invalid row's well-formed hex ids come back whole, so the file runs again once the bad cell is fixed", async () => {
+    const path = join(tempDir(), 'f.csv');
+    const header = ['operation', 'payment_id', 'entity_id', 'amount', 'currency', 'note'];
+    // Digit stretches inside these ids pass Luhn (runs of zeros; 8ac7a4a1 + 4111111111111111 + …): free-text masking would alter them.
+    const payment = 'db000000000000000000000000000001';
+    const entity = 'ab4111111111111111cdef0123456789';
+    await writeFailed(path, layoutFor(header), [
+      outcome(['refund', payment, entity, '12,50', 'EUR', `pasted ${VISA_TEST}`], {
+        status: 'invalid',
+        error: 'amount "12,50" is ambiguous',
+        op: undefined,
+        attempts: 0,
+      }),
+      outcome(['refund', `x${VISA_TEST}`, '', '1.00', 'EUR', ''], { status: 'invalid', error: 'payment_id', op: undefined, attempts: 0 }),
+    ]);
+    const [r, bad] = readRecords(path);
+    expect([r!.payment_id, r!.entity_id, r!.note]).toEqual([payment, entity, 'pasted 411111******1111']);
+    // Not a well-formed id: masked like free text.
+    expect(bad!.payment_id).toBe('x411111******1111');
+  });
+
   it('a rerun: carry columns replaced in place, not repeated; source_file and source_line kept through reruns', async () => {
     const dir = tempDir();
     // First run of refunds.csv: line 7 rejected.
