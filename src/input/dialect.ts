@@ -105,9 +105,10 @@ export function sniffDialect(text: string, opts: { delimiter?: string; complete?
     }
   }
 
-  // The sep= line.
+  // The sep= line (after any further byte order marks: a BOM added to a file that had one).
   const firstLineEnd = firstBreak === -1 ? text.length : firstBreak;
-  const match = SEP_LINE.exec(text.slice(0, firstLineEnd));
+  const extraBoms = /^\uFEFF*/.exec(text)![0].length;
+  const match = SEP_LINE.exec(text.slice(extraBoms, firstLineEnd));
   let sepLine = false;
   let sepLineLength = 0;
   let sepDelimiter: string | undefined;
@@ -115,7 +116,7 @@ export function sniffDialect(text: string, opts: { delimiter?: string; complete?
     const ch = match[1] === '\\t' ? '\t' : match[1]!;
     if (!(DELIMITERS as readonly string[]).includes(ch))
       throw new UsageError(
-        `line 1 "${text.slice(0, firstLineEnd)}" names ${JSON.stringify(ch)} as the delimiter; payops reads "," ";" tab or "|". ` +
+        `line 1 "${text.slice(extraBoms, firstLineEnd)}" names ${JSON.stringify(ch)} as the delimiter; payops reads "," ";" tab or "|". ` +
           `Change that line or remove it and pass --delimiter.`,
       );
     sepLine = true;

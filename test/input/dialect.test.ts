@@ -55,6 +55,8 @@ describe('sep= line', () => {
     expect(sniffDialect('sep=;;;;\na;b\n')).toMatchObject({ delimiter: ';', sepLine: true });
     expect(sniffDialect('SEP=|\na|b\n')).toMatchObject({ delimiter: '|', sepLine: true });
     expect(sniffDialect('separator;x\na;b\n')).toMatchObject({ sepLine: false, sepLineLength: 0 });
+    // A second BOM (one added to a file that had one) before the sep line.
+    expect(sniffDialect('\uFEFFsep=;\r\na;b\r\n')).toMatchObject({ delimiter: ';', sepLine: true, sepLineLength: 8 });
   });
 
   test('--delimiter wins over it, and the line is still not the header', async () => {
@@ -67,6 +69,14 @@ describe('sep= line', () => {
     const err = await rejection(openBytes('sep=:\noperation:payment_id\n'));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/names ":" as the delimiter/);
+  });
+
+  test('after a doubled UTF-8 byte order mark', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(`sep=;\r\noperation;payment_id\r\nrefund;${ID}\r\n`)]);
+    const { src, records } = await load(bytes);
+    expect(src.dialect).toMatchObject({ delimiter: ';', sepLine: true, bom: true });
+    expect(src.header).toEqual(['operation', 'payment_id']);
+    expect(records).toEqual([{ line: 3, cells: ['refund', ID] }]);
   });
 
   test('a sep line alone: no header, no records', async () => {
