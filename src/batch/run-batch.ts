@@ -74,7 +74,7 @@ interface Row {
 /** A row is finished with a status, or set aside for a lookup. */
 type SendResult = { done: RowOutcome } | { unknown: string };
 
-const WINDOW = 4096;
+const WINDOW = 1024;
 
 export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const window = new ReorderWindow<RowOutcome>(WINDOW, o.sink);

@@ -74,8 +74,6 @@ function keyHash(key: string): [number, number] {
 
 export class Journal {
   private readonly index = new HashIndex();
-  /** Records appended but not yet on disk, by offset. */
-  private readonly unwritten = new Map<number, string>();
   private size: number;
   private queue: string[] = [];
   private queueBytes = 0;
@@ -139,7 +137,13 @@ export class Journal {
     return j;
   }
 
-  /** The latest intent and outcome recorded under a key. */
+  /**
+   * The latest intent and outcome recorded under a key by earlier runs. A
+   * run looks each of its keys up once, before its first intent, and no two
+   * rows of a run share a key (derived ids differ by occurrence, a repeated
+   * own id is refused), so records appended by this run are not indexed:
+   * a first run of a million rows keeps no index at all.
+   */
   lookup(key: string): JournalEntry | undefined {
     const [hi, lo] = keyHash(key);
     const v = this.index.get(hi, lo);
@@ -156,9 +160,7 @@ export class Journal {
 
   /** Record an intent; resolves once it is on disk. */
   intent(rec: Omit<IntentRecord, 'k'>): Promise<void> {
-    const off = this.append({ k: 'i', ...rec });
-    const [hi, lo] = keyHash(rec.key);
-    this.index.set(hi, lo, off, -2);
+    this.append({ k: 'i', ...rec });
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.kick();
@@ -167,9 +169,7 @@ export class Journal {
 
   /** Record an outcome; written with the next group, not waited for. */
   outcome(rec: Omit<OutcomeRecord, 'k'>): void {
-    const off = this.append({ k: 'o', ...rec });
-    const [hi, lo] = keyHash(rec.key);
-    this.index.set(hi, lo, undefined, off);
+    this.append({ k: 'o', ...rec });
     this.kick();
   }
 
@@ -204,13 +204,10 @@ export class Journal {
     }
   }
 
-  private append(rec: JournalRecord): number {
+  private append(rec: JournalRecord): void {
     const line = JSON.stringify(rec) + '\n';
-    const off = this.size + this.queueBytes;
     this.queue.push(line);
     this.queueBytes += Buffer.byteLength(line);
-    this.unwritten.set(off, line);
-    return off;
   }
 
   private kick(): void {
@@ -235,7 +232,6 @@ export class Journal {
       await this.handle.write(lines.join(''));
       if (waiters.length) await this.handle.datasync();
       this.size = start + bytes;
-      for (const off of [...this.unwritten.keys()]) if (off < this.size) this.unwritten.delete(off);
       for (const w of waiters) w.resolve();
     } catch (err) {
       this.failed = err;
@@ -254,8 +250,6 @@ export class Journal {
   }
 
   private readAt(offset: number): JournalRecord | undefined {
-    const pending = this.unwritten.get(offset);
-    if (pending !== undefined) return parseRecord(pending.trimEnd());
     let buf = Buffer.alloc(512);
     for (;;) {
       const n = readSync(this.readFd, buf, 0, buf.length, offset);
