@@ -15,6 +15,7 @@
  */
 import { UsageError } from '../cli/errors.js';
 import type { CarryField, Field, FieldValues } from '../rows/types.js';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 
 export type KnownField = Field | CarryField;
 
@@ -155,8 +156,11 @@ export function mapHeaders(
     const oneColumn = names.some((n) => /[,;\t|]/.test(n))
       ? ' A column name holds a delimiter: if the file uses another delimiter than the one detected, pass --delimiter.'
       : '';
+    // The "header" may be a data row (a file without one): a card number in it must not come out whole.
     throw new UsageError(
-      `missing column${missing.length > 1 ? 's' : ''}: ${what}. Header names match ignoring case, spaces, "_", "-" and "."; ${found}.${oneColumn}`,
+      maskCardNumbersThoroughly(
+        `missing column${missing.length > 1 ? 's' : ''}: ${what}. Header names match ignoring case, spaces, "_", "-" and "."; ${found}.${oneColumn}`,
+      ),
     );
   }
 

@@ -73,7 +73,7 @@ export interface FailedLayout {
 
 /** The failed-rows header for an input layout: input names, then what the input lacks. */
 export function failedLayout(layout: ColumnLayout): FailedLayout {
-  const header = [...layout.header];
+  const header = layout.header.map(maskCardNumbersForOutput); // column names are free text too
   const add = (name: string): number => header.push(name) - 1;
   const mtidIndex = layout.fieldIndex.merchant_transaction_id ?? add('merchant_transaction_id');
   const carryIndex = {} as Record<CarryField, number>;

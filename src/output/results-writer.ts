@@ -61,7 +61,8 @@ export function createResultsWriter(
 ): ResultsWriter {
   const kinds = columnKinds(layout);
   const csv = createCsvWriter(path, dialect, {
-    header: resultsHeader(layout.header),
+    // A column name is free text too (a file without a header row has a data row there).
+    header: resultsHeader(layout.header.map(maskCardNumbersForOutput)),
     role: 'results file',
     ...(inputPath !== undefined ? { inputPath } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),

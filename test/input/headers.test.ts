@@ -97,6 +97,13 @@ describe('refused headers', () => {
     expect(msg).toMatch(/^missing columns: "operation".*"payment_id"/);
   });
 
+  test('a file without a header row: its first data row is named in the message, card numbers masked', () => {
+    const msg = usage(() => mapHeaders(['credit', '5.00', 'EUR', '4111111111111111', 'Jane Doe', '4111 1111 1111 1111']));
+    expect(msg).toMatch(/^missing columns: "operation"/);
+    expect(msg).toContain('"credit", "5.00", "EUR", "411111******1111", "Jane Doe", "4111 11** **** 1111"');
+    expect(msg.replace(/[ -]/g, '')).not.toContain('4111111111111111');
+  });
+
   test('one column with delimiters in its name hints at --delimiter', () => {
     expect(usage(() => mapHeaders(['operation|payment_id']))).toMatch(/pass --delimiter/);
   });

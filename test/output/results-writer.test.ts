@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_COLUMNS } from '../../src/output/columns.js';
+import { createFailedWriter } from '../../src/output/failed-writer.js';
 import { createResultsWriter } from '../../src/output/results-writer.js';
 import { EXCEL_DE, layoutFor, outcome, readCsv, readRecords, tempDir, UTF8_LF, VISA_TEST } from './helpers.js';
 
@@ -117,6 +118,22 @@ describe('results file', () => {
     expect(invalid!.payment_id).toBe('411111******1111');
     expect(invalid!.input_merchant_transaction_id).toBe('401288******1881');
     expect(invalid!.merchant_transaction_id).toBe('401288******1881');
+  });
+
+  it('masks a card number used as a column name (a file without a header row), in both files', async () => {
+    const dir = tempDir();
+    const header = ['operation', 'payment_id', 'amount', 'currency', VISA_TEST, `note ${VISA_TEST}`];
+    const w = createResultsWriter(join(dir, 'r.csv'), layoutFor(header), UTF8_LF);
+    await w.write(outcome(['refund', '8a82944a4cc25ebf014cc2c782423202', '1.00', 'EUR', 'x', 'y'], { status: 'rejected', resultCode: '700.400.200' }));
+    await w.commit();
+    const f = createFailedWriter(join(dir, 'f.csv'), layoutFor(header), UTF8_LF, { sourceFile: 'in.csv' });
+    await f.write(outcome(['refund', '8a82944a4cc25ebf014cc2c782423202', '1.00', 'EUR', 'x', 'y'], { status: 'rejected', resultCode: '700.400.200' }));
+    await f.commit();
+    for (const file of ['r.csv', 'f.csv']) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text).not.toContain(VISA_TEST);
+      expect(text.split('\n')[0]).toMatch(/^operation,payment_id,amount,currency,411111\*{6}1111,note 411111\*{6}1111,/);
+    }
   });
 
   it('neutralises formulas in input and output cells alike', async () => {
