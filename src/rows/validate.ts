@@ -39,7 +39,9 @@ export const MERCHANT_TRANSACTION_ID_MAX = 255;
 
 /**
  * Check a `merchant_transaction_id` given in the file: 8–255 printable ASCII
- * characters, and not a card number. Returns the message, if any.
+ * characters, and not a card number — nor a masked one: a failed-rows file
+ * carries a refused card-number id masked, and a rerun must not send that.
+ * Returns the message, if any.
  */
 export function merchantTransactionIdMessage(value: string): string | undefined {
   const allowed = `must be ${MERCHANT_TRANSACTION_ID_MIN} to ${MERCHANT_TRANSACTION_ID_MAX} printable ASCII characters (letters, digits, punctuation, space), or empty to let payops derive one`;
@@ -52,6 +54,12 @@ export function merchantTransactionIdMessage(value: string): string | undefined 
     return (
       `merchant_transaction_id ${showValue(maskCardNumbersForOutput(value))} looks like a card number (12 to 19 digits passing the Luhn check): ` +
       `a card number must never be used as an id (the id goes to the gateway and into every output as it is); ` +
+      `use your own reference, e.g. ORDER-2026-0001, or leave it empty to let payops derive one`
+    );
+  }
+  if (/\d{6}\*{2,9}\d{4}/.test(value.replace(/[ -]/g, ''))) {
+    return (
+      `merchant_transaction_id ${showValue(value)} holds a masked card number (as payops writes a card number it refused as an id): ` +
       `use your own reference, e.g. ORDER-2026-0001, or leave it empty to let payops derive one`
     );
   }

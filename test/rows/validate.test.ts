@@ -273,6 +273,15 @@ describe('validateRow: a merchant_transaction_id that is a card number', () => {
     expect(r.ok && r.op.merchantTransactionId).toBe(id);
   });
 
+  it.each(['601100******9424', 'ORDER-411111******1111', '4111 11** **** 1111x'])(
+    '%j, a card number id as the outputs write it, stays invalid on a rerun of the failed-rows file',
+    (id) => {
+      const errors = errorsOf(row(id));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain('holds a masked card number');
+    },
+  );
+
   it('property: a typed card number, alone or beside a word, never passes as an id', () => {
     fc.assert(
       fc.property(typedCardNumber(), fc.constantFrom('', 'x', 'ORDER-', 'ref ', '#', 'A'), fc.constantFrom('', 'x', '-2026', ' ok', '/'), (cardNo, before, after) => {
