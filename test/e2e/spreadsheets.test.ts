@@ -580,3 +580,67 @@ describe('payops run on files from real spreadsheet programs', () => {
     expect([PA_CHF, DB_CHF, UNKNOWN].every((id) => !ledger.some((t) => t.referencedId === id))).toBe(true);
   });
 });
+
+describe('the samples the README runs', () => {
+  /** The README's command for a sample, writing into `dir` (TMPDIR too, for the in-process simulator's state). */
+  async function runSample(file: string, flags: string[]) {
+    const dir = tempDir();
+    const stem = file.replace(/\.csv$/, '');
+    const r = await runCli(
+      ['run', join(ROOT, 'samples', file), '--gateway', 'sim', '--sim-seed', join(ROOT, 'samples/payments.csv'), ...flags, '--out', join(dir, `${stem}.results.csv`), '--failed', join(dir, `${stem}.failed.csv`)],
+      { env: { TMPDIR: dir } },
+    );
+    return { r, dir, stem };
+  }
+  const view = (records: Array<Record<string, string>>) => records.map((x) => [x.Ticket, Number(x.line), x.status, x.result_code, x.payment_type]);
+
+  it('samples/excel-de.csv (German Excel "CSV": Windows-1252, `;`, CRLF, decimal commas) with --decimal-comma', async () => {
+    const { r, dir, stem } = await runSample('excel-de.csv', ['--decimal-comma']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('payops: input: semicolon-separated, CRLF, Windows-1252');
+    expect(r.stderr).toMatch(/capture CP +EUR +75\.50/);
+    const results = readOutput(join(dir, `${stem}.results.csv`), { enc: 'windows-1252', delimiter: ';', eol: '\r\n' });
+    expect(view(results.records)).toEqual([
+      ['T-2001', 2, 'succeeded', OK, 'CP'],
+      ['T-2002', 3, 'succeeded', OK, 'CP'],
+      ['T-2003', 4, 'rejected', '700.400.200', 'RF'],
+      ['T-2004', 5, 'succeeded', OK, 'RF'],
+      ['T-2005', 6, 'succeeded', OK, 'RV'],
+      ['T-2006', 7, 'succeeded', OK, 'RF'],
+      ['T-2007', 8, 'succeeded', OK, 'RB'],
+      ['T-2008', 9, 'succeeded', OK, 'RC'],
+      ['T-2009', 11, 'invalid', '', ''],
+      ['T-2010', 12, 'invalid', '', ''],
+    ]);
+    expect(results.records[4]!.Bemerkung).toBe('Storno – Bestellung über 50 € storniert');
+    const failed = readOutput(join(dir, `${stem}.failed.csv`), { enc: 'windows-1252', delimiter: ';', eol: '\r\n' });
+    expect(failed.records.map((f) => [f.Ticket, f.last_status, f.source_line])).toEqual([
+      ['T-2003', 'rejected', '4'],
+      ['T-2009', 'invalid', '11'],
+      ['T-2010', 'invalid', '12'],
+    ]);
+  });
+
+  it('samples/sheets-export.csv (Google Sheets: UTF-8, `,`, CRLF, quoted "1,000.00")', async () => {
+    const { r, dir, stem } = await runSample('sheets-export.csv', []);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('payops: input: comma-separated, CRLF, UTF-8');
+    const results = readOutput(join(dir, `${stem}.results.csv`), { enc: 'utf-8', delimiter: ',', eol: '\r\n' });
+    expect(view(results.records)).toEqual([
+      ['S-3001', 2, 'succeeded', OK, 'CP'],
+      ['S-3002', 3, 'rejected', '700.400.100', 'CP'],
+      ['S-3003', 4, 'succeeded', OK, 'RF'],
+      ['S-3004', 6, 'succeeded', OK, 'RV'],
+      ['S-3005', 7, 'succeeded', OK, 'RC'],
+      ['S-3006', 8, 'rejected', '700.100.500', 'RF'],
+      ['S-3007', 9, 'invalid', '', ''],
+      ['S-3008', 10, 'succeeded', OK, 'RV'],
+    ]);
+    const failed = readOutput(join(dir, `${stem}.failed.csv`), { enc: 'utf-8', delimiter: ',', eol: '\r\n' });
+    expect(failed.records.map((f) => [f.Ticket, f.last_status, f.source_line])).toEqual([
+      ['S-3002', 'rejected', '3'],
+      ['S-3006', 'rejected', '8'],
+      ['S-3007', 'invalid', '9'],
+    ]);
+  });
+});
