@@ -11,10 +11,10 @@
 import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '../cli/errors.js';
-import type { GatewayClient, Exchange } from '../gateway/client.js';
+import type { GatewayClient } from '../gateway/client.js';
 import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest, buildOperationRequest } from '../gateway/requests.js';
-import { describeRejection, interpretExchange, parseGatewayJson, type GatewayResult } from '../gateway/response.js';
+import { describeRejection, interpretExchange, type GatewayResult } from '../gateway/response.js';
 import type { RowStatus } from '../gateway/result-codes.js';
 import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
 import { describeUse, type Decision, type Planner } from '../plan/planner.js';
@@ -98,24 +98,21 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   if (o.stopSignal.aborted) onSignal();
   else o.stopSignal.addEventListener('abort', onSignal, { once: true });
 
-  /** Every exchange passes here: outage, wrong-URL and credential rules (SPEC §4 Stopping). */
-  const observe = (ex: Exchange): void => {
+  /** Every exchange passes here: outage and wrong-URL rules (SPEC §4 Stopping). */
+  const observe = (seen: { exchanged: boolean; foreign: boolean }, httpStatus: number | undefined): void => {
     const now = Date.now();
-    if (ex.kind === 'answered') {
-      const json = parseGatewayJson(ex.body) !== undefined;
-      if (json && ex.httpStatus < 500) {
-        gatewayJsonSeen = true;
-        lastSuccessAt = now;
-        return;
-      }
-      if (!json && !gatewayJsonSeen && ++nonGatewayAnswers >= 10) {
-        stop(
-          new AbortError(
-            `the first ${nonGatewayAnswers} answers were not the gateway's JSON (last: HTTP ${ex.httpStatus}); check --gateway / OPPWA_BASE_URL`,
-          ),
-        );
-        return;
-      }
+    if (seen.exchanged) {
+      gatewayJsonSeen = true;
+      lastSuccessAt = now;
+      return;
+    }
+    if (seen.foreign && !gatewayJsonSeen && ++nonGatewayAnswers >= 10) {
+      stop(
+        new AbortError(
+          `the first ${nonGatewayAnswers} answers were not the gateway's JSON (last: HTTP ${httpStatus ?? '?'}); check --gateway / OPPWA_BASE_URL`,
+        ),
+      );
+      return;
     }
     if (now - lastSuccessAt > o.maxOutageMs) {
       stop(
@@ -127,25 +124,19 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     }
   };
 
-  const base = (row: Pick<Row, 'line' | 'cells' | 'op'>, mtxid: string | undefined): RowOutcome => ({
-    line: row.line,
-    cells: row.cells,
-    status: 'failed',
-    attempts: 0,
-    op: row.op,
-    paymentType: row.op.type,
-    ...(mtxid ? { merchantTransactionId: mtxid } : {}),
-  });
+  const base = (row: Pick<Row, 'line' | 'cells' | 'op'>, mtxid: string | undefined): RowOutcome => {
+    const out: RowOutcome = { line: row.line, cells: row.cells, status: 'failed', attempts: 0, op: row.op, paymentType: row.op.type };
+    if (mtxid) out.merchantTransactionId = mtxid;
+    return out;
+  };
 
   const fromResult = (row: Row, status: RowStatus, result: GatewayResult, note?: string): RowOutcome => {
-    const out: RowOutcome = {
-      ...base(row, row.decision.id),
-      status,
-      resultCode: result.code,
-      resultDescription: result.description,
-      attempts: row.attempts,
-      processedAt: new Date().toISOString(),
-    };
+    const out = base(row, row.decision.id);
+    out.status = status;
+    out.resultCode = result.code;
+    out.resultDescription = result.description;
+    out.attempts = row.attempts;
+    out.processedAt = new Date().toISOString();
     if (result.id) out.newPaymentId = result.id;
     const err = status === 'rejected' ? describeRejection(result) : undefined;
     if (err) out.error = err;
@@ -216,8 +207,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       row.lastSentAt = Date.now();
       o.onSent?.();
       const ex = await o.client.send(req);
-      observe(ex);
       const it = interpretExchange(ex);
+      observe(it, ex.kind === 'answered' ? ex.httpStatus : undefined);
       switch (it.kind) {
         case 'outcome':
           return { done: record(row, fromResult(row, it.status, it.result, it.note)) };
@@ -272,8 +263,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       for (const id of ids) {
         await pacer.ready();
         const ex = await limit(() => o.client.send(buildLookupRequest(id, row.entity)));
-        observe(ex);
         const ans = interpretLookup(ex, target(row));
+        observe(ans, ex.kind === 'answered' ? ex.httpStatus : undefined);
         row.lastSentAt = Date.now();
         if (ans.kind === 'found') {
           const note = `found by lookup after ${lastReason}`;

@@ -85,7 +85,6 @@ export class GatewayClient {
         body: req.body,
         headersTimeout: this.opts.timeoutMs,
         bodyTimeout: this.opts.timeoutMs,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
       const body = await res.body.text();
       const retryAfterMs = parseRetryAfter(res.headers['retry-after']);

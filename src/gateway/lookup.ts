@@ -5,7 +5,7 @@
  * in `payments` is.
  */
 import type { Exchange } from './client.js';
-import { type GatewayResult, parseGatewayJson } from './response.js';
+import { gatewayResultOf, type GatewayResult, parseGatewayJson } from './response.js';
 import { classifyResultCode, isCredentialsRefused, NOT_FOUND_CODE, type RowStatus, THROTTLED_CODE } from './result-codes.js';
 
 export interface LookupTarget {
@@ -16,33 +16,40 @@ export interface LookupTarget {
   currency?: string;
 }
 
-export type LookupAnswer =
+export type LookupAnswer = (
   | { kind: 'found'; status: RowStatus; result: GatewayResult }
   | { kind: 'absent' }
   | { kind: 'mismatch'; result: GatewayResult }
   | { kind: 'credentials'; reason: string }
-  | { kind: 'unknown'; reason: string; retryAfterMs?: number; throttled: boolean };
+  | { kind: 'unknown'; reason: string; retryAfterMs?: number; throttled: boolean }
+) & {
+  /** The gateway answered with its JSON and not a 5xx (SPEC §4 Stopping). */
+  exchanged: boolean;
+  /** An answer that was not the gateway's JSON. */
+  foreign: boolean;
+};
 
 const RANK: Record<RowStatus, number> = { succeeded: 4, review: 4, pending: 3, unknown: 2, rejected: 1 };
 
 /** Interpret the answer to one lookup of one merchant transaction id. */
 export function interpretLookup(ex: Exchange, target: LookupTarget): LookupAnswer {
-  if (ex.kind !== 'answered') return { kind: 'unknown', reason: ex.reason, throttled: false };
+  if (ex.kind !== 'answered') return { kind: 'unknown', reason: ex.reason, throttled: false, exchanged: false, foreign: false };
   const parsed = parseGatewayJson(ex.body);
+  const seen = { exchanged: parsed !== undefined && ex.httpStatus < 500, foreign: parsed === undefined };
   if (ex.httpStatus === 429 || parsed?.code === THROTTLED_CODE) {
-    return { kind: 'unknown', reason: 'lookup throttled', throttled: true, ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}) };
+    return { kind: 'unknown', reason: 'lookup throttled', throttled: true, ...seen, ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}) };
   }
   if (ex.httpStatus === 401 || ex.httpStatus === 403 || isCredentialsRefused(parsed?.code)) {
-    return { kind: 'credentials', reason: 'credentials refused for the lookup' };
+    return { kind: 'credentials', reason: 'credentials refused for the lookup', ...seen };
   }
-  if (!parsed || ex.httpStatus >= 500) return { kind: 'unknown', reason: `lookup answered HTTP ${ex.httpStatus}`, throttled: false };
-  if (parsed.code === NOT_FOUND_CODE) return { kind: 'absent' };
+  if (!parsed || ex.httpStatus >= 500) return { kind: 'unknown', reason: `lookup answered HTTP ${ex.httpStatus}`, throttled: false, ...seen };
+  if (parsed.code === NOT_FOUND_CODE) return { kind: 'absent', ...seen };
   const payments = (parsed.raw as { payments?: unknown }).payments;
-  if (!Array.isArray(payments)) return { kind: 'unknown', reason: `lookup answered ${parsed.code}`, throttled: false };
+  if (!Array.isArray(payments)) return { kind: 'unknown', reason: `lookup answered ${parsed.code}`, throttled: false, ...seen };
   let best: { status: RowStatus; result: GatewayResult } | undefined;
   let mismatch: GatewayResult | undefined;
   for (const p of payments) {
-    const tx = parseGatewayJson(JSON.stringify(p));
+    const tx = gatewayResultOf(p);
     if (!tx) continue;
     const { raw: _raw, ...result } = tx;
     if (!matches(result, target)) {
@@ -52,9 +59,9 @@ export function interpretLookup(ex: Exchange, target: LookupTarget): LookupAnswe
     const status = classifyResultCode(result.code);
     if (!best || RANK[status] > RANK[best.status]) best = { status, result };
   }
-  if (best) return { kind: 'found', ...best };
-  if (mismatch) return { kind: 'mismatch', result: mismatch };
-  return { kind: 'absent' };
+  if (best) return { kind: 'found', ...best, ...seen };
+  if (mismatch) return { kind: 'mismatch', result: mismatch, ...seen };
+  return { kind: 'absent', ...seen };
 }
 
 function matches(tx: GatewayResult, t: LookupTarget): boolean {

@@ -25,7 +25,7 @@ export interface GatewayResult {
   parameterErrors?: Array<{ name?: string; value?: unknown; message?: string }>;
 }
 
-export type Interpretation =
+export type Interpretation = (
   /** The gateway decided: succeeded, review, pending, rejected, or an unknown-group code. */
   | { kind: 'outcome'; status: RowStatus; result: GatewayResult; note?: string }
   /** Nothing was executed; send again after a backoff. */
@@ -33,7 +33,13 @@ export type Interpretation =
   /** HTTP 401/403 or 800.900.3xx: the credentials were refused. */
   | { kind: 'credentials'; reason: string }
   /** The request may have executed; only a lookup can tell. */
-  | { kind: 'unknown'; reason: string; gatewayJson: boolean };
+  | { kind: 'unknown'; reason: string }
+) & {
+  /** The gateway answered with its JSON and not a 5xx: a successful exchange (SPEC §4 Stopping). */
+  exchanged: boolean;
+  /** An answer that was not the gateway's JSON (a wrong URL, a proxy page). */
+  foreign: boolean;
+};
 
 /** Parse the gateway's JSON; undefined when the body is not it (a wrong URL, a proxy page). */
 export function parseGatewayJson(body: string): (GatewayResult & { raw: Record<string, unknown> }) | undefined {
@@ -43,6 +49,11 @@ export function parseGatewayJson(body: string): (GatewayResult & { raw: Record<s
   } catch {
     return undefined;
   }
+  return gatewayResultOf(json);
+}
+
+/** The gateway's transaction fields of an already parsed JSON object, or undefined without a `result.code`. */
+export function gatewayResultOf(json: unknown): (GatewayResult & { raw: Record<string, unknown> }) | undefined {
   if (!json || typeof json !== 'object') return undefined;
   const raw = json as Record<string, unknown>;
   const result = raw.result as { code?: unknown; description?: unknown; parameterErrors?: unknown } | undefined;
@@ -65,31 +76,35 @@ export function parseGatewayJson(body: string): (GatewayResult & { raw: Record<s
 
 /** Interpret one exchange of an operation request. */
 export function interpretExchange(ex: Exchange): Interpretation {
-  if (ex.kind === 'not-sent') return { kind: 'retry', reason: ex.reason, throttled: false };
-  if (ex.kind === 'lost') return { kind: 'unknown', reason: ex.reason, gatewayJson: false };
+  if (ex.kind === 'not-sent') return { kind: 'retry', reason: ex.reason, throttled: false, exchanged: false, foreign: false };
+  if (ex.kind === 'lost') return { kind: 'unknown', reason: ex.reason, exchanged: false, foreign: false };
   const parsed = parseGatewayJson(ex.body);
+  const exchanged = parsed !== undefined && ex.httpStatus < 500;
+  const foreign = parsed === undefined;
   if (ex.httpStatus === 429 || parsed?.code === THROTTLED_CODE) {
     return {
       kind: 'retry',
       reason: 'throttled by the gateway',
       throttled: true,
+      exchanged,
+      foreign,
       ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}),
     };
   }
   if (ex.httpStatus === 401 || ex.httpStatus === 403 || isCredentialsRefused(parsed?.code)) {
     const what = parsed ? `${parsed.code} ${parsed.description}` : `HTTP ${ex.httpStatus}`;
-    return { kind: 'credentials', reason: `credentials refused (${what})` };
+    return { kind: 'credentials', reason: `credentials refused (${what})`, exchanged, foreign };
   }
   if (ex.httpStatus >= 500) {
-    return { kind: 'unknown', reason: `gateway answered HTTP ${ex.httpStatus}`, gatewayJson: parsed !== undefined };
+    return { kind: 'unknown', reason: `gateway answered HTTP ${ex.httpStatus}`, exchanged, foreign };
   }
   if (!parsed) {
-    return { kind: 'unknown', reason: `HTTP ${ex.httpStatus} without a readable result.code`, gatewayJson: false };
+    return { kind: 'unknown', reason: `HTTP ${ex.httpStatus} without a readable result.code`, exchanged, foreign };
   }
   const status = classifyResultCode(parsed.code);
   const { raw: _raw, ...result } = parsed;
-  if (parsed.code === MANUAL_ACTION_CODE) return { kind: 'outcome', status, result, note: 'manual action required' };
-  return { kind: 'outcome', status, result };
+  if (parsed.code === MANUAL_ACTION_CODE) return { kind: 'outcome', status, result, note: 'manual action required', exchanged, foreign };
+  return { kind: 'outcome', status, result, exchanged, foreign };
 }
 
 /** Text for a rejection's error column: the gateway's description and any parameter errors. */

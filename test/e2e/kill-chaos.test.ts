@@ -93,5 +93,5 @@ describe('SIGKILL at random moments', () => {
     expect(twice).toEqual([]);
     expect(executed.size).toBe(ROWS);
     for (const r of results) expect(executed.get(r.merchant_transaction_id)).toBe(1);
-  });
+  }, 300_000);
 });
