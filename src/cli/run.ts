@@ -83,7 +83,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const cardKey = loadCardKey(state.cardKey);
     const planner = new Planner(
       journal,
-      new IdDeriver({ batchId: String(argv['batch-id'] ?? ''), defaultEntityId: gw.defaultEntityId ?? '', cardKey }),
+      new IdDeriver({
+        batchId: String(argv['batch-id'] ?? ''),
+        defaultEntityId: gw.defaultEntityId ?? '',
+        cardKey,
+        ...(source.recordCount !== undefined ? { expectedRows: source.recordCount } : {}),
+      }),
       { retryRejected: Boolean(argv['retry-rejected']) },
     );
     const client = new GatewayClient({

@@ -40,6 +40,8 @@ export interface DeriveOptions {
   defaultEntityId: string;
   /** Key for the keyed hash of card numbers (kept in the state directory). */
   cardKey: Buffer;
+  /** Rows in the file, when known: the counter is sized once instead of growing. */
+  expectedRows?: number;
 }
 
 /**
@@ -47,8 +49,10 @@ export interface DeriveOptions {
  * counter per distinct canonical row.
  */
 export class IdDeriver {
-  private readonly occurrences = new HashCounter();
-  constructor(private readonly opts: DeriveOptions) {}
+  private readonly occurrences: HashCounter;
+  constructor(private readonly opts: DeriveOptions) {
+    this.occurrences = new HashCounter(opts.expectedRows ? opts.expectedRows * 2 : undefined);
+  }
 
   /** The canonical content of a row: what makes two rows "the same operation". */
   canonical(op: Operation): string {
