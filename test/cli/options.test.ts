@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/errors.js';
+import { DEFAULTS, normaliseTuning, RECONCILE_OPTIONS, RUN_OPTIONS, VALIDATE_OPTIONS } from '../../src/cli/options.js';
+
+/** argv as yargs hands it over with every default in place. */
+const defaults = (): Record<string, unknown> => ({
+  concurrency: DEFAULTS.concurrency,
+  timeout: DEFAULTS.timeout,
+  'max-attempts': DEFAULTS.maxAttempts,
+  'max-outage': DEFAULTS.maxOutage,
+  settle: DEFAULTS.settle,
+  'lookup-interval': DEFAULTS.lookupInterval,
+});
+
+describe('normaliseTuning', () => {
+  it('the defaults are those of SPEC §5', () => {
+    expect(normaliseTuning(defaults())).toEqual({
+      concurrency: 8,
+      rate: undefined,
+      timeoutMs: 60_000,
+      maxAttempts: 5,
+      maxOutageMs: 300_000,
+      settleMs: 120_000,
+      lookupIntervalMs: 30_000,
+    });
+  });
+
+  it('reads every flag, durations in any accepted form', () => {
+    expect(
+      normaliseTuning({
+        concurrency: 32,
+        rate: 2.5,
+        timeout: '250ms',
+        'max-attempts': 1,
+        'max-outage': '90s',
+        settle: '0',
+        'lookup-interval': '1m',
+      }),
+    ).toEqual({ concurrency: 32, rate: 2.5, timeoutMs: 250, maxAttempts: 1, maxOutageMs: 90_000, settleMs: 0, lookupIntervalMs: 60_000 });
+  });
+
+  it('numbers given as strings are read', () => {
+    expect(normaliseTuning({ ...defaults(), concurrency: '4', rate: '10', 'max-attempts': '3' })).toMatchObject({ concurrency: 4, rate: 10, maxAttempts: 3 });
+  });
+
+  it('a timeout of 0 becomes 1 ms rather than "no timeout"', () => {
+    expect(normaliseTuning({ ...defaults(), timeout: '0' }).timeoutMs).toBe(1);
+  });
+
+  it.each([
+    ['concurrency', 0, '--concurrency "0" must be a whole number of at least 1'],
+    ['concurrency', -2, '--concurrency "-2" must be a whole number of at least 1'],
+    ['concurrency', 1.5, '--concurrency "1.5" must be a whole number of at least 1'],
+    ['concurrency', 'lots', '--concurrency "lots" must be a whole number of at least 1'],
+    ['concurrency', Number.NaN, '--concurrency "NaN"'],
+    ['max-attempts', 0, '--max-attempts "0" must be a whole number of at least 1'],
+    ['max-attempts', 'five', '--max-attempts "five"'],
+    ['rate', 0, '--rate "0" must be a number of requests per second above 0'],
+    ['rate', -1, '--rate "-1" must be a number of requests per second above 0'],
+    ['rate', 'fast', '--rate "fast" must be a number of requests per second above 0'],
+    ['rate', Number.NaN, '--rate "NaN"'],
+    ['timeout', 'soon', '--timeout "soon" is not a duration'],
+    ['timeout', '-1s', '--timeout "-1s" is not a duration'],
+    ['max-outage', '5 minutes', '--max-outage "5 minutes" is not a duration'],
+    ['settle', '2d', '--settle "2d" is not a duration'],
+    ['lookup-interval', 'often', '--lookup-interval "often" is not a duration'],
+  ] as Array<[string, unknown, string]>)('--%s %j → UsageError naming the flag', (flag, value, message) => {
+    let err: unknown;
+    try {
+      normaliseTuning({ ...defaults(), [flag]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toContain(message);
+    expect((err as Error).message).toContain(`--${flag}`);
+  });
+});
+
+describe('option tables', () => {
+  it('run documents every option of SPEC §5 with its default', () => {
+    for (const flag of [
+      'gateway', 'live', 'yes', 'token-file', 'entity-id', 'test-mode', 'sim-seed',
+      'concurrency', 'rate', 'timeout', 'max-attempts', 'max-outage', 'settle', 'lookup-interval',
+      'out', 'failed', 'summary-json', 'state-dir', 'batch-id', 'quiet', 'log-format', 'strict',
+      'retry-rejected', 'break-lock', 'dry-run', 'decimal-comma', 'allow-card-data', 'encoding', 'delimiter',
+    ]) {
+      const o = (RUN_OPTIONS as Record<string, { describe?: string }>)[flag];
+      expect(o, flag).toBeDefined();
+      expect(o!.describe, flag).toBeTruthy();
+    }
+    expect(RUN_OPTIONS.concurrency.default).toBe(8);
+    expect(RUN_OPTIONS.timeout.default).toBe('60s');
+    expect(RUN_OPTIONS['max-attempts'].default).toBe(5);
+    expect(RUN_OPTIONS['max-outage'].default).toBe('5m');
+    expect(RUN_OPTIONS.settle.default).toBe('2m');
+    expect(RUN_OPTIONS['lookup-interval'].default).toBe('30s');
+    expect(RUN_OPTIONS['log-format'].choices).toEqual(['text', 'json']);
+    expect(RUN_OPTIONS['test-mode'].choices).toEqual(['EXTERNAL', 'INTERNAL']);
+    expect(RUN_OPTIONS.rate).not.toHaveProperty('default');
+  });
+
+  it('the access token is never a flag value', () => {
+    for (const table of [RUN_OPTIONS, VALIDATE_OPTIONS, RECONCILE_OPTIONS]) {
+      expect(Object.keys(table)).not.toContain('token');
+      expect(Object.keys(table)).not.toContain('access-token');
+    }
+  });
+
+  it('validate sends nothing: it has no gateway, token or tuning options', () => {
+    for (const flag of ['gateway', 'token-file', 'concurrency', 'rate', 'live']) expect(Object.keys(VALIDATE_OPTIONS)).not.toContain(flag);
+  });
+});
