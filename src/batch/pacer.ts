@@ -17,6 +17,8 @@ export class Pacer {
   /** Wait until this worker may send one request. */
   async ready(): Promise<void> {
     for (;;) {
+      // Stopped: the caller checks its stop flag; waiting (or spinning) helps nobody.
+      if (this.signal?.aborted) return;
       const now = Date.now();
       if (now < this.pausedUntil) {
         await this.wait(this.pausedUntil - now);
@@ -26,6 +28,8 @@ export class Pacer {
       const slot = Math.max(now, this.nextSlot);
       this.nextSlot = slot + this.interval;
       if (slot > now) await this.wait(slot - now);
+      // A pause that began while this worker waited for its slot holds it too.
+      if (!this.signal?.aborted && Date.now() < this.pausedUntil) continue;
       return;
     }
   }

@@ -60,6 +60,7 @@ export class ReorderWindow<T> {
     while (this.head < this.next) {
       if (this.failure) throw this.failure;
       await this.flushing;
+      if (this.failure) throw this.failure;
       if (this.head < this.next && !this.done.has(this.head)) {
         await new Promise<void>((resolve) => this.waiters.push(resolve));
       }

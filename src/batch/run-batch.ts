@@ -47,6 +47,15 @@ export interface BatchOptions {
   testMode?: 'EXTERNAL' | 'INTERNAL';
   dryRun: boolean;
   sink(outcome: RowOutcome): void | Promise<void>;
+  /**
+   * Keep the place of a row set aside for a lookup, so the rows after it can
+   * be written meanwhile; `fill` gives its outcome later. Absent when the
+   * outputs cannot keep places (stdout): set-aside rows then hold the window.
+   */
+  deferral?: {
+    defer(): unknown;
+    fill(place: unknown, outcome: RowOutcome): void | Promise<void>;
+  };
   /** Rows started (for the progress line). */
   onSent?(): void;
   /** Stop taking rows when this fires (signals). */
@@ -69,15 +78,25 @@ interface Row {
   attempts: number;
   lastSentAt: number;
   lookups: number;
+  /** The gateway's last answer when it was an unknown-group code (900.x, 000.400.030…). */
+  lastResult?: { result: GatewayResult; note?: string };
 }
 
 /** A row is finished with a status, or set aside for a lookup. */
 type SendResult = { done: RowOutcome } | { unknown: string };
 
 const WINDOW = 1024;
+/** Rows set aside for lookups at once before they, too, hold the window. */
+const MAX_ASIDE = 10_000;
+
+/** What the window hands to the writers, in input order: an outcome, or a place kept for one. */
+type Slot = { outcome: RowOutcome } | { keep: (place: unknown) => void };
 
 export async function runBatch(o: BatchOptions): Promise<BatchResult> {
-  const window = new ReorderWindow<RowOutcome>(WINDOW, o.sink);
+  const window = new ReorderWindow<Slot>(WINDOW, (slot) =>
+    'outcome' in slot ? o.sink(slot.outcome) : slot.keep(o.deferral!.defer()),
+  );
+  let aside = 0;
   const limit = pLimit(Math.max(1, o.concurrency));
   const order = new PaymentOrder();
   const seenIds = new SeenIds();
@@ -211,6 +230,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       observe(it, ex.kind === 'answered' ? ex.httpStatus : undefined);
       switch (it.kind) {
         case 'outcome':
+          if (it.status === 'unknown') {
+            // An unknown-group code: it may have executed; a lookup may tell more later.
+            row.lastResult = { result: it.result, ...(it.note ? { note: it.note } : {}) };
+            return { unknown: `the gateway answered ${it.result.code}` };
+          }
           return { done: record(row, fromResult(row, it.status, it.result, it.note)) };
         case 'credentials':
           if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
@@ -285,6 +309,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (found) {
         if (found.status === 'unknown') {
           lastReason = `the gateway reported ${found.resultCode}`;
+          row.lastResult = { result: { code: found.resultCode ?? '', description: found.resultDescription ?? '', ...(found.newPaymentId ? { id: found.newPaymentId } : {}) }, ...(found.note ? { note: found.note } : {}) };
           continue;
         }
         return record(row, found);
@@ -298,35 +323,52 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         row.lookups = 0;
       }
     }
-    const out: RowOutcome = {
-      ...base(row, row.decision.id),
-      status: 'unknown',
-      attempts: row.attempts,
-      processedAt: new Date().toISOString(),
-      error: `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`,
-    };
-    o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
+    const out: RowOutcome = row.lastResult
+      ? fromResult(row, 'unknown', row.lastResult.result, row.lastResult.note)
+      : { ...base(row, row.decision.id), status: 'unknown', attempts: row.attempts, processedAt: new Date().toISOString() };
+    out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`;
+    o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, ...(out.resultCode ? { c: out.resultCode } : {}), d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
     return out;
   };
 
-  const process = async (row: Row): Promise<RowOutcome> => {
+  /**
+   * Settle a row set aside: its place in the outputs is kept and the window
+   * moves on, unless the outputs cannot keep places or too many rows wait.
+   */
+  const setAside = async (row: Row, reason: string): Promise<RowOutcome | undefined> => {
+    if (!o.deferral || aside >= MAX_ASIDE) return settle(row, reason);
+    aside++;
+    const place = new Promise<unknown>((keep) => window.complete(row.seq, { keep }));
+    try {
+      const out = await settle(row, reason);
+      await o.deferral.fill(await place, out);
+    } finally {
+      aside--;
+    }
+    return undefined;
+  };
+
+  const process = async (row: Row): Promise<RowOutcome | undefined> => {
     if (row.decision.action === 'lookup') {
       row.lastSentAt = row.decision.lastSentAt;
-      return settle(row, 'an earlier run');
+      return setAside(row, 'an earlier run');
     }
     const first = await order.run(paymentKey(row), () => limit(() => sendPhase(row)));
     if ('done' in first) return first.done;
-    return settle(row, first.unknown);
+    return setAside(row, first.unknown);
   };
 
   const start = (row: Row) => {
     const t = process(row)
       .catch((err: unknown) => failed(row, `internal error: ${(err as Error).message}`, true))
-      .then((out) => window.complete(row.seq, out));
+      .then((out) => {
+        if (out) window.complete(row.seq, { outcome: out });
+      });
     tasks.add(t);
     void t.finally(() => tasks.delete(t));
   };
 
+  const emit = (seq: number, outcome: RowOutcome) => window.complete(seq, { outcome });
   for await (const rec of o.records) {
     const seq = await window.open();
     const values = o.valuesOf(rec.cells);
@@ -339,17 +381,17 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     });
     const fileId = values.merchant_transaction_id?.trim() || undefined;
     if (!v.ok) {
-      window.complete(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });
+      emit(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });
       continue;
     }
     const op = v.op;
     const entity = op.entityId ?? o.defaultEntityId;
     if (!entity) {
-      window.complete(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: 'entity_id is empty and no default entity is set: fill the cell or pass --entity-id / OPPWA_ENTITY_ID' });
+      emit(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: 'entity_id is empty and no default entity is set: fill the cell or pass --entity-id / OPPWA_ENTITY_ID' });
       continue;
     }
     if (op.merchantTransactionId && seenIds.add(op.merchantTransactionId)) {
-      window.complete(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: `merchant_transaction_id "${op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own` });
+      emit(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: `merchant_transaction_id "${op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own` });
       continue;
     }
     const identity: Omit<RowIdentity, 'id'> = {
@@ -362,15 +404,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     const decision = o.planner.plan({ op, identity, provenance });
     const cellsRow = { line: rec.line, cells: rec.cells, op };
     if (decision.action === 'conflict') {
-      window.complete(seq, { ...base(cellsRow, decision.id), error: decision.message });
+      emit(seq, { ...base(cellsRow, decision.id), error: decision.message });
       continue;
     }
     if (decision.action === 'done') {
-      window.complete(seq, earlier(cellsRow, decision.outcome));
+      emit(seq, earlier(cellsRow, decision.outcome));
       continue;
     }
     if (o.dryRun) {
-      window.complete(seq, {
+      emit(seq, {
         ...base(cellsRow, decision.id),
         status: 'pending',
         note: decision.action === 'send' ? 'would send' : 'would look up (an earlier send has no known outcome)',
@@ -378,7 +420,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     if (stoppedBy) {
-      window.complete(seq, { ...base(cellsRow, decision.id), error: `not sent: ${stoppedBy.message}` });
+      emit(seq, { ...base(cellsRow, decision.id), error: `not sent: ${stoppedBy.message}` });
       continue;
     }
     start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: { id: decision.id, ...identity }, decision, attempts: 0, lastSentAt: 0, lookups: 0 });

@@ -25,9 +25,24 @@ function report(err: unknown): void {
   process.stderr.write(`payops: ${known ? '' : 'unexpected error: '}${msg}\n`);
 }
 
+/** Options whose value may be `-` (stdout or stdin); yargs would take a lone `-` for a positional. */
+const DASH_VALUE_FLAGS = new Set(['--out', '--failed', '--summary-json']);
+
+function joinDashValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (DASH_VALUE_FLAGS.has(a) && args[i + 1] === '-') {
+      out.push(`${a}=-`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
   let failure: unknown;
-  const parser = yargs(hideBin(process.argv))
+  const parser = yargs(joinDashValues(hideBin(process.argv)))
     .scriptName('payops')
     .usage('$0 <command> [options]\n\nBulk backoffice operations for the Open Payment Platform (OPPWA) gateway.')
     .command(runCommand)

@@ -22,6 +22,7 @@ import { Reporter } from './reporter.js';
 import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 import { openWriters } from './writers.js';
+import type { RowOutcome } from '../rows/types.js';
 
 export const runCommand: CommandModule = {
   command: 'run <input>',
@@ -131,6 +132,17 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         reporter.row(outcome, dryRun);
         if (writers) await writers.write(outcome);
       },
+      ...(writers?.canDefer
+        ? {
+            deferral: {
+              defer: () => writers.defer(),
+              fill: (place: unknown, outcome: RowOutcome) => {
+                reporter.row(outcome, false);
+                writers.fill(place as ReturnType<typeof writers.defer>, outcome);
+              },
+            },
+          }
+        : {}),
       onSent: () => reporter.sent(),
       stopSignal: signals.signal,
     });

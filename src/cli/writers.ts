@@ -14,6 +14,10 @@ export function layoutOf(source: InputSource): ColumnLayout {
 
 export interface RunWriters {
   write(outcome: RowOutcome): Promise<void>;
+  /** Whether a row's place can be kept while it waits for a lookup (both outputs are files). */
+  readonly canDefer: boolean;
+  defer(): { results: number; failed: number };
+  fill(place: { results: number; failed: number }, outcome: RowOutcome): void;
   commit(): Promise<void>;
   abort(): void;
   readonly failedWritten: boolean;
@@ -34,6 +38,16 @@ export function openWriters(o: { inputPath: string; outPath: string; failedPath:
       if (a) await a;
       const b = failed.write(outcome);
       if (b) await b;
+    },
+    get canDefer() {
+      return results.canDefer && failed.canDefer;
+    },
+    defer() {
+      return { results: results.defer(), failed: failed.defer() };
+    },
+    fill(place, outcome) {
+      results.fill(place.results, outcome);
+      failed.fill(place.failed, outcome);
     },
     async commit() {
       await results.commit();

@@ -29,10 +29,10 @@ function isLoopback(host: string): boolean {
 }
 
 /**
- * Classify a base URL. A host on loopback is a simulator; a host with
- * "test" in its first label, or `eu-test.oppwa.com`, is a test host; any
- * other host is treated as live (a white-label production host must not be
- * mistaken for a rehearsal).
+ * Classify a base URL. A host on loopback is a simulator; a host whose first
+ * label has `test` as a dash-separated word (`test.…`, `eu-test.oppwa.com`)
+ * is a test host; any other host is treated as live, so that a white-label
+ * production host (`testbank-pay.com`) is never mistaken for a rehearsal.
  */
 export function classifyGatewayUrl(raw: string): GatewayEnvironment {
   let url: URL;
@@ -46,14 +46,15 @@ export function classifyGatewayUrl(raw: string): GatewayEnvironment {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`--gateway "${raw}": only http and https URLs are supported`);
   }
-  const host = url.hostname.toLowerCase();
+  // `eu-prod.oppwa.com.` (a fully qualified name) is the same host.
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const partitionHost = LIVE_HOSTS.has(host) ? 'eu-prod.oppwa.com' : host;
   const partition = `${url.protocol.replace(':', '')}://${partitionHost}:${port}`;
   const baseUrl = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
   let kind: GatewayKind;
   if (isLoopback(host)) kind = 'sim';
-  else if (/(^|[.-])test([.-]|$)/.test(host.split('.')[0] ?? '') || host.startsWith('test')) kind = 'test';
+  else if (/(^|-)test(-|$)/.test(host.split('.')[0] ?? '')) kind = 'test';
   else kind = 'live';
   return { kind, baseUrl, partition, label: `${kind} ${baseUrl}` };
 }

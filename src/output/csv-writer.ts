@@ -13,7 +13,7 @@
  * `write` per row is several times slower). `write()` returns a promise only
  * when the stream asks the writer to wait (backpressure); await it.
  */
-import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, type Stats, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../cli/errors.js';
@@ -59,6 +59,19 @@ export interface CsvWriter {
   readonly started: boolean;
   /** Write one row. Returns a promise when the caller must wait for the stream to drain. */
   write(cells: readonly string[]): Promise<void> | void;
+  /**
+   * Whether rows can be placed later (`hole`/`fill`): only a file written
+   * through a temporary file, not stdout or a device.
+   */
+  readonly canFillLater: boolean;
+  /**
+   * Keep a place for a row whose content is known later (a row set aside for
+   * a lookup): the row given to `fill` is written there, in input order, when
+   * the file is committed. Starts a lazy file.
+   */
+  hole(): number;
+  /** Give the row for a hole; a hole never filled stays empty. */
+  fill(hole: number, cells: readonly string[]): void;
   /** Flush, sync and rename the temporary file into place. */
   commit(): Promise<void>;
   /**
@@ -145,6 +158,10 @@ class StreamingCsvWriter implements CsvWriter {
   private buf = '';
   private error: Error | undefined;
   private state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
+  /** Bytes handed to the stream so far (BOM included): where a hole is. */
+  private bytesOut = 0;
+  private readonly holes: number[] = [];
+  private readonly fills = new Map<number, string>();
   private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
   constructor(path: string, dialect: OutputDialect, options: CsvWriterOptions) {
@@ -193,7 +210,11 @@ class StreamingCsvWriter implements CsvWriter {
       this.fd = undefined;
     }
     this.out.on('error', (err: Error) => this.fail(err));
-    if (this.bom) this.out.write(bomBytes(this.encoding));
+    if (this.bom) {
+      const bom = bomBytes(this.encoding);
+      this.out.write(bom);
+      this.bytesOut += bom.length;
+    }
     this.buf = this.preamble;
     if (this.header) this.buf += this.format(this.header);
   }
@@ -221,8 +242,70 @@ class StreamingCsvWriter implements CsvWriter {
     if (this.buf.length === 0) return;
     const text = this.buf;
     this.buf = '';
-    const ok = this.encoding === 'utf-8' ? this.out!.write(text, 'utf8') : this.out!.write(encodeText(text, this.encoding));
+    let ok: boolean;
+    if (this.encoding === 'utf-8') {
+      this.bytesOut += Buffer.byteLength(text, 'utf8');
+      ok = this.out!.write(text, 'utf8');
+    } else {
+      const bytes = encodeText(text, this.encoding);
+      this.bytesOut += bytes.length;
+      ok = this.out!.write(bytes);
+    }
     if (!ok) return this.drained();
+  }
+
+  get canFillLater(): boolean {
+    return this.mode === 'replace';
+  }
+
+  hole(): number {
+    if (this.error) throw this.error;
+    if (!this.canFillLater) throw new Error(`the ${this.role} ${this.path} cannot keep a place for a row`);
+    if (!this.started) this.start();
+    // Hand the buffered text over now so the hole's byte offset is exact; the
+    // stream buffers it (holes are rare: rows waiting for a lookup).
+    void this.flush();
+    this.holes.push(this.bytesOut);
+    return this.holes.length - 1;
+  }
+
+  fill(hole: number, cells: readonly string[]): void {
+    if (hole < 0 || hole >= this.holes.length) throw new RangeError(`no hole ${hole}`);
+    this.fills.set(hole, this.format(cells));
+    this.rows++;
+  }
+
+  /** Copy the finished temporary file into a second one with the filled holes in place, and swap them. */
+  private spliceFills(): void {
+    if (this.fills.size === 0) return;
+    const src = this.tmpPath!;
+    const dst = `${src}.fill`;
+    const inserts = [...this.fills].map(([h, text]) => ({ at: this.holes[h]!, text })).sort((a, b) => a.at - b.at);
+    const rfd = openSync(src, 'r');
+    const wfd = openSync(dst, 'w', 0o666);
+    try {
+      const size = fstatSync(rfd).size;
+      const chunk = Buffer.alloc(1 << 20);
+      let pos = 0;
+      const copyTo = (end: number) => {
+        while (pos < end) {
+          const n = readSync(rfd, chunk, 0, Math.min(chunk.length, end - pos), pos);
+          if (n <= 0) break;
+          writeSync(wfd, chunk, 0, n);
+          pos += n;
+        }
+      };
+      for (const ins of inserts) {
+        copyTo(ins.at);
+        writeSync(wfd, this.encoding === 'utf-8' ? Buffer.from(ins.text, 'utf8') : encodeText(ins.text, this.encoding));
+      }
+      copyTo(size);
+      fsyncSync(wfd);
+    } finally {
+      closeSync(rfd);
+      closeSync(wfd);
+    }
+    renameSync(dst, src);
   }
 
   private drained(): Promise<void> {
@@ -268,6 +351,7 @@ class StreamingCsvWriter implements CsvWriter {
         });
         if (this.error) throw this.error;
         if (this.mode === 'replace') {
+          this.spliceFills();
           renameSync(this.tmpPath!, this.target);
           syncDirectory(dirname(resolve(this.target)));
         }

@@ -55,6 +55,11 @@ export interface FailedWriter {
   readonly written: boolean;
   /** Write the row if its status belongs in the file; other rows are ignored. */
   write(outcome: RowOutcome): Promise<void> | void;
+  /** Whether `defer` can be used (a file, not stdout or a device). */
+  readonly canDefer: boolean;
+  /** Keep the place of a row set aside for a lookup; `fill` writes it there if it failed. */
+  defer(): number;
+  fill(place: number, outcome: RowOutcome): void;
   /** Rename the file into place, or, when no row was written, remove a stale one. */
   commit(): Promise<void>;
   abort(): Promise<void>;
@@ -140,35 +145,52 @@ export function createFailedWriter(
       return csv.rows;
     },
     get written() {
-      return csv.started;
+      return csv.rows > 0;
     },
     write(o) {
       if (!isFailedOutcome(o)) return;
-      const cells = safeInputCells(o.cells, kinds, o.op !== undefined);
-      while (cells.length < width) cells.push('');
-      if (o.merchantTransactionId) cells[shape.mtidIndex] = safeMerchantTransactionId(o.merchantTransactionId, o.op !== undefined);
-      const cardRow =
-        o.op?.card !== undefined || (cardIndex !== undefined && (o.cells[cardIndex] ?? '').trim() !== '');
-      const c = shape.carryIndex;
-      cells[c.last_status] = o.status;
-      cells[c.last_result_code] = o.resultCode ?? '';
-      cells[c.last_error] = lastError(o, cardRow);
-      // Provenance: kept from a failed-rows input (the first file, through any number of reruns).
-      const keptFile = sourceFileIndex === undefined ? '' : carriedValue(o.cells[sourceFileIndex]);
-      if (keptFile !== '') {
-        cells[c.source_file] = maskCardNumbersForOutput(keptFile);
-        cells[c.source_line] = sourceLineIndex === undefined ? '' : maskCardNumbersForOutput(carriedValue(o.cells[sourceLineIndex]));
-      } else {
-        cells[c.source_file] = maskCardNumbersForOutput(options.sourceFile);
-        cells[c.source_line] = String(o.line);
-      }
-      return csv.write(cells);
+      return csv.write(failedCells(o));
+    },
+    get canDefer() {
+      return csv.canFillLater;
+    },
+    defer: () => csv.hole(),
+    fill(place, o) {
+      if (isFailedOutcome(o)) csv.fill(place, failedCells(o));
     },
     async commit() {
+      if (csv.started && csv.rows === 0) {
+        // Started only to keep places for rows that did not fail after all.
+        await csv.abort();
+        if (path !== '-') removeStale(path);
+        return;
+      }
       const started = csv.started;
       await csv.commit();
       if (!started && path !== '-') removeStale(path);
     },
     abort: () => csv.abort(),
   };
+
+  function failedCells(o: RowOutcome): string[] {
+    const cells = safeInputCells(o.cells, kinds, o.op !== undefined);
+    while (cells.length < width) cells.push('');
+    if (o.merchantTransactionId) cells[shape.mtidIndex] = safeMerchantTransactionId(o.merchantTransactionId, o.op !== undefined);
+    const cardRow =
+      o.op?.card !== undefined || (cardIndex !== undefined && (o.cells[cardIndex] ?? '').trim() !== '');
+    const c = shape.carryIndex;
+    cells[c.last_status] = o.status;
+    cells[c.last_result_code] = o.resultCode ?? '';
+    cells[c.last_error] = lastError(o, cardRow);
+    // Provenance: kept from a failed-rows input (the first file, through any number of reruns).
+    const keptFile = sourceFileIndex === undefined ? '' : carriedValue(o.cells[sourceFileIndex]);
+    if (keptFile !== '') {
+      cells[c.source_file] = maskCardNumbersForOutput(keptFile);
+      cells[c.source_line] = sourceLineIndex === undefined ? '' : maskCardNumbersForOutput(carriedValue(o.cells[sourceLineIndex]));
+    } else {
+      cells[c.source_file] = maskCardNumbersForOutput(options.sourceFile);
+      cells[c.source_line] = String(o.line);
+    }
+    return cells;
+  }
 }

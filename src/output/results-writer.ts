@@ -20,6 +20,12 @@ export interface ResultsWriter {
   readonly rows: number;
   /** Write one row's outcome; await the promise when one is returned (backpressure). */
   write(outcome: RowOutcome): Promise<void> | void;
+  /** Whether `defer` can be used (a file, not stdout or a device). */
+  readonly canDefer: boolean;
+  /** Keep the place of a row set aside for a lookup; its outcome comes with `fill`. */
+  defer(): number;
+  /** Write a deferred row's outcome in its place. */
+  fill(place: number, outcome: RowOutcome): void;
   /** Finish the file and rename it into place. */
   commit(): Promise<void>;
   /** Remove the unfinished file; an earlier file of that name is left as it was. */
@@ -67,16 +73,26 @@ export function createResultsWriter(
     ...(inputPath !== undefined ? { inputPath } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
   });
+  const rowCells = (outcome: RowOutcome): string[] => {
+    const cells = safeInputCells(outcome.cells, kinds, outcome.op !== undefined);
+    const out = outputCells(outcome);
+    for (let i = 0; i < out.length; i++) cells.push(out[i]!);
+    return cells;
+  };
   return {
     path,
     get rows() {
       return csv.rows;
     },
     write(outcome) {
-      const cells = safeInputCells(outcome.cells, kinds, outcome.op !== undefined);
-      const out = outputCells(outcome);
-      for (let i = 0; i < out.length; i++) cells.push(out[i]!);
-      return csv.write(cells);
+      return csv.write(rowCells(outcome));
+    },
+    get canDefer() {
+      return csv.canFillLater;
+    },
+    defer: () => csv.hole(),
+    fill(place, outcome) {
+      csv.fill(place, rowCells(outcome));
     },
     commit: () => csv.commit(),
     abort: () => csv.abort(),

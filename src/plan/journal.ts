@@ -76,6 +76,8 @@ export class Journal {
   private readonly index = new HashIndex();
   private size: number;
   private queue: string[] = [];
+  /** The group whose write has started and not finished. */
+  private inFlight: string[] = [];
   private queueBytes = 0;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private syncing: Promise<void> | undefined;
@@ -191,10 +193,13 @@ export class Journal {
 
   /** Second signal: write what is queued synchronously, without waiting for anything. */
   closeNow(): void {
-    if (this.queue.length) {
+    // Records of the group being written may not have reached the file yet:
+    // write them again (a repeated record means the same as one).
+    const lines = [...this.inFlight, ...this.queue];
+    if (lines.length) {
       try {
         const fd = openSync(this.path, 'a');
-        writeSync(fd, this.queue.join(''));
+        writeSync(fd, lines.join(''));
         fdatasyncSync(fd);
         closeSync(fd);
       } catch {
@@ -221,6 +226,7 @@ export class Journal {
   private async syncGroup(): Promise<void> {
     if (MEMORY_ONLY) return this.syncInMemory();
     const lines = this.queue;
+    this.inFlight = lines;
     const bytes = this.queueBytes;
     const waiters = this.waiters;
     const start = this.size;
@@ -231,6 +237,7 @@ export class Journal {
       if (!this.handle) throw new Error('journal is closed');
       await this.handle.write(lines.join(''));
       if (waiters.length) await this.handle.datasync();
+      this.inFlight = [];
       this.size = start + bytes;
       for (const w of waiters) w.resolve();
     } catch (err) {

@@ -22,6 +22,7 @@ export interface PlanInput {
 }
 
 const SETTLED = new Set(['succeeded', 'review', 'pending']);
+const MAX_GENERATION = 36 * 36 - 1;
 
 const OP_NAMES: Record<string, string> = {
   CP: 'capture',
@@ -55,7 +56,13 @@ export class Planner {
     let key: string;
     let gen: number;
     let derived: boolean;
-    if (fileId && !(last && isDerivedId(fileId))) {
+    // A failed-rows file carries the derived id it was sent under; but an own
+    // id can have the same shape. The journal tells them apart when it has
+    // seen the id used as an own one; the last generation cannot be bumped.
+    const ownId =
+      fileId !== undefined &&
+      (!(last && isDerivedId(fileId)) || generationOf(fileId) >= MAX_GENERATION || this.journal.lookup(fileId)?.intent?.id === fileId);
+    if (fileId && ownId) {
       key = fileId;
       gen = 0;
       derived = false;

@@ -359,7 +359,7 @@ describe('Planner: own ids that happen to look derived (16 × [0-9a-z])', () => 
   // own id (keyed verbatim). The rejected row is then sent under a different
   // id, order00000000002 — the user's own id is silently replaced, possibly
   // by the id of another of the user's orders.
-  it.fails('a rejected row with such an own id, rerun from the failed-rows file, is resent under that same id', async () => {
+  it('a rejected row with such an own id, rerun from the failed-rows file, is resent under that same id', async () => {
     const op = refund('10.00', { merchantTransactionId: OWN });
     const pl = await planner([intentFor(OWN, 0, op), outcomeFor(OWN, OWN, 'rejected')]);
     const d: Decision = pl.plan(input(op, { lastStatus: 'rejected' }));
@@ -369,7 +369,7 @@ describe('Planner: own ids that happen to look derived (16 × [0-9a-z])', () => 
   // Same bug: a row that failed before it was sent is looked up under ids
   // that were never used (order00000000000) instead of being sent again; for
   // an id ending in e.g. "89" that is 298 lookups.
-  it.fails('a never-sent failed row with such an own id, rerun from the failed-rows file, is sent again under that id', async () => {
+  it('a never-sent failed row with such an own id, rerun from the failed-rows file, is sent again under that id', async () => {
     const op = refund('10.00', { merchantTransactionId: OWN });
     const pl = await planner([intentFor(OWN, 0, op), outcomeFor(OWN, OWN, 'failed', { sent: false })]);
     const d: Decision = pl.plan(input(op, { lastStatus: 'failed' }));
