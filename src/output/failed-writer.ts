@@ -24,6 +24,7 @@ import { lstatSync, unlinkSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { CARRY_FIELDS, type CarryField, type ColumnLayout, type FinalStatus, type RowOutcome } from '../rows/types.js';
 import { createCsvWriter, type OutputDialect } from './csv-writer.js';
+import type { OutcomeWriter } from './results-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
 import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 
@@ -47,22 +48,13 @@ export interface FailedWriterOptions {
   stdout?: Writable;
 }
 
-export interface FailedWriter {
-  readonly path: string;
-  /** Failed rows written so far. */
-  readonly rows: number;
+/**
+ * The failed-rows writer: `write` and `fill` take only rows whose status
+ * belongs in the file; `commit` removes a stale file when no row came.
+ */
+export interface FailedWriter extends OutcomeWriter {
   /** Whether the file was created (at least one failed row). */
   readonly written: boolean;
-  /** Write the row if its status belongs in the file; other rows are ignored. */
-  write(outcome: RowOutcome): Promise<void> | void;
-  /** Whether `defer` can be used (a file, not stdout or a device). */
-  readonly canDefer: boolean;
-  /** Keep the place of a row set aside for a lookup; `fill` writes it there if it failed. */
-  defer(): number;
-  fill(place: number, outcome: RowOutcome): void;
-  /** Rename the file into place, or, when no row was written, remove a stale one. */
-  commit(): Promise<void>;
-  abort(): Promise<void>;
 }
 
 /** Where each column of the failed-rows file comes from. */

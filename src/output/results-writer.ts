@@ -14,7 +14,8 @@ import { createCsvWriter, type OutputDialect } from './csv-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
 import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 
-export interface ResultsWriter {
+/** A writer of one output file, fed row outcomes in input order. */
+export interface OutcomeWriter {
   readonly path: string;
   /** Rows written so far. */
   readonly rows: number;
@@ -31,6 +32,8 @@ export interface ResultsWriter {
   /** Remove the unfinished file; an earlier file of that name is left as it was. */
   abort(): Promise<void>;
 }
+
+export type ResultsWriter = OutcomeWriter;
 
 export interface ResultsWriterOptions {
   /** The stream `-` writes to (default process.stdout). */
