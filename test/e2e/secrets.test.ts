@@ -210,9 +210,8 @@ describe('no card number and no access token in anything payops writes', () => {
     expect([0, 1], rec.stderr).toContain(rec.code);
 
     const out = record(
-      'run --out=-',
-      // `--out=-`: the spaced form `--out -` is refused by the option parser ("Unknown argument: -"; reported).
-      await runCli(['run', input('more.csv', CARDS_CSV.replace(/^(C-\d+),/gm, '$1b,')), ...gateway(), '--allow-card-data', '--batch-id', 'stdout', '--out=-', '--failed', join(dir, 'more.failed.csv'), '--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '1'], { env }),
+      'run --out -',
+      await runCli(['run', input('more.csv', CARDS_CSV.replace(/^(C-\d+),/gm, '$1b,')), ...gateway(), '--allow-card-data', '--batch-id', 'stdout', '--out', '-', '--failed', join(dir, 'more.failed.csv'), '--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '1'], { env }),
     );
     expect(out.code, out.stderr).toBe(1);
     expect(out.stdout).toContain('C-1b,credit,,,5.00,EUR,411111******1111,Jane Doe');
