@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 import { UsageError } from './errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { reconcileCommand } from './reconcile.js';
@@ -20,7 +21,8 @@ function version(): string {
 
 /** An error message for the user: one line, no stack trace. */
 function report(err: unknown): void {
-  const msg = err instanceof Error ? err.message : String(err);
+  // The last line of defence: no message may carry a card number.
+  const msg = maskCardNumbersThoroughly(err instanceof Error ? err.message : String(err));
   const known = err instanceof Error && ['UsageError', 'AbortError', 'SignalError'].includes(err.name);
   process.stderr.write(`payops: ${known ? '' : 'unexpected error: '}${msg}\n`);
 }

@@ -3,6 +3,7 @@
  * and write the results and failed-rows files (SPEC §3, §4, §5).
  */
 import type { Argv, CommandModule } from 'yargs';
+import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { runBatch } from '../batch/run-batch.js';
 import { GatewayClient } from '../gateway/client.js';
@@ -77,6 +78,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       partition: gw.env.partition,
       temporary: gw.sim !== undefined,
     });
+    // The in-process simulator's state lives and dies with it.
+    if (gw.sim) cleanup.push(() => rmSync(state.root, { recursive: true, force: true }));
     const lock = dryRun ? undefined : StateLock.acquire(state.lock, { breakLock: Boolean(argv['break-lock']) });
     if (lock) cleanup.push(() => lock.release());
     const journal = await Journal.open(state.journal);
