@@ -147,6 +147,7 @@ export class Journal {
    * a first run of a million rows keeps no index at all.
    */
   lookup(key: string): JournalEntry | undefined {
+    if (this.index.size === 0) return undefined; // a first run: nothing to hash or read
     const [hi, lo] = keyHash(key);
     const v = this.index.get(hi, lo);
     if (!v) return undefined;
