@@ -195,6 +195,17 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     return out;
   };
 
+  /** Make the row's intent durable: before any request of it can leave (SPEC §4). */
+  const recordIntent = (row: Row): Promise<void> =>
+    o.journal.intent({
+      key: row.decision.key,
+      gen: row.decision.gen,
+      ...row.identity,
+      at: new Date().toISOString(),
+      src: o.sourceName,
+      line: row.line,
+    });
+
   /** Send until the gateway decides, the outcome becomes unknown, or attempts run out. */
   const sendPhase = async (row: Row): Promise<SendResult> => {
     for (;;) {
@@ -212,16 +223,6 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         merchantTransactionId: row.decision.id,
         ...(o.testMode ? { testMode: o.testMode } : {}),
       });
-      if (row.attempts === 0 || row.lastSentAt === 0) {
-        await o.journal.intent({
-          key: row.decision.key,
-          gen: row.decision.gen,
-          ...row.identity,
-          at: new Date().toISOString(),
-          src: o.sourceName,
-          line: row.line,
-        });
-      }
       row.attempts++;
       row.lastSentAt = Date.now();
       o.onSent?.();
@@ -317,6 +318,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (absent === ids.length) {
         // The gateway never executed it: send again under the latest id.
         row.decision = { action: 'send', id: row.decision.id, key: row.decision.key, gen: row.decision.gen, derived: row.decision.derived };
+        // This journal may never have seen the row (a failed-rows file from elsewhere).
+        await recordIntent(row);
         const again = await order.run(paymentKey(row), () => limit(() => sendPhase(row)));
         if ('done' in again) return again.done;
         lastReason = again.unknown;
@@ -353,6 +356,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       row.lastSentAt = row.decision.lastSentAt;
       return setAside(row, 'an earlier run');
     }
+    // The intent is on disk before the request can leave. It is written
+    // before the row takes a connection slot, so the rows waiting for one
+    // sync travel together while the slots stay busy sending.
+    await recordIntent(row);
     const first = await order.run(paymentKey(row), () => limit(() => sendPhase(row)));
     if ('done' in first) return first.done;
     return setAside(row, first.unknown);
