@@ -122,7 +122,20 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 export function readCsv(path: string, delimiter = ','): Array<Record<string, string>> {
   let text = readFileSync(path, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const [header, ...data] = parseCsv(text, delimiter).rows;
+  return data.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
+}
+
+export interface ParsedCsv {
+  rows: string[][];
+  /** The line break after each record (outside quotes). */
+  breaks: string[];
+}
+
+/** RFC 4180 with any delimiter; a record ends at CRLF, LF or a lone CR outside quotes. */
+export function parseCsv(text: string, delimiter: string): ParsedCsv {
   const rows: string[][] = [];
+  const breaks: string[] = [];
   let row: string[] = [];
   let cell = '';
   let quoted = false;
@@ -138,20 +151,22 @@ export function readCsv(path: string, delimiter = ','): Array<Record<string, str
     else if (c === delimiter) {
       row.push(cell);
       cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
+    } else if (c === '\r' || c === '\n') {
+      const br = c === '\r' && text[i + 1] === '\n' ? '\r\n' : c;
+      i += br.length - 1;
       row.push(cell);
       rows.push(row);
+      breaks.push(br);
       row = [];
       cell = '';
     } else cell += c;
   }
-  if (cell !== '' || row.length) {
+  if (cell !== '' || row.length > 0) {
     row.push(cell);
     rows.push(row);
+    breaks.push('');
   }
-  const [header, ...data] = rows;
-  return data.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
+  return { rows, breaks };
 }
 
 export function write(dir: string, name: string, content: string | Buffer): string {

@@ -20,7 +20,7 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FILES, IDS, SEED } from '../../fixtures/spreadsheets/generate.mjs';
-import { ROOT, runCli, startSim, tempDir, type CliResult, type LedgerTx } from './harness.js';
+import { parseCsv, ROOT, runCli, startSim, tempDir, type CliResult, type LedgerTx } from './harness.js';
 
 const FIXTURES = join(ROOT, 'fixtures/spreadsheets');
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
@@ -64,48 +64,6 @@ function decode(bytes: Buffer, enc: Enc): string {
   }
 }
 
-interface Parsed {
-  rows: string[][];
-  /** The line break after each record (outside quotes). */
-  breaks: string[];
-}
-
-/** RFC 4180 with any delimiter; a record ends at CRLF, LF or a lone CR outside quotes. */
-function parseCsv(text: string, delimiter: string): Parsed {
-  const rows: string[][] = [];
-  const breaks: string[] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === delimiter) {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' || c === '\n') {
-      const br = c === '\r' && text[i + 1] === '\n' ? '\r\n' : c;
-      i += br.length - 1;
-      row.push(cell);
-      rows.push(row);
-      breaks.push(br);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-    breaks.push('');
-  }
-  return { rows, breaks };
-}
 
 // ---------------------------------------------------------------- the scenarios
 
