@@ -129,3 +129,11 @@ export function normaliseTuning(argv: Record<string, unknown>): Tuning {
     lookupIntervalMs: duration(argv['lookup-interval'], 'lookup-interval'),
   };
 }
+
+/** `--encoding` and `--delimiter` as the input reader takes them (absent = detect). */
+export function inputOptions(argv: Record<string, unknown>): { encoding?: string; delimiter?: string } {
+  return {
+    ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
+    ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
+  };
+}

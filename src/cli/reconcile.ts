@@ -17,7 +17,7 @@ import { baseOf, generationOf, isDerivedId, withGeneration } from '../plan/txid.
 import { UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { normaliseTuning, RECONCILE_OPTIONS } from './options.js';
+import { normaliseTuning, RECONCILE_OPTIONS, inputOptions } from './options.js';
 import { defaultOutputPath } from './paths.js';
 
 export const reconcileCommand: CommandModule = {
@@ -35,11 +35,7 @@ const OPEN = new Set(['pending', 'unknown']);
 export async function reconcile(argv: Record<string, unknown>): Promise<number> {
   const tuning = normaliseTuning(argv);
   const path = String(argv.results);
-  const source = await openInput(path, {
-    ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
-    ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
-    headerMode: 'results',
-  });
+  const source = await openInput(path, { ...inputOptions(argv), headerMode: 'results' });
   const col = new Map<string, number>();
   source.header.forEach((name, i) => {
     const n = normaliseColumnName(name);

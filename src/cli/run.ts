@@ -16,7 +16,7 @@ import { IdDeriver } from '../plan/txid.js';
 import { createHmac } from 'node:crypto';
 import { UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { normaliseTuning, RUN_OPTIONS } from './options.js';
+import { normaliseTuning, RUN_OPTIONS, inputOptions } from './options.js';
 import { confirmLiveRun } from './confirm-live.js';
 import { defaultOutputPath } from './paths.js';
 import { Reporter } from './reporter.js';
@@ -47,10 +47,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     throw new UsageError('reading stdin needs --out and --failed (there is no input file to put them beside)');
   }
   const dryRun = Boolean(argv['dry-run']);
-  const source = await openInput(inputPath, {
-    ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
-    ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
-  });
+  const source = await openInput(inputPath, inputOptions(argv));
   const gw = await resolveGatewayConfig(argv);
   const cleanup: Array<() => Promise<void> | void> = [];
   try {

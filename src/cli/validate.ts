@@ -12,7 +12,7 @@ import { createResultsWriter } from '../output/results-writer.js';
 import { maskCardNumbersIn } from '../rows/card-mask.js';
 import { EXIT } from './exit-codes.js';
 import { readEntity } from './gateway-config.js';
-import { VALIDATE_OPTIONS } from './options.js';
+import { VALIDATE_OPTIONS, inputOptions } from './options.js';
 import { layoutOf } from './writers.js';
 
 export const validateCommand: CommandModule = {
@@ -27,10 +27,7 @@ export const validateCommand: CommandModule = {
 
 export async function validate(argv: Record<string, unknown>): Promise<number> {
   const inputPath = String(argv.input);
-  const source = await openInput(inputPath, {
-    ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
-    ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
-  });
+  const source = await openInput(inputPath, inputOptions(argv));
   const quiet = Boolean(argv.quiet);
   const json = argv['log-format'] === 'json';
   const hasDefaultEntity = readEntity(argv, process.env) !== undefined || source.headers.fields.entity_id === undefined;
