@@ -4,6 +4,7 @@
  * ends here, in the one catch that turns it into a message and an exit code.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
@@ -11,6 +12,7 @@ import { UsageError } from './errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { reconcileCommand } from './reconcile.js';
 import { runCommand } from './run.js';
+import { runUncappedIfNeeded } from './uncapped.js';
 import { simCommand } from './sim.js';
 import { validateCommand } from './validate.js';
 
@@ -72,5 +74,5 @@ async function main(): Promise<number> {
   }
 }
 
-const code = await main();
+const code = (await runUncappedIfNeeded(fileURLToPath(import.meta.url), hideBin(process.argv))) ?? (await main());
 process.exitCode = code;
