@@ -15,7 +15,7 @@ import type { GatewayClient } from '../gateway/client.js';
 import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest, buildOperationRequest } from '../gateway/requests.js';
 import { describeRejection, interpretExchange, type GatewayResult } from '../gateway/response.js';
-import type { RowStatus } from '../gateway/result-codes.js';
+import { MANUAL_ACTION_CODE, type RowStatus } from '../gateway/result-codes.js';
 import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
 import { describeUse, type Decision, type Planner } from '../plan/planner.js';
 import { SeenIds } from '../plan/txid.js';
@@ -56,8 +56,6 @@ export interface BatchOptions {
     defer(): unknown;
     fill(place: unknown, outcome: RowOutcome): void | Promise<void>;
   };
-  /** Rows started (for the progress line). */
-  onSent?(): void;
   /** Stop taking rows when this fires (signals). */
   stopSignal: AbortSignal;
 }
@@ -225,7 +223,6 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       });
       row.attempts++;
       row.lastSentAt = Date.now();
-      o.onSent?.();
       const ex = await o.client.send(req);
       const it = interpretExchange(ex);
       observe(it, ex.kind === 'answered' ? ex.httpStatus : undefined);
@@ -284,7 +281,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       row.lookups++;
       const ids = row.decision.action === 'lookup' ? row.decision.ids : [row.decision.id];
       let absent = 0;
-      let found: RowOutcome | undefined;
+      let found: { status: RowStatus; result: GatewayResult; note: string } | undefined;
       for (const id of ids) {
         await pacer.ready();
         const ex = await limit(() => o.client.send(buildLookupRequest(id, row.entity)));
@@ -293,8 +290,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         row.lastSentAt = Date.now();
         if (ans.kind === 'found') {
           const note = `found by lookup after ${lastReason}`;
-          const out = fromResult(row, ans.status, ans.result, ans.result.code === '000.400.030' ? `${note}; manual action required` : note);
-          if (!found || ans.status !== 'rejected') found = out;
+          if (!found || ans.status !== 'rejected') {
+            found = { status: ans.status, result: ans.result, note: ans.result.code === MANUAL_ACTION_CODE ? `${note}; manual action required` : note };
+          }
           if (ans.status !== 'rejected') break;
         } else if (ans.kind === 'absent') {
           absent++;
@@ -309,11 +307,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       }
       if (found) {
         if (found.status === 'unknown') {
-          lastReason = `the gateway reported ${found.resultCode}`;
-          row.lastResult = { result: { code: found.resultCode ?? '', description: found.resultDescription ?? '', ...(found.newPaymentId ? { id: found.newPaymentId } : {}) }, ...(found.note ? { note: found.note } : {}) };
+          lastReason = `the gateway reported ${found.result.code}`;
+          row.lastResult = { result: found.result, note: found.note };
           continue;
         }
-        return record(row, found);
+        return record(row, fromResult(row, found.status, found.result, found.note));
       }
       if (absent === ids.length) {
         // The gateway never executed it: send again under the latest id.

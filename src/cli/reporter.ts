@@ -61,9 +61,6 @@ export class Reporter {
     if (this.tty && !this.o.quiet) this.progress = new Progress(this.o.stream, { color: this.color, ...(info.source.recordCount !== undefined ? { total: info.source.recordCount } : {}) });
   }
 
-  /** A request left (for the rows/s of the progress line). */
-  sent(): void {}
-
   row(outcome: RowOutcome, dryRun: boolean): void {
     this.summary.add(outcome);
     this.counts[outcome.status] = (this.counts[outcome.status] ?? 0) + 1;

@@ -143,7 +143,6 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
             },
           }
         : {}),
-      onSent: () => reporter.sent(),
       stopSignal: signals.signal,
     });
     await writers?.commit();
