@@ -15,6 +15,7 @@
  *   amounts of successive runs add up without counting anything twice. A
  *   full reversal has no amount; such rows are counted instead.
  */
+import { OP_TYPES, OPERATION_RULES } from '../rows/operations.js';
 import type { OpType, RowOutcome } from '../rows/types.js';
 import { fromMinorUnits, toMinorUnits } from './amounts.js';
 import { formatDuration, formatRate, paint, rowsPerSecond, statusStyle } from './format.js';
@@ -35,20 +36,12 @@ export const STATUS_ORDER: readonly SummaryStatus[] = [
 ];
 
 /** Operations in the order the summary shows them. */
-const OPERATION_ORDER: readonly OpType[] = ['CP', 'RF', 'RV', 'RB', 'RC', 'CD'];
-const OPERATION_NAMES: Readonly<Record<OpType, string>> = {
-  CP: 'capture',
-  RF: 'refund',
-  RV: 'reversal',
-  RB: 'rebill',
-  RC: 'receipt',
-  CD: 'credit',
-};
+const OPERATION_ORDER: readonly OpType[] = OP_TYPES;
 /** The key of rows with no operation (they did not pass validation). */
 const NO_OPERATION = '-';
 
 function operationLabel(key: string): string {
-  return key === NO_OPERATION ? '(not valid)' : `${OPERATION_NAMES[key as OpType] ?? key} ${key}`;
+  return key === NO_OPERATION ? '(not valid)' : `${OPERATION_RULES[key as OpType]?.name ?? key} ${key}`;
 }
 
 export interface SummaryOptions {

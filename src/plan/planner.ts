@@ -5,7 +5,8 @@
  * The journal and the row's provenance (a failed-rows file's `last_status`)
  * decide; nothing here talks to the gateway.
  */
-import type { Operation, Provenance } from '../rows/types.js';
+import { OPERATION_RULES } from '../rows/operations.js';
+import type { Operation, OpType, Provenance } from '../rows/types.js';
 import { type IntentRecord, type Journal, type OutcomeRecord, type RowIdentity, sameRow } from './journal.js';
 import { baseOf, generationOf, type IdDeriver, isDerivedId, withGeneration } from './txid.js';
 
@@ -24,17 +25,8 @@ export interface PlanInput {
 const SETTLED = new Set(['succeeded', 'review', 'pending']);
 const MAX_GENERATION = 36 * 36 - 1;
 
-const OP_NAMES: Record<string, string> = {
-  CP: 'capture',
-  RF: 'refund',
-  RV: 'reversal',
-  RB: 'rebill',
-  RC: 'receipt',
-  CD: 'credit',
-};
-
 export function describeUse(intent: IntentRecord): string {
-  const what = OP_NAMES[intent.type] ?? intent.type;
+  const what = OPERATION_RULES[intent.type as OpType]?.name ?? intent.type;
   const on = intent.ref.startsWith('card:') ? 'a card' : intent.ref;
   const amount = intent.amount ? ` of ${intent.amount} ${intent.currency}` : '';
   return `${what}${amount} on ${on} on ${intent.at.slice(0, 10)}`;
