@@ -75,7 +75,8 @@ function parse(s: string, currency: string | undefined, decimalComma: boolean): 
   const example = decimalComma ? '1234,50' : '1234.50';
   const shape = `write digits with an optional decimal part, e.g. ${example}`;
   if (s === '') return bad(`amount is empty: ${shape}`);
-  const shown = showValue(s);
+  // Only messages need the value shown (masked, quoted): build it only for them.
+  const shown = { toString: () => showValue(s) };
 
   if (/[()]/.test(s)) {
     return bad(`amount ${shown} has parentheses: ${shape}, without parentheses or sign (the operation says which way the money goes)`);
