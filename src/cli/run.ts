@@ -12,8 +12,7 @@ import { Journal } from '../plan/journal.js';
 import { StateLock } from '../plan/lock.js';
 import { Planner } from '../plan/planner.js';
 import { loadCardKey, resolveStatePaths } from '../plan/state-dir.js';
-import { IdDeriver } from '../plan/txid.js';
-import { createHmac } from 'node:crypto';
+import { cardRef, IdDeriver } from '../plan/txid.js';
 import { UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
 import { normaliseTuning, RUN_OPTIONS, inputOptions } from './options.js';
@@ -104,6 +103,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const writers = dryRun
       ? undefined
       : openWriters({ inputPath, outPath, failedPath, source });
+    // A run that ends in an error leaves no half-written output (after a commit this does nothing).
+    if (writers) cleanup.push(() => writers.abort());
     const signals = installSignalHandlers({
       onSecond: () => {
         journal.closeNow();
@@ -122,7 +123,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       client,
       journal,
       planner,
-      cardRef: (number) => 'card:' + createHmac('sha256', cardKey).update(number).digest('hex'),
+      cardRef: (number) => cardRef(cardKey, number),
       ...tuning,
       decimalComma: Boolean(argv['decimal-comma']),
       allowCardData: Boolean(argv['allow-card-data']),

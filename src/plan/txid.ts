@@ -35,6 +35,11 @@ export function withGeneration(base: string, generation: number): string {
   return base + generation.toString(36).padStart(2, '0');
 }
 
+/** How a card credit names its card in ids and the journal: a keyed hash, never the number. */
+export function cardRef(cardKey: Buffer, cardNumber: string): string {
+  return 'card:' + createHmac('sha256', cardKey).update(cardNumber).digest('hex');
+}
+
 export interface DeriveOptions {
   batchId: string;
   defaultEntityId: string;
@@ -58,7 +63,7 @@ export class IdDeriver {
   canonical(op: Operation): string {
     const entity = op.entityId ?? this.opts.defaultEntityId;
     let ref = op.paymentId ?? op.registrationId ?? '';
-    if (op.card) ref = 'card:' + createHmac('sha256', this.opts.cardKey).update(op.card.number).digest('hex');
+    if (op.card) ref = cardRef(this.opts.cardKey, op.card.number);
     return [this.opts.batchId, op.type, entity, ref, op.amount ?? '', op.currency ?? ''].join(SEP);
   }
 
