@@ -48,6 +48,7 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../dist/sim/faults.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const MAIN = join(ROOT, 'dist/cli/main.js');
@@ -335,18 +336,6 @@ function procCpuMs(pid) {
 
 // ---------------------------------------------------------------- data
 
-/** Small, fast, seeded PRNG (mulberry32), so every run uses the same files. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ROWS_PER_PAYMENT = 3;
 const pid = (i) => (0x10000000 + i).toString(16).padStart(32, 'b');
 
@@ -360,7 +349,7 @@ async function makeData(n) {
   const opsPath = join(WORK, `ops-${n}.csv`);
   if (existsSync(seedPath) && existsSync(opsPath)) return { seedPath, opsPath };
   const payments = Math.ceil(n / ROWS_PER_PAYMENT);
-  const rnd = prng(20261124 + n);
+  const rnd = mulberry32(20261124 + n); // seeded: every run uses the same files
   await writeLines(seedPath, 'payment_id,payment_type,amount,currency', payments, (i) => `${pid(i)},DB,1000000.00,EUR`);
   const slots = new Uint32Array(n);
   for (let i = 0; i < n; i++) slots[i] = i;

@@ -55,8 +55,8 @@ function hash32(text: string, seed: number): number {
   return (h1 ^ h2) >>> 0;
 }
 
-/** mulberry32: a small, good-enough PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small, good-enough PRNG returning floats in [0, 1). Also seeds the bench's and tests' data. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -6,23 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { mulberry32 } from '../../src/sim/faults.js';
 import { pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
 
 const ROWS = 2000;
 const PAYMENTS = 400;
 const KILLS = 20;
-
-/** A small seeded PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('SIGKILL at random moments', () => {
   it(`${KILLS} kills over ${ROWS} rows with faults, then reruns: every id executed at most once, every row known`, async () => {
@@ -43,7 +32,7 @@ describe('SIGKILL at random moments', () => {
       '--concurrency', '16', '--timeout', '250ms', '--settle', '300ms', '--lookup-interval', '100ms', '--max-attempts', '8',
       '--break-lock',
     ];
-    const random = prng(20261124);
+    const random = mulberry32(20261124); // seeded, so a failure can be replayed
     let killed = 0;
     for (let k = 0; k < KILLS; k++) {
       const delay = Math.floor(random() * 400);
