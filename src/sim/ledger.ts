@@ -4,7 +4,7 @@
  * may do to the payment it references. All checks and updates are
  * synchronous, so concurrent requests on one payment can never overdraw it.
  */
-import { classifyResultCode, describeResultCode } from '../gateway/result-codes.js';
+import { classifyResultCode, describeResultCode, NOT_FOUND_CODE, QUERY_OK_CODE, THROTTLED_CODE } from '../gateway/result-codes.js';
 import type { OpType } from '../rows/types.js';
 import type { NormalisedSeed } from './seed.js';
 
@@ -82,20 +82,20 @@ const CANNOT: Record<Exclude<OpType, 'CD'>, string> = {
 
 export const CODE = {
   success: '000.100.110',
-  queryOk: '000.000.100',
+  queryOk: QUERY_OK_CODE,
   badParameter: '200.300.404',
   noAmount: '100.550.300',
   unknownReference: '700.100.100',
   currencyMismatch: '700.100.500',
   typeMismatch: '700.300.100',
   pendingReference: '700.400.570',
-  notFound: '700.400.580',
+  notFound: NOT_FOUND_CODE,
   invalidCard: '100.100.101',
   cardExpired: '100.100.303',
   brandMismatch: '100.100.700',
   unauthenticated: '800.900.300',
   unauthorisedEntity: '800.900.301',
-  throttled: '800.120.100',
+  throttled: THROTTLED_CODE,
   serverError: '900.400.100',
 } as const;
 
