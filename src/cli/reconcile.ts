@@ -13,7 +13,7 @@ import { normaliseColumnName } from '../output/columns.js';
 import { createCsvWriter } from '../output/csv-writer.js';
 import { neutraliseFormula } from '../output/formula.js';
 import { parseOperation } from '../rows/operations.js';
-import { baseOf, generationOf, isDerivedId, withGeneration } from '../plan/txid.js';
+import { baseOf, generationOf, idsThrough, isDerivedId } from '../plan/txid.js';
 import { UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
@@ -68,7 +68,7 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
         const type = parseOperation(cells[idx('paymenttype')] ?? '') ?? parseOperation(values.operation ?? '');
         const target: LookupTarget = { type: type ?? '' };
         if (values.payment_id?.trim()) target.paymentId = values.payment_id.trim().toLowerCase();
-        const ids = isDerivedId(id) ? Array.from({ length: generationOf(id) + 1 }, (_, g) => withGeneration(baseOf(id), g)) : [id];
+        const ids = isDerivedId(id) ? idsThrough(baseOf(id), generationOf(id)) : [id];
         let absent = 0;
         let settled = false;
         for (const one of ids) {

@@ -8,7 +8,7 @@
 import { OPERATION_RULES } from '../rows/operations.js';
 import type { Operation, OpType, Provenance } from '../rows/types.js';
 import { type IntentRecord, type Journal, type OutcomeRecord, type RowIdentity, sameRow } from './journal.js';
-import { baseOf, generationOf, type IdDeriver, isDerivedId, withGeneration } from './txid.js';
+import { baseOf, generationOf, type IdDeriver, idsThrough, isDerivedId, withGeneration } from './txid.js';
 
 export type Decision =
   | { action: 'send'; id: string; key: string; gen: number; derived: boolean }
@@ -107,7 +107,7 @@ export class Planner {
       return { action: 'send', id: idFor(g), key, gen: g, derived };
     }
     function lookup(id: string, g: number, lastSentAt: number): Decision {
-      const ids = derived ? Array.from({ length: g + 1 }, (_, i) => withGeneration(key, i)) : [key];
+      const ids = derived ? idsThrough(key, g) : [key];
       return { action: 'lookup', id, key, gen: g, derived, ids, lastSentAt };
     }
   }
@@ -118,7 +118,7 @@ export class Planner {
     // The corrected content was itself sent before: treat it like any row.
     const outcome = entry.outcome;
     if (outcome && SETTLED.has(outcome.s)) return { action: 'done', id: outcome.id, outcome };
-    const ids = Array.from({ length: entry.intent.gen + 1 }, (_, i) => withGeneration(base, i));
+    const ids = idsThrough(base, entry.intent.gen);
     return { action: 'lookup', id: entry.intent.id, key: base, gen: entry.intent.gen, derived: true, ids, lastSentAt: Date.parse(entry.intent.at) };
   }
 }

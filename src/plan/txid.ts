@@ -40,6 +40,11 @@ export function cardRef(cardKey: Buffer, cardNumber: string): string {
   return 'card:' + createHmac('sha256', cardKey).update(cardNumber).digest('hex');
 }
 
+/** Every id a derived base was sent under, generations 0 to `generation`: what a lookup asks for. */
+export function idsThrough(base: string, generation: number): string[] {
+  return Array.from({ length: generation + 1 }, (_, g) => withGeneration(base, g));
+}
+
 export interface DeriveOptions {
   batchId: string;
   defaultEntityId: string;
