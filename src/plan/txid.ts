@@ -7,7 +7,7 @@
  * re-saved, and from stdin; two identical rows of one file differ; a row
  * corrected after a rejection keeps nothing of the old id.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { Operation } from '../rows/types.js';
 import { HashCounter } from './hash-counter.js';
 
@@ -69,20 +69,39 @@ export class IdDeriver {
     const entity = op.entityId ?? this.opts.defaultEntityId;
     let ref = op.paymentId ?? op.registrationId ?? '';
     if (op.card) ref = cardRef(this.opts.cardKey, op.card.number);
-    return [this.opts.batchId, op.type, entity, ref, op.amount ?? '', op.currency ?? ''].join(SEP);
+    return `${this.opts.batchId}${SEP}${op.type}${SEP}${entity}${SEP}${ref}${SEP}${op.amount ?? ''}${SEP}${op.currency ?? ''}`;
   }
 
   /** The 14-character base for the next row with this content. */
   nextBase(op: Operation): string {
     const canonical = this.canonical(op);
-    const digest = createHash('sha256').update(canonical).digest();
-    const occurrence = this.occurrences.next(digest.readUInt32BE(0), digest.readUInt32BE(4));
-    const idDigest = createHash('sha256').update(canonical).update(SEP + occurrence).digest();
-    // 72 bits → 14 base-36 digits (36^14 > 2^72).
-    const n = (BigInt('0x' + idDigest.subarray(0, 9).toString('hex')));
-    return n.toString(36).padStart(BASE_LENGTH, '0');
+    const key = hash('sha256', canonical);
+    const occurrence = this.occurrences.next(parseInt(key.slice(0, 8), 16), parseInt(key.slice(8, 16), 16));
+    return base36Of72Bits(hash('sha256', canonical + SEP + occurrence));
   }
 }
+
+/**
+ * The first 72 bits of a hex digest as 14 base-36 digits (36^14 > 2^72),
+ * zero-padded: the same as `BigInt('0x' + hex.slice(0, 18)).toString(36)`
+ * padded to 14, without a BigInt. The number is kept as 48 high bits and 24
+ * low bits, both exact in a double, and divided by 36 digit by digit.
+ */
+export function base36Of72Bits(hex: string): string {
+  let hi = parseInt(hex.slice(0, 12), 16);
+  let lo = parseInt(hex.slice(12, 18), 16);
+  let out = '';
+  for (let i = 0; i < BASE_LENGTH; i++) {
+    const r = hi % 36;
+    hi = (hi - r) / 36;
+    const mid = r * 0x1000000 + lo;
+    const digit = mid % 36;
+    lo = (mid - digit) / 36;
+    out = DIGITS36[digit]! + out;
+  }
+  return out;
+}
+const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /**
  * Remembers the verbatim merchant transaction ids of a file to find
@@ -92,7 +111,7 @@ export class SeenIds {
   private readonly seen = new HashCounter();
   /** Returns true when the id was already seen in this file. */
   add(id: string): boolean {
-    const d = createHash('sha256').update(id).digest();
-    return this.seen.next(d.readUInt32BE(0), d.readUInt32BE(4)) > 0;
+    const d = hash('sha256', id);
+    return this.seen.next(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16)) > 0;
   }
 }

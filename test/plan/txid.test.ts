@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  base36Of72Bits,
   baseOf,
   DERIVED_ID_LENGTH,
   generationOf,
@@ -210,5 +211,44 @@ describe('SeenIds', () => {
       }),
       { numRuns: 10 },
     );
+  });
+});
+
+describe('derived ids: stable across versions', () => {
+  // Ids written by earlier versions must come out the same, or a rerun after
+  // an upgrade would not recognise its own rows and would send them again.
+  const ops: Operation[] = [
+    refund('10.00'),
+    refund('10.00'),
+    { type: 'CP', paymentId: P, amount: '999999.99', currency: 'USD' },
+    cardCredit(),
+    { type: 'RB', registrationId: REG, amount: '1.00', currency: 'EUR' },
+  ];
+
+  it('the same five rows give the ids they gave before (no batch id)', () => {
+    expect(idsOf(ops)).toEqual(['5st4nww07hu84300', 'oz6av20bry10s500', 'm8j7oa9ac5ccy400', 'ojioqpnzi6q8i200', 'cn21rpidfn4zi900']);
+  });
+
+  it('and with a batch id', () => {
+    expect(idsOf(ops, deriver({ batchId: 'nightly-2026-11-24' }))).toEqual([
+      'kbtaka4c0bqrez00', '5osjamzkcvz9yg00', '1mdxq4m9fd2ozl00', '6udws1s70518uk00', 'f6bh7mpz0j079400',
+    ]);
+  });
+});
+
+describe('base36Of72Bits', () => {
+  it('is the 72-bit prefix in base 36, padded to 14, for any digest', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const hex = Buffer.from(bytes).toString('hex');
+        expect(base36Of72Bits(hex)).toBe(BigInt('0x' + hex.slice(0, 18)).toString(36).padStart(14, '0'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the extremes: all zero bits and all one bits', () => {
+    expect(base36Of72Bits('0'.repeat(64))).toBe('00000000000000');
+    expect(base36Of72Bits('f'.repeat(64))).toBe(BigInt('0x' + 'f'.repeat(18)).toString(36).padStart(14, '0'));
   });
 });
