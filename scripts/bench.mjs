@@ -518,7 +518,7 @@ function areaRules() {
   [/\/dist\/plan\//, 'ids and planning (plan/*)'],
   [/\/dist\/gateway\//, 'requests and responses (gateway/*)'],
   [/node_modules\/csv-stringify\/|\/dist\/output\/|\/dist\/cli\/writers\.js$/, 'output files (output/*)'],
-  [/\/dist\/batch\/|node_modules\/p-limit\//, 'scheduling (batch/*)'],
+  [/\/dist\/batch\//, 'scheduling (batch/*)'],
   [/\/dist\/cli\//, 'cli (reporter, options)'],
   // weak: only when no frame further out names an area
   [/^node:internal\/fs\//, 'fs (other)', true],

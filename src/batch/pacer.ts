@@ -14,6 +14,11 @@ export class Pacer {
     this.interval = ratePerSecond && ratePerSecond > 0 ? 1000 / ratePerSecond : 0;
   }
 
+  /** Whether a request may leave now without waiting: no `--rate` and no pause (then `ready` need not be called). */
+  isOpen(): boolean {
+    return this.interval === 0 && (this.pausedUntil === 0 || Date.now() >= this.pausedUntil);
+  }
+
   /** Wait until this worker may send one request. */
   async ready(): Promise<void> {
     for (;;) {

@@ -6,19 +6,16 @@
 export class PaymentOrder {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  /** Run `task` after every earlier task with the same key has finished. */
+  /** Run `task` after every earlier task with the same key has finished (fulfilled or not). */
   run<T>(key: string | undefined, task: () => Promise<T>): Promise<T> {
     if (key === undefined) return task();
     const prev = this.tails.get(key);
     const p = prev ? prev.then(task, task) : task();
-    const tail = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    this.tails.set(key, p);
+    const drop = () => {
+      if (this.tails.get(key) === p) this.tails.delete(key);
+    };
+    p.then(drop, drop);
     return p;
   }
 

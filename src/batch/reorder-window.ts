@@ -1,14 +1,20 @@
 /**
  * Results leave in input order through a bounded window: rows complete in
  * any order, and are handed to the sink from the head as soon as the head is
- * complete. Reading waits (`reserve`) while the window is full, which is the
+ * complete. Reading waits (`open`) while the window is full, which is the
  * backpressure that keeps memory flat whatever the file size.
+ *
+ * The sink runs synchronously from `complete` while it returns nothing; when
+ * it returns a promise (an output stream is full), the window waits for it
+ * before handing on the next item.
  */
 export class ReorderWindow<T> {
   private readonly done = new Map<number, T>();
   private head = 0;
   private next = 0;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Set while the sink's promise for the head item is pending. */
+  private waitingOnSink: Promise<void> | undefined;
+  private pumping = false;
   private waiters: Array<() => void> = [];
   private failure: unknown;
 
@@ -20,6 +26,12 @@ export class ReorderWindow<T> {
   /** Number of rows opened and not yet handed to the sink. */
   get pending(): number {
     return this.next - this.head;
+  }
+
+  /** Open the next slot if there is room: its sequence number, or -1 (then use `open`). */
+  tryOpen(): number {
+    if (this.failure) throw this.failure;
+    return this.next - this.head < this.capacity ? this.next++ : -1;
   }
 
   /** Wait for room, then open the next slot; returns its sequence number. */
@@ -35,37 +47,61 @@ export class ReorderWindow<T> {
   /** Complete a slot. */
   complete(seq: number, item: T): void {
     this.done.set(seq, item);
-    if (seq === this.head) this.flushing = this.flushing.then(() => this.flush());
+    if (seq === this.head) this.pump();
   }
 
-  private async flush(): Promise<void> {
+  /** Hand every complete item at the head to the sink, until one is missing or the sink asks to wait. */
+  private pump(): void {
+    if (this.pumping || this.waitingOnSink || this.failure) return;
+    this.pumping = true;
     try {
       while (this.done.has(this.head)) {
         const item = this.done.get(this.head)!;
         this.done.delete(this.head);
         const r = this.sink(item);
-        if (r) await r;
-        this.head++;
-        const w = this.waiters.shift();
-        if (w) w();
+        if (r) {
+          this.waitingOnSink = r.then(
+            () => {
+              this.waitingOnSink = undefined;
+              this.advance();
+              this.pump();
+            },
+            (err: unknown) => this.fail(err),
+          );
+          return;
+        }
+        this.advance();
       }
     } catch (err) {
-      this.failure = err;
-      for (const w of this.waiters.splice(0)) w();
+      this.fail(err);
+    } finally {
+      this.pumping = false;
     }
+  }
+
+  private advance(): void {
+    this.head++;
+    const w = this.waiters.shift();
+    if (w) w();
+  }
+
+  private fail(err: unknown): void {
+    this.waitingOnSink = undefined;
+    this.failure = err;
+    for (const w of this.waiters.splice(0)) w();
   }
 
   /** Wait until every opened slot has been handed to the sink. */
   async drain(): Promise<void> {
-    while (this.head < this.next) {
+    while (this.head < this.next || this.waitingOnSink) {
       if (this.failure) throw this.failure;
-      await this.flushing;
-      if (this.failure) throw this.failure;
-      if (this.head < this.next && !this.done.has(this.head)) {
-        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      if (this.waitingOnSink) {
+        await this.waitingOnSink;
+        continue;
       }
+      if (!this.done.has(this.head)) await new Promise<void>((resolve) => this.waiters.push(resolve));
+      else this.pump();
     }
-    await this.flushing;
     if (this.failure) throw this.failure;
   }
 }

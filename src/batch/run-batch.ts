@@ -8,7 +8,6 @@
  * unknown are set aside and looked up once `--settle` has passed, while the
  * rest of the file goes on. Outcomes leave in input order.
  */
-import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '../cli/errors.js';
 import type { GatewayClient } from '../gateway/client.js';
@@ -21,9 +20,11 @@ import { describeUse, type Decision, type Planner } from '../plan/planner.js';
 import { SeenIds } from '../plan/txid.js';
 import type { FieldValues, InputRecord, Operation, Provenance, RowOutcome } from '../rows/types.js';
 import { validateRow } from '../rows/validate.js';
+import { isoNow } from './clock.js';
 import { backoffMs, Pacer } from './pacer.js';
 import { PaymentOrder } from './payment-order.js';
 import { ReorderWindow } from './reorder-window.js';
+import { Slots } from './slots.js';
 
 export interface BatchOptions {
   records: AsyncIterable<InputRecord>;
@@ -95,13 +96,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     'outcome' in slot ? o.sink(slot.outcome) : slot.keep(o.deferral!.defer()),
   );
   let aside = 0;
-  const limit = pLimit(Math.max(1, o.concurrency));
+  const slots = new Slots(o.concurrency);
+  const limit = <T>(task: () => Promise<T>): Promise<T> => slots.run(task);
   const order = new PaymentOrder();
   const seenIds = new SeenIds();
   const wake = new AbortController();
   const pacer = new Pacer(o.rate, wake.signal);
   const refusedEntities = new Set<string>();
-  const tasks = new Set<Promise<void>>();
+  /** Rows started and not finished; `allFinished` is called when it drops to 0 after reading ended. */
+  let active = 0;
+  let allFinished: (() => void) | undefined;
   let stoppedBy: Error | undefined;
   let lastSuccessAt = Date.now();
   let gatewayJsonSeen = false;
@@ -153,7 +157,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     out.resultCode = result.code;
     out.resultDescription = result.description;
     out.attempts = row.attempts;
-    out.processedAt = new Date().toISOString();
+    out.processedAt = isoNow();
     if (result.id) out.newPaymentId = result.id;
     const err = status === 'rejected' ? describeRejection(result) : undefined;
     if (err) out.error = err;
@@ -168,11 +172,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       s: 'failed',
       sent,
       d: error,
-      at: new Date().toISOString(),
+      at: isoNow(),
       src: o.sourceName,
       line: row.line,
     });
-    return { ...base(row, row.decision.id), attempts: row.attempts, error, processedAt: new Date().toISOString() };
+    return { ...base(row, row.decision.id), attempts: row.attempts, error, processedAt: isoNow() };
   };
 
   const record = (row: Row, out: RowOutcome): RowOutcome => {
@@ -181,7 +185,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       id: row.decision.id,
       s: out.status,
       sent: true,
-      at: out.processedAt ?? new Date().toISOString(),
+      at: out.processedAt ?? isoNow(),
       src: o.sourceName,
       line: row.line,
     };
@@ -194,15 +198,22 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   };
 
   /** Make the row's intent durable: before any request of it can leave (SPEC §4). */
-  const recordIntent = (row: Row): Promise<void> =>
-    o.journal.intent({
+  const recordIntent = (row: Row): Promise<void> => {
+    const idn = row.identity;
+    return o.journal.intent({
       key: row.decision.key,
       gen: row.decision.gen,
-      ...row.identity,
-      at: new Date().toISOString(),
+      id: idn.id,
+      type: idn.type,
+      ref: idn.ref,
+      amount: idn.amount,
+      currency: idn.currency,
+      entity: idn.entity,
+      at: isoNow(),
       src: o.sourceName,
       line: row.line,
     });
+  };
 
   /** Send until the gateway decides, the outcome becomes unknown, or attempts run out. */
   const sendPhase = async (row: Row): Promise<SendResult> => {
@@ -214,13 +225,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (row.attempts >= o.maxAttempts) {
         return { done: failed(row, `not sent: gave up after ${row.attempts} attempts (--max-attempts)`, false) };
       }
-      await pacer.ready();
+      if (!pacer.isOpen()) await pacer.ready();
       if (stoppedBy) continue;
-      const req = buildOperationRequest(row.op, {
-        entityId: row.entity,
-        merchantTransactionId: row.decision.id,
-        ...(o.testMode ? { testMode: o.testMode } : {}),
-      });
+      const req = buildOperationRequest(row.op, { entityId: row.entity, merchantTransactionId: row.decision.id, testMode: o.testMode });
       row.attempts++;
       row.lastSentAt = Date.now();
       const ex = await o.client.send(req);
@@ -283,7 +290,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       let absent = 0;
       let found: { status: RowStatus; result: GatewayResult; note: string } | undefined;
       for (const id of ids) {
-        await pacer.ready();
+        if (!pacer.isOpen()) await pacer.ready();
         const ex = await limit(() => o.client.send(buildLookupRequest(id, row.entity)));
         const ans = interpretLookup(ex, target(row));
         observe(ans, ex.kind === 'answered' ? ex.httpStatus : undefined);
@@ -326,7 +333,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     }
     const out: RowOutcome = row.lastResult
       ? fromResult(row, 'unknown', row.lastResult.result, row.lastResult.note)
-      : { ...base(row, row.decision.id), status: 'unknown', attempts: row.attempts, processedAt: new Date().toISOString() };
+      : { ...base(row, row.decision.id), status: 'unknown', attempts: row.attempts, processedAt: isoNow() };
     out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`;
     o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, ...(out.resultCode ? { c: out.resultCode } : {}), d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
     return out;
@@ -363,19 +370,22 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     return setAside(row, first.unknown);
   };
 
-  const start = (row: Row) => {
-    const t = process(row)
-      .catch((err: unknown) => failed(row, `internal error: ${(err as Error).message}`, true))
-      .then((out) => {
-        if (out) window.complete(row.seq, { outcome: out });
-      });
-    tasks.add(t);
-    void t.finally(() => tasks.delete(t));
+  const start = async (row: Row): Promise<void> => {
+    active++;
+    let out: RowOutcome | undefined;
+    try {
+      out = await process(row);
+    } catch (err) {
+      out = failed(row, `internal error: ${(err as Error).message}`, true);
+    }
+    if (out) window.complete(row.seq, { outcome: out });
+    if (--active === 0) allFinished?.();
   };
 
   const emit = (seq: number, outcome: RowOutcome) => window.complete(seq, { outcome });
   for await (const rec of o.records) {
-    const seq = await window.open();
+    let seq = window.tryOpen();
+    if (seq < 0) seq = await window.open();
     const values = o.valuesOf(rec.cells);
     const provenance: Provenance = {};
     if (values.last_status) provenance.lastStatus = values.last_status.trim();
@@ -428,9 +438,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       emit(seq, { ...base(cellsRow, decision.id), error: `not sent: ${stoppedBy.message}` });
       continue;
     }
-    start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: { id: decision.id, ...identity }, decision, attempts: 0, lastSentAt: 0, lookups: 0 });
+    const rowIdentity: RowIdentity = { id: decision.id, type: identity.type, ref: identity.ref, amount: identity.amount, currency: identity.currency, entity };
+    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0 });
   }
-  while (tasks.size) await Promise.all([...tasks]);
+  if (active > 0) await new Promise<void>((resolve) => (allFinished = resolve));
   await window.drain();
   await o.journal.flush();
   o.stopSignal.removeEventListener('abort', onSignal);

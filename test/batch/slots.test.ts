@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Slots } from '../../src/batch/slots.js';
+
+/** A task the test finishes (or fails) when it wants, logging its start. */
+function gated(name: string, log: string[]) {
+  let finish!: () => void;
+  let fail!: (e: Error) => void;
+  const gate = new Promise<void>((ok, ko) => {
+    finish = ok;
+    fail = ko;
+  });
+  const task = async () => {
+    log.push(name);
+    await gate;
+    return name;
+  };
+  return { task, finish, fail };
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+describe('Slots', () => {
+  it('runs at most `size` tasks at once; the others start in arrival order as slots free up', async () => {
+    const log: string[] = [];
+    const slots = new Slots(2);
+    const t = ['a', 'b', 'c', 'd'].map((n) => gated(n, log));
+    const runs = t.map((x) => slots.run(x.task));
+    await tick();
+    expect(log).toEqual(['a', 'b']);
+    t[1]!.finish();
+    await tick();
+    expect(log).toEqual(['a', 'b', 'c']);
+    t[0]!.finish();
+    await tick();
+    expect(log).toEqual(['a', 'b', 'c', 'd']);
+    t[2]!.finish();
+    t[3]!.finish();
+    expect(await Promise.all(runs)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('a failing task frees its slot and its caller gets the error', async () => {
+    const log: string[] = [];
+    const slots = new Slots(1);
+    const a = gated('a', log);
+    const b = gated('b', log);
+    const ra = slots.run(a.task);
+    const rb = slots.run(b.task);
+    a.fail(new Error('boom'));
+    await expect(ra).rejects.toThrow('boom');
+    await tick();
+    expect(log).toEqual(['a', 'b']);
+    b.finish();
+    await expect(rb).resolves.toBe('b');
+  });
+
+  it('a size below 1 still lets one task run', async () => {
+    const slots = new Slots(0);
+    await expect(slots.run(async () => 7)).resolves.toBe(7);
+  });
+
+  it('thousands of waiters all run, in order, never more than the size at once', async () => {
+    const slots = new Slots(3);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 5000 }, (_, i) =>
+        slots.run(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          order.push(i);
+          await Promise.resolve();
+          running--;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(order).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
+});
