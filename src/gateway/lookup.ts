@@ -49,9 +49,8 @@ export function interpretLookup(ex: Exchange, target: LookupTarget): LookupAnswe
   let best: { status: RowStatus; result: GatewayResult } | undefined;
   let mismatch: GatewayResult | undefined;
   for (const p of payments) {
-    const tx = gatewayResultOf(p);
-    if (!tx) continue;
-    const { raw: _raw, ...result } = tx;
+    const result = gatewayResultOf(p);
+    if (!result) continue;
     if (!matches(result, target)) {
       mismatch ??= result;
       continue;

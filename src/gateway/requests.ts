@@ -20,50 +20,39 @@ export interface RequestContext {
   testMode?: 'EXTERNAL' | 'INTERNAL';
 }
 
-function form(params: Array<[string, string | undefined]>): string {
-  const out: string[] = [];
-  for (const [k, v] of params) {
-    if (v === undefined) continue;
-    out.push(`${k}=${encodeURIComponent(v)}`);
-  }
-  return out.join('&');
+/** `body` with `&name=value` added (form-urlencoded), or unchanged when the value is absent. */
+function param(body: string, name: string, value: string | undefined): string {
+  if (value === undefined) return body;
+  return `${body}${body ? '&' : ''}${name}=${encodeURIComponent(value)}`;
 }
 
 /** The request for one operation. */
 export function buildOperationRequest(op: Operation, ctx: RequestContext): GatewayRequest {
-  const common: Array<[string, string | undefined]> = [
-    ['entityId', ctx.entityId],
-    ['paymentType', op.type],
-    ['amount', op.amount],
-    ['currency', op.currency],
-    ['merchantTransactionId', ctx.merchantTransactionId],
-    ['testMode', ctx.testMode],
-  ];
+  let common = param('', 'entityId', ctx.entityId);
+  common = param(common, 'paymentType', op.type);
+  common = param(common, 'amount', op.amount);
+  common = param(common, 'currency', op.currency);
+  common = param(common, 'merchantTransactionId', ctx.merchantTransactionId);
+  common = param(common, 'testMode', ctx.testMode);
   if (op.type === 'CD') {
     if (op.registrationId) {
-      return { method: 'POST', path: `/v1/registrations/${op.registrationId}/payments`, body: form(common) };
+      return { method: 'POST', path: `/v1/registrations/${op.registrationId}/payments`, body: common };
     }
     const card = op.card;
-    return {
-      method: 'POST',
-      path: '/v1/payments',
-      body: form([
-        ...common,
-        ['paymentBrand', card?.brand],
-        ['card.number', card?.number],
-        ['card.holder', card?.holder],
-        ['card.expiryMonth', card?.expiryMonth],
-        ['card.expiryYear', card?.expiryYear],
-      ]),
-    };
+    let body = param(common, 'paymentBrand', card?.brand);
+    body = param(body, 'card.number', card?.number);
+    body = param(body, 'card.holder', card?.holder);
+    body = param(body, 'card.expiryMonth', card?.expiryMonth);
+    body = param(body, 'card.expiryYear', card?.expiryYear);
+    return { method: 'POST', path: '/v1/payments', body };
   }
-  return { method: 'POST', path: `/v1/payments/${op.paymentId}`, body: form(common) };
+  return { method: 'POST', path: `/v1/payments/${op.paymentId}`, body: common };
 }
 
 /** A lookup of the transactions sent under one merchant transaction id (SPEC §4). */
 export function buildLookupRequest(merchantTransactionId: string, entityId: string): GatewayRequest {
   return {
     method: 'GET',
-    path: `/v1/query?${form([['entityId', entityId], ['merchantTransactionId', merchantTransactionId]])}`,
+    path: `/v1/query?${param(param('', 'entityId', entityId), 'merchantTransactionId', merchantTransactionId)}`,
   };
 }

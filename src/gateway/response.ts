@@ -43,33 +43,32 @@ export type Interpretation = (
 
 /** Parse the gateway's JSON; undefined when the body is not it (a wrong URL, a proxy page). */
 export function parseGatewayJson(body: string): (GatewayResult & { raw: Record<string, unknown> }) | undefined {
-  let json: unknown;
+  const json = parseJson(body);
+  const result = gatewayResultOf(json);
+  return result && Object.assign(result, { raw: json as Record<string, unknown> });
+}
+
+function parseJson(body: string): unknown {
   try {
-    json = JSON.parse(body);
+    return JSON.parse(body);
   } catch {
     return undefined;
   }
-  return gatewayResultOf(json);
 }
 
 /** The gateway's transaction fields of an already parsed JSON object, or undefined without a `result.code`. */
-export function gatewayResultOf(json: unknown): (GatewayResult & { raw: Record<string, unknown> }) | undefined {
+export function gatewayResultOf(json: unknown): GatewayResult | undefined {
   if (!json || typeof json !== 'object') return undefined;
   const raw = json as Record<string, unknown>;
   const result = raw.result as { code?: unknown; description?: unknown; parameterErrors?: unknown } | undefined;
   if (!result || typeof result.code !== 'string') return undefined;
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const out: GatewayResult & { raw: Record<string, unknown> } = {
-    raw,
-    code: result.code,
-    description: str(result.description) ?? '',
-  };
-  const id = str(raw.id);
-  if (id) out.id = id;
-  for (const k of ['paymentType', 'amount', 'currency', 'merchantTransactionId', 'referencedId'] as const) {
-    const v = str(raw[k]);
-    if (v !== undefined) out[k] = v;
-  }
+  const out: GatewayResult = { code: result.code, description: typeof result.description === 'string' ? result.description : '' };
+  if (typeof raw.id === 'string' && raw.id) out.id = raw.id;
+  if (typeof raw.paymentType === 'string') out.paymentType = raw.paymentType;
+  if (typeof raw.amount === 'string') out.amount = raw.amount;
+  if (typeof raw.currency === 'string') out.currency = raw.currency;
+  if (typeof raw.merchantTransactionId === 'string') out.merchantTransactionId = raw.merchantTransactionId;
+  if (typeof raw.referencedId === 'string') out.referencedId = raw.referencedId;
   if (Array.isArray(result.parameterErrors)) out.parameterErrors = result.parameterErrors as GatewayResult['parameterErrors'];
   return out;
 }
@@ -78,7 +77,7 @@ export function gatewayResultOf(json: unknown): (GatewayResult & { raw: Record<s
 export function interpretExchange(ex: Exchange): Interpretation {
   if (ex.kind === 'not-sent') return { kind: 'retry', reason: ex.reason, throttled: false, exchanged: false, foreign: false };
   if (ex.kind === 'lost') return { kind: 'unknown', reason: ex.reason, exchanged: false, foreign: false };
-  const parsed = parseGatewayJson(ex.body);
+  const parsed = gatewayResultOf(parseJson(ex.body));
   const exchanged = parsed !== undefined && ex.httpStatus < 500;
   const foreign = parsed === undefined;
   if (ex.httpStatus === 429 || parsed?.code === THROTTLED_CODE) {
@@ -102,9 +101,8 @@ export function interpretExchange(ex: Exchange): Interpretation {
     return { kind: 'unknown', reason: `HTTP ${ex.httpStatus} without a readable result.code`, exchanged, foreign };
   }
   const status = classifyResultCode(parsed.code);
-  const { raw: _raw, ...result } = parsed;
-  if (parsed.code === MANUAL_ACTION_CODE) return { kind: 'outcome', status, result, note: 'manual action required', exchanged, foreign };
-  return { kind: 'outcome', status, result, exchanged, foreign };
+  if (parsed.code === MANUAL_ACTION_CODE) return { kind: 'outcome', status, result: parsed, note: 'manual action required', exchanged, foreign };
+  return { kind: 'outcome', status, result: parsed, exchanged, foreign };
 }
 
 /** Text for a rejection's error column: the gateway's description and any parameter errors. */

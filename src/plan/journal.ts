@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { describeResultCode } from '../gateway/result-codes.js';
 import { HashIndex } from './hash-index.js';
 
 /** What a row is, for matching: an id belongs to a row only if all of this matches (SPEC §4). */
@@ -74,12 +75,11 @@ function keyHash(key: string): [number, number] {
 
 export class Journal {
   private readonly index = new HashIndex();
-  private size: number;
   private queue: string[] = [];
   /** The group whose write has started and not finished. */
   private inFlight: string[] = [];
-  private queueBytes = 0;
-  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Settles when the intents queued so far are on disk: one promise for a whole group. */
+  private groupDurable: Deferred | undefined;
   private syncing: Promise<void> | undefined;
   private handle: FileHandle | undefined;
   private readFd: number;
@@ -88,12 +88,10 @@ export class Journal {
   private constructor(
     readonly path: string,
     readFd: number,
-    size: number,
     /** Records read at open (for tests and --dry-run). */
     readonly recordsAtOpen: number,
   ) {
     this.readFd = readFd;
-    this.size = size;
   }
 
   /** Open (or create) a journal, index it, and cut off a torn last record. */
@@ -129,7 +127,7 @@ export class Journal {
     // Bytes after the last newline are a torn last record: cut them off so
     // the next append starts on a clean line.
     if (goodEnd < total) ftruncateSync(fd, goodEnd);
-    const j = new Journal(path, fd, goodEnd, count);
+    const j = new Journal(path, fd, count);
     for (const [key, off, k] of index) {
       const [hi, lo] = keyHash(key);
       if (k === 'i') j.index.set(hi, lo, off, -2);
@@ -155,24 +153,43 @@ export class Journal {
     if (v[0] >= 0) entry.intent = this.readAt(v[0]) as IntentRecord | undefined;
     if (v[1] >= 0) {
       const o = this.readAt(v[1]) as OutcomeRecord | undefined;
+      // A description left out because it is the code's own (see `outcome`).
+      if (o && o.d === undefined && o.c !== undefined) o.d = describeResultCode(o.c);
       // An outcome belongs to the latest intent only if it is for the same id and later.
       if (o && (!entry.intent || (o.id === entry.intent.id && v[1] > v[0]))) entry.outcome = o;
     }
     return entry;
   }
 
-  /** Record an intent; resolves once it is on disk. */
+  /**
+   * Record an intent; resolves once it is on disk. Every intent recorded
+   * before a sync starts gets the same promise: the group is durable at once.
+   */
   intent(rec: Omit<IntentRecord, 'k'>): Promise<void> {
-    this.append({ k: 'i', ...rec });
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.kick();
-    });
+    this.queue.push(
+      JSON.stringify({
+        k: 'i', key: rec.key, gen: rec.gen, id: rec.id, type: rec.type, ref: rec.ref, amount: rec.amount,
+        currency: rec.currency, entity: rec.entity, at: rec.at, src: rec.src, line: rec.line,
+      }) + '\n',
+    );
+    const group = (this.groupDurable ??= deferred());
+    this.kick();
+    return group.promise;
   }
 
-  /** Record an outcome; written with the next group, not waited for. */
+  /**
+   * Record an outcome; written with the next group, not waited for. A result
+   * description that is the code's own description is left out (it is most
+   * of an outcome's bytes) and put back by `lookup`.
+   */
   outcome(rec: Omit<OutcomeRecord, 'k'>): void {
-    this.append({ k: 'o', ...rec });
+    const d = rec.d !== undefined && rec.c !== undefined && rec.d === describeResultCode(rec.c) ? undefined : rec.d;
+    this.queue.push(
+      JSON.stringify({
+        k: 'o', key: rec.key, id: rec.id, s: rec.s, sent: rec.sent, c: rec.c, d, n: rec.n, note: rec.note,
+        at: rec.at, src: rec.src, line: rec.line,
+      }) + '\n',
+    );
     this.kick();
   }
 
@@ -210,12 +227,6 @@ export class Journal {
     }
   }
 
-  private append(rec: JournalRecord): void {
-    const line = JSON.stringify(rec) + '\n';
-    this.queue.push(line);
-    this.queueBytes += Buffer.byteLength(line);
-  }
-
   private kick(): void {
     if (this.syncing || this.queue.length === 0) return;
     this.syncing = this.syncGroup().finally(() => {
@@ -225,36 +236,26 @@ export class Journal {
   }
 
   private async syncGroup(): Promise<void> {
-    if (MEMORY_ONLY) return this.syncInMemory();
     const lines = this.queue;
-    this.inFlight = lines;
-    const bytes = this.queueBytes;
-    const waiters = this.waiters;
-    const start = this.size;
+    const group = this.groupDurable;
     this.queue = [];
-    this.queueBytes = 0;
-    this.waiters = [];
+    this.groupDurable = undefined;
+    if (MEMORY_ONLY) {
+      // Benchmark baseline only: keep nothing, write and sync nothing.
+      group?.resolve();
+      return;
+    }
+    this.inFlight = lines;
     try {
       if (!this.handle) throw new Error('journal is closed');
       await this.handle.write(lines.join(''));
-      if (waiters.length) await this.handle.datasync();
+      if (group) await this.handle.datasync();
       this.inFlight = [];
-      this.size = start + bytes;
-      for (const w of waiters) w.resolve();
+      group?.resolve();
     } catch (err) {
       this.failed = err;
-      for (const w of waiters) w.reject(err);
+      group?.reject(err);
     }
-  }
-
-  /** Benchmark baseline only: keep records in memory, write and sync nothing. */
-  private async syncInMemory(): Promise<void> {
-    const waiters = this.waiters;
-    this.size += this.queueBytes;
-    this.queue = [];
-    this.queueBytes = 0;
-    this.waiters = [];
-    for (const w of waiters) w.resolve();
   }
 
   private readAt(offset: number): JournalRecord | undefined {
@@ -267,6 +268,22 @@ export class Journal {
       buf = Buffer.alloc(buf.length * 4);
     }
   }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
 }
 
 function parseRecord(line: string): JournalRecord | undefined {

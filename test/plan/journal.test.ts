@@ -273,6 +273,32 @@ describe('Journal: writing', () => {
     expect(recs.filter((r) => r.k === 'o')).toHaveLength(50);
   });
 
+  it("a result description that is the code's own is left out of the file and comes back on lookup", async () => {
+    const path = journalPath();
+    const own = "Request successfully processed in 'Merchant in Integrator Test Mode'";
+    await earlierRun(path, [
+      intent('abcdefghijklmn', 0),
+      outcome('abcdefghijklmn', 'abcdefghijklmn00', 'succeeded', { d: own }),
+      intent('abcdefghijklmo', 0),
+      outcome('abcdefghijklmo', 'abcdefghijklmo00', 'succeeded', { d: 'Request successfully processed' }),
+    ]);
+    const written = lines(path).filter(Boolean).map((l) => JSON.parse(l) as OutcomeRecord).filter((r) => r.k === 'o');
+    expect(written.map((r) => r.d)).toEqual([undefined, 'Request successfully processed']);
+    const j = await openJournal(path);
+    expect(j.lookup('abcdefghijklmn')?.outcome?.d).toBe(own);
+    expect(j.lookup('abcdefghijklmo')?.outcome?.d).toBe('Request successfully processed');
+  });
+
+  it('the intents recorded while a sync runs share the next sync, and all resolve', async () => {
+    const path = journalPath();
+    const j = await openJournal(path);
+    const first = j.intent(intent('key-a', 0));
+    const second = [j.intent(intent('key-b', 0)), j.intent(intent('key-c', 0))];
+    expect(second[0]).toBe(second[1]);
+    await Promise.all([first, ...second]);
+    expect(lines(path).filter(Boolean)).toHaveLength(3);
+  });
+
   it('closeNow() writes what is queued synchronously (second signal)', async () => {
     const path = journalPath();
     const j = await openJournal(path);
