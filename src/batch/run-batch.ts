@@ -27,7 +27,8 @@ import { ReorderWindow } from './reorder-window.js';
 import { Slots } from './slots.js';
 
 export interface BatchOptions {
-  records: AsyncIterable<InputRecord>;
+  /** The input's records, in arrays of those read at once. */
+  batches: AsyncIterable<InputRecord[]>;
   valuesOf(cells: string[]): FieldValues;
   /** Name of the input for the journal's provenance (base name, or `stdin`). */
   sourceName: string;
@@ -383,17 +384,14 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   };
 
   const emit = (seq: number, outcome: RowOutcome) => window.complete(seq, { outcome });
-  for await (const rec of o.records) {
+  const rules = { decimalComma: o.decimalComma, allowCardData: o.allowCardData, hasDefaultEntity: o.defaultEntityId !== undefined };
+  for await (const batch of o.batches) for (const rec of batch) {
     let seq = window.tryOpen();
     if (seq < 0) seq = await window.open();
     const values = o.valuesOf(rec.cells);
     const provenance: Provenance = {};
     if (values.last_status) provenance.lastStatus = values.last_status.trim();
-    const v = validateRow(values, {
-      decimalComma: o.decimalComma,
-      allowCardData: o.allowCardData,
-      hasDefaultEntity: o.defaultEntityId !== undefined,
-    });
+    const v = validateRow(values, rules);
     const fileId = values.merchant_transaction_id?.trim() || undefined;
     if (!v.ok) {
       emit(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });

@@ -116,7 +116,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 
     const started = Date.now();
     const result = await runBatch({
-      records: source.records,
+      batches: source.batches,
       valuesOf: (cells) => source.headers.valuesOf(cells),
       sourceName: stdin ? 'stdin' : basename(inputPath),
       defaultEntityId: gw.defaultEntityId,

@@ -41,15 +41,16 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
   const seen = new SeenIds();
   let rows = 0;
   let invalid = 0;
+  const rules = {
+    decimalComma: Boolean(argv['decimal-comma']),
+    allowCardData: Boolean(argv['allow-card-data']),
+    ...(hasDefaultEntity ? {} : { hasDefaultEntity: false }),
+  };
   try {
-    for await (const rec of source.records) {
+    for await (const batch of source.batches) for (const rec of batch) {
       rows++;
       const values = source.headers.valuesOf(rec.cells);
-      const v = validateRow(values, {
-        decimalComma: Boolean(argv['decimal-comma']),
-        allowCardData: Boolean(argv['allow-card-data']),
-        ...(hasDefaultEntity ? {} : { hasDefaultEntity: false }),
-      });
+      const v = validateRow(values, rules);
       let error = v.ok ? undefined : v.errors.join('; ');
       if (v.ok && v.op.merchantTransactionId && seen.add(v.op.merchantTransactionId)) {
         error = `merchant_transaction_id "${v.op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own`;
@@ -67,7 +68,8 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
           outcome.paymentType = v.op.type;
           if (v.op.merchantTransactionId) outcome.merchantTransactionId = v.op.merchantTransactionId;
         }
-        await writer.write(outcome);
+        const wait = writer.write(outcome);
+        if (wait) await wait;
       }
     }
     await writer?.commit();

@@ -121,16 +121,22 @@ function csvError(err: unknown, line: number, name: string): unknown {
 }
 
 /**
- * The records of a CSV text, skipping blank ones. Reads `text` only as fast as
- * the records are consumed. Errors are UsageErrors (or whatever `text` throws).
+ * The records of a CSV text, skipping blank ones, in batches: every record
+ * csv-parse has ready at once comes in one array, so a record costs no
+ * promise of its own. Reads `text` only as fast as the batches are consumed.
+ * Errors are UsageErrors (or whatever `text` throws).
  */
-export async function* readCsvRecords(text: AsyncIterable<string>, opts: CsvReadOptions): AsyncGenerator<RawRecord> {
+export async function* readCsvBatches(text: AsyncIterable<string>, opts: CsvReadOptions): AsyncGenerator<RawRecord[]> {
   const parser = new LineCountingParser(opts);
   const source = Readable.from(text, { objectMode: true, highWaterMark: 4 });
   // Errors surface through the parser's iterator; the callback only keeps them from going unhandled.
   pipeline(source, parser, () => {});
   try {
-    for await (const record of parser as AsyncIterable<RawRecord>) yield record;
+    for await (const first of parser as AsyncIterable<RawRecord>) {
+      const batch = [first];
+      for (let r = parser.read() as RawRecord | null; r !== null; r = parser.read() as RawRecord | null) batch.push(r);
+      yield batch;
+    }
   } catch (err) {
     throw csvError(err, parser.nextLine, opts.name);
   } finally {

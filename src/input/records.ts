@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { InputRecord } from '../rows/types.js';
 import { openByteSource, type ByteSource } from './byte-source.js';
-import { readCsvRecords, type RawRecord } from './csv-records.js';
+import { readCsvBatches, type RawRecord } from './csv-records.js';
 import { parseDelimiterOption, sniffDialect, type Dialect, type Sniffed } from './dialect.js';
 import { chooseEncoding, decodeBytes, decodeHead, resolveEncodingLabel, type EncodingPlan } from './encoding.js';
 import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
@@ -32,8 +32,10 @@ export interface InputSource {
   /** Line of the header (after a `sep=` line and blank lines); 0 for an empty input. */
   headerLine: number;
   headers: HeaderMap;
-  /** The data records, in file order; can be iterated once. */
+  /** The data records, in file order; can be iterated once (this or `batches`). */
   records: AsyncIterable<InputRecord>;
+  /** The same records in arrays of those read at once: cheaper per record. Iterated once (this or `records`). */
+  batches: AsyncIterable<InputRecord[]>;
   /** SHA-256 (hex) of the input's bytes. A regular file: at once; a stream: after the records are exhausted (throws before). */
   sha256(): string;
   /** Bytes read so far by the records iterator (for progress against `totalBytes`). */
@@ -108,7 +110,9 @@ class Table {
   bytes = 0;
   digest: string | undefined;
   header: HeaderInfo | undefined;
-  private readonly raw: AsyncGenerator<RawRecord>;
+  private readonly raw: AsyncGenerator<RawRecord[]>;
+  /** Records of the first batch that came after the header. */
+  private afterHeader: RawRecord[] = [];
   private droppedValueNoticed = false;
 
   constructor(
@@ -117,7 +121,7 @@ class Table {
   ) {
     const { plan, sniffed, name } = ctx;
     const text = skipChars(decodeBytes(this.meter(bytes), plan), sniffed.sepLineLength);
-    this.raw = readCsvRecords(text, {
+    this.raw = readCsvBatches(text, {
       delimiter: sniffed.delimiter,
       crLineBreaks: sniffed.crLineBreaks,
       firstLine: sniffed.sepLine ? 2 : 1,
@@ -136,7 +140,7 @@ class Table {
 
   /** Reads up to the header and maps it (UsageError for a bad one). */
   async readHeader(): Promise<void> {
-    let first: IteratorResult<RawRecord>;
+    let first: IteratorResult<RawRecord[]>;
     try {
       first = await this.raw.next();
     } catch (err) {
@@ -144,7 +148,8 @@ class Table {
       throw err;
     }
     if (first.done) return;
-    const { line, cells } = first.value;
+    const { line, cells } = first.value[0]!;
+    this.afterHeader = first.value.slice(1);
     if (cells.length > 0) cells[0] = cells[0]!.replace(/^\uFEFF+/, '');
     const keptMask = cells.map((c) => c.trim() !== '');
     const kept: number[] = [];
@@ -158,29 +163,43 @@ class Table {
     }
   }
 
-  async *records(): AsyncGenerator<InputRecord> {
+  async *batches(): AsyncGenerator<InputRecord[]> {
     const header = this.header;
     if (!header) {
       // No header: the input is empty (or blank); raw is exhausted.
       for await (const _ of this.raw) void _;
       return;
     }
+    if (this.afterHeader.length) yield this.shape(this.afterHeader, header);
+    this.afterHeader = [];
+    for await (const batch of this.raw) yield this.shape(batch, header);
+  }
+
+  async *records(): AsyncGenerator<InputRecord> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /** Each record's cells cut or padded to the kept columns, in place where nothing is dropped. */
+  private shape(batch: RawRecord[], header: HeaderInfo): InputRecord[] {
     const { kept, keptMask } = header;
     const width = kept.length;
     const allKept = width === keptMask.length;
-    for await (const { line, cells } of this.raw) {
+    const out: InputRecord[] = new Array<InputRecord>(batch.length);
+    for (let b = 0; b < batch.length; b++) {
+      const { line, cells } = batch[b]!;
       if (!this.droppedValueNoticed) this.checkDropped(line, cells, keptMask);
-      let out: string[];
+      let row: string[];
       if (allKept) {
-        out = cells;
-        if (out.length > width) out.length = width;
-        while (out.length < width) out.push('');
+        row = cells;
+        if (row.length > width) row.length = width;
+        while (row.length < width) row.push('');
       } else {
-        out = new Array<string>(width);
-        for (let k = 0; k < width; k++) out[k] = cells[kept[k]!] ?? '';
+        row = new Array<string>(width);
+        for (let k = 0; k < width; k++) row[k] = cells[kept[k]!] ?? '';
       }
-      yield { line, cells: out };
+      out[b] = { line, cells: row };
     }
+    return out;
   }
 
   /** A value in a column without a header is not carried; say so once. */
@@ -236,7 +255,7 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
       const scan = new Table(src.read(), ctx);
       await scan.readHeader();
       let count = 0;
-      for await (const _ of scan.records()) count++;
+      for await (const batch of scan.batches()) count += batch.length;
       known = { sha256: scan.digest!, count };
     }
 
@@ -246,11 +265,20 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
     const header = t.header;
 
     let iterated = false;
+    const once = () => {
+      if (iterated) throw new Error('the records of an input can be read only once');
+      iterated = true;
+    };
     const records: AsyncIterable<InputRecord> = {
       [Symbol.asyncIterator]() {
-        if (iterated) throw new Error('the records of an input can be read only once');
-        iterated = true;
+        once();
         return t.records();
+      },
+    };
+    const batches: AsyncIterable<InputRecord[]> = {
+      [Symbol.asyncIterator]() {
+        once();
+        return t.batches();
       },
     };
     return {
@@ -261,6 +289,7 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
       headerLine: header?.line ?? 0,
       headers: header?.map ?? emptyHeaderMap(),
       records,
+      batches,
       sha256() {
         const digest = t.digest ?? known?.sha256;
         if (digest === undefined) throw new Error(`the SHA-256 of ${src.name} is known only after its records were read`);
