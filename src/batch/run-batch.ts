@@ -86,6 +86,14 @@ interface Row {
 type SendResult = { done: RowOutcome } | { unknown: string };
 
 const WINDOW = 1024;
+/**
+ * Rows read ahead of sending: started and not finished (set-aside rows
+ * aside), as a multiple of the concurrency. Enough that intents wait for a
+ * sync together and every slot has a row ready; more only keeps objects alive
+ * long enough for the garbage collector to copy them (10% CPU at 1024).
+ */
+const READ_AHEAD_PER_SLOT = 4;
+const MIN_READ_AHEAD = 64;
 /** Rows set aside for lookups at once before they, too, hold the window. */
 const MAX_ASIDE = 10_000;
 
@@ -97,6 +105,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     'outcome' in slot ? o.sink(slot.outcome) : slot.keep(o.deferral!.defer()),
   );
   let aside = 0;
+  const readAhead = Math.max(MIN_READ_AHEAD, READ_AHEAD_PER_SLOT * o.concurrency);
+  /** The reader, waiting for the rows in flight to drop below `readAhead`. */
+  let reader: (() => void) | undefined;
+  const wakeReader = () => {
+    if (reader && active - aside < readAhead) {
+      const wake = reader;
+      reader = undefined;
+      wake();
+    }
+  };
   const slots = new Slots(o.concurrency);
   const limit = <T>(task: () => Promise<T>): Promise<T> => slots.run(task);
   const order = new PaymentOrder();
@@ -347,6 +365,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const setAside = async (row: Row, reason: string): Promise<RowOutcome | undefined> => {
     if (!o.deferral || aside >= MAX_ASIDE) return settle(row, reason);
     aside++;
+    wakeReader();
     const place = new Promise<unknown>((keep) => window.complete(row.seq, { keep }));
     try {
       const out = await settle(row, reason);
@@ -381,11 +400,13 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     }
     if (out) window.complete(row.seq, { outcome: out });
     if (--active === 0) allFinished?.();
+    wakeReader();
   };
 
   const emit = (seq: number, outcome: RowOutcome) => window.complete(seq, { outcome });
   const rules = { decimalComma: o.decimalComma, allowCardData: o.allowCardData, hasDefaultEntity: o.defaultEntityId !== undefined };
   for await (const batch of o.batches) for (const rec of batch) {
+    if (active - aside >= readAhead) await new Promise<void>((resolve) => (reader = resolve));
     let seq = window.tryOpen();
     if (seq < 0) seq = await window.open();
     const values = o.valuesOf(rec.cells);
