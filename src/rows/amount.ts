@@ -64,10 +64,44 @@ function bad(message: string): AmountResult {
  */
 export function parseAmount(raw: string, currency: string | undefined, opts: AmountOptions): AmountResult {
   try {
-    return parse(typeof raw === 'string' ? trimCell(raw) : '', currency, Boolean(opts?.decimalComma));
+    const s = typeof raw === 'string' ? trimCell(raw) : '';
+    const decimalComma = Boolean(opts?.decimalComma);
+    const value = plainAmount(s, currency, decimalComma);
+    return value !== undefined ? { ok: true, value } : parse(s, currency, decimalComma);
   } catch {
     return bad(`amount ${showValue(String(raw))} could not be read: write digits with an optional decimal part, e.g. 12.50`);
   }
+}
+
+const PLAIN_DOT = /^(\d{1,12})(?:\.(\d{1,2}))?$/;
+const PLAIN_COMMA = /^(\d{1,12})(?:,(\d{1,2}))?$/;
+
+/**
+ * The common case, taken without the full grammar: up to 12 digits and up to
+ * 2 decimals, no thousands separator, more than zero and within the
+ * currency's decimals. Undefined for anything else, which `parse` then reads
+ * (and explains); where both apply they give the same value (a test checks).
+ */
+function plainAmount(s: string, currency: string | undefined, decimalComma: boolean): string | undefined {
+  const m = (decimalComma ? PLAIN_COMMA : PLAIN_DOT).exec(s);
+  if (!m) return undefined;
+  const digits = m[1]!;
+  let i = 0;
+  while (i < digits.length - 1 && digits.charCodeAt(i) === 48) i++;
+  const int = i ? digits.slice(i) : digits;
+  let frac = m[2] ?? '';
+  if (frac.endsWith('0')) frac = frac === '00' || frac === '0' ? '' : frac.slice(0, -1);
+  if (int === '0' && frac === '') return undefined; // zero: `parse` says why
+  if (frac !== '' && currency !== undefined) {
+    const units = minorUnits(currency);
+    if (frac.length > Math.min(units ?? 2, 2)) return undefined;
+  }
+  return `${int}.${frac.padEnd(2, '0')}`;
+}
+
+/** The full grammar of SPEC §2, with a message for every way an amount can be wrong. Exported for tests. */
+export function parseAmountInFull(raw: string, currency: string | undefined, opts: AmountOptions): AmountResult {
+  return parse(trimCell(raw), currency, Boolean(opts.decimalComma));
 }
 
 function parse(s: string, currency: string | undefined, decimalComma: boolean): AmountResult {

@@ -15,8 +15,15 @@ const TRAILING = new RegExp(`${EDGE_SPACE}$`);
 /** What follows the `'` that payops writes in front of a formula-like output cell. */
 const ESCAPED = /^'[=+\-@\t\r]/;
 
+/** Whether a UTF-16 code unit is one of the EDGE_SPACE characters. */
+function isEdgeSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0xa0 || c === 0x202f || c === 0x2009 || c === 0xfeff;
+}
+
 /** Trim spaces, no-break spaces (U+00A0, U+202F), thin spaces (U+2009), a stray BOM and tab/CR/LF at both ends. */
 export function trimCell(raw: string): string {
+  // Most cells have nothing to trim: no regular expression for them.
+  if (raw === '' || (!isEdgeSpace(raw.charCodeAt(0)) && !isEdgeSpace(raw.charCodeAt(raw.length - 1)))) return raw;
   return raw.replace(LEADING, '').replace(TRAILING, '');
 }
 
@@ -32,6 +39,6 @@ export function trimCell(raw: string): string {
 export function cleanCell(raw: string | undefined | null): string {
   if (typeof raw !== 'string') return '';
   const trimmed = trimCell(raw);
-  if (ESCAPED.test(trimmed)) return trimCell(trimmed.slice(1));
+  if (trimmed.charCodeAt(0) === 0x27 && ESCAPED.test(trimmed)) return trimCell(trimmed.slice(1));
   return trimmed;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAmount, thousandsSeparators } from '../../src/rows/amount.js';
+import { parseAmount, parseAmountInFull, thousandsSeparators } from '../../src/rows/amount.js';
 
 const NBSP = '\u00A0';
 const NNBSP = '\u202F';
@@ -182,6 +182,21 @@ describe('parseAmount: properties', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('the fast path for plain amounts gives exactly what the full grammar gives', () => {
+    const plainish = fc.string({ unit: fc.constantFrom(...'0123456789.,'.split('')), maxLength: 16 });
+    fc.assert(
+      fc.property(
+        fc.oneof(plainish, fc.stringMatching(/^0*\d{1,13}([.,]\d{0,3})?$/)),
+        fc.constantFrom(undefined, 'EUR', 'JPY', 'BHD', 'CLF', 'xxx', ''),
+        fc.boolean(),
+        (raw, currency, decimalComma) => {
+          expect(parseAmount(raw, currency, { decimalComma })).toEqual(parseAmountInFull(raw, currency, { decimalComma }));
+        },
+      ),
+      { numRuns: 5000 },
     );
   });
 

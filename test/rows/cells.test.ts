@@ -73,3 +73,15 @@ describe('trimCell', () => {
     expect(trimCell(" '=1 ")).toBe("'=1");
   });
 });
+
+describe('trimCell: property', () => {
+  it('is the same as trimming every edge space by regular expression, whatever the cell', () => {
+    const edge = /^[ \t\r\n\u00A0\u202F\u2009\uFEFF]+|[ \t\r\n\u00A0\u202F\u2009\uFEFF]+$/g;
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...' \t\r\n\u00A0\u202F\u2009\uFEFF\u2003ab1\''.split('')), maxLength: 12 }), (s) => {
+        expect(trimCell(s)).toBe(s.replace(edge, ''));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
