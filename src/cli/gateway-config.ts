@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { classifyGatewayUrl, type GatewayEnvironment, resolveGateway } from '../gateway/environment.js';
-import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '../sim/server.js';
+import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN } from '../sim/defaults.js';
+import type { RunningSimulator } from '../sim/server.js';
 import { UsageError } from './errors.js';
 
 export interface GatewayConfig {
@@ -57,6 +58,8 @@ export async function resolveGatewayConfig(argv: Record<string, unknown>, env: N
   if (gateway === 'sim') {
     if (argv.token !== undefined) readToken(argv, env);
     const seed = argv['sim-seed'] as string | undefined;
+    // Loaded only when asked for: the server is not needed by any other command.
+    const { startSimulator } = await import('../sim/server.js');
     const sim = await startSimulator(seed ? { seed } : {});
     const simEnv = classifyGatewayUrl(sim.url);
     return {

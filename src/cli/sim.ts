@@ -6,7 +6,8 @@
 import { randomInt } from 'node:crypto';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { parseDuration, parseForceCodes, parseLatency, parseRate, parseSeed } from '../sim/options.js';
-import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS, startSimulator, type SimOptions } from '../sim/server.js';
+import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS } from '../sim/defaults.js';
+import type { SimOptions } from '../sim/server.js';
 
 export interface SimArgs {
   host: string;
@@ -111,6 +112,7 @@ const processIo: SimIo = {
 /** Start the simulator, print its URL then what it accepts, and serve until SIGINT or SIGTERM. */
 export async function runSim(argv: SimArgs, io: SimIo = processIo): Promise<void> {
   const opts = simOptionsFrom(argv);
+  const { startSimulator } = await import('../sim/server.js');
   const sim = await startSimulator(opts);
   io.out(sim.url);
   io.out(`token ${opts.token}, default entity ${DEFAULT_SIM_ENTITY}${opts.seed ? `, seeded from ${opts.seed}` : ''}${faultSummary(opts)}`);

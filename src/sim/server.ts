@@ -16,6 +16,7 @@ import { FaultInjector, faultsEnabled, NO_FAULT, type FaultDecision } from './fa
 import { CODE, Ledger, type Tx } from './ledger.js';
 import { loadSeedFile, normaliseSeeds, type NormalisedSeed } from './seed.js';
 import { normaliseAmount } from './util.js';
+import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS } from './defaults.js';
 
 export interface SimOptions {
   host?: string;
@@ -72,9 +73,7 @@ export interface RunningSimulator {
   transactions(): SimTransaction[];
 }
 
-export const DEFAULT_SIM_TOKEN = 'sim-token';
-export const DEFAULT_SIM_ENTITY = '8a8294174b7ecb28014b9699220015ca';
-export const DEFAULT_STALL_MS = 65_000;
+export { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS };
 /** A form post larger than this is refused (HTTP 413); the gateway's are a few hundred bytes. */
 const MAX_BODY = 1_000_000;
 
