@@ -68,7 +68,8 @@ async function main(): Promise<number> {
     .strict()
     .version(version())
     .help()
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // Help is laid out (string widths of every option) only when it is shown: 15-20 ms of every start.
+    .wrap(args.includes('--help') || args.includes('-h') ? Math.min(110, process.stdout.columns || 100) : null)
     .epilogue('Exit codes: 0 all rows done, 1 some rows in the failed-rows file, 2 usage error (nothing sent), 3 aborted (rerun continues), 130/143 interrupted.')
     .fail((msg, err) => {
       failure = err ?? new UsageError(`${msg}\nRun payops --help for usage.`);
