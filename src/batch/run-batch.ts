@@ -94,6 +94,13 @@ const WINDOW = 1024;
  */
 const READ_AHEAD_PER_SLOT = 4;
 const MIN_READ_AHEAD = 64;
+/**
+ * Once the read-ahead is full, reading resumes only when this many rows have
+ * finished, so rows are planned a few at a time and their intents share one
+ * sync. Larger bursts hold up answers waiting to be processed (at 50 ms
+ * latency and concurrency 64, a burst of 64 cost 1.5% of throughput).
+ */
+const REFILL = 16;
 /** Rows set aside for lookups at once before they, too, hold the window. */
 const MAX_ASIDE = 10_000;
 
@@ -106,10 +113,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   );
   let aside = 0;
   const readAhead = Math.max(MIN_READ_AHEAD, READ_AHEAD_PER_SLOT * o.concurrency);
-  /** The reader, waiting for the rows in flight to drop below `readAhead`. */
+  const resumeAt = readAhead - Math.min(REFILL, o.concurrency);
+  /** The reader, waiting for the rows in flight to drop to `resumeAt`. */
   let reader: (() => void) | undefined;
   const wakeReader = () => {
-    if (reader && active - aside < readAhead) {
+    if (reader && active - aside <= resumeAt) {
       const wake = reader;
       reader = undefined;
       wake();

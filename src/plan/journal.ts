@@ -81,6 +81,8 @@ export class Journal {
   /** Settles when the intents queued so far are on disk: one promise for a whole group. */
   private groupDurable: Deferred | undefined;
   private syncing: Promise<void> | undefined;
+  /** A kick is queued for the end of the current task. */
+  private kickQueued = false;
   private handle: FileHandle | undefined;
   private readFd: number;
   private failed: unknown;
@@ -173,7 +175,7 @@ export class Journal {
       }) + '\n',
     );
     const group = (this.groupDurable ??= deferred());
-    this.kick();
+    this.kickSoon();
     return group.promise;
   }
 
@@ -190,7 +192,7 @@ export class Journal {
         at: rec.at, src: rec.src, line: rec.line,
       }) + '\n',
     );
-    this.kick();
+    this.kickSoon();
   }
 
   /** Write and sync everything appended so far. */
@@ -225,6 +227,19 @@ export class Journal {
       }
       this.queue = [];
     }
+  }
+
+  /**
+   * Start the next write once the current task is done, so that every record
+   * appended by it (rows planned in one go) goes into one write and one sync.
+   */
+  private kickSoon(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    queueMicrotask(() => {
+      this.kickQueued = false;
+      this.kick();
+    });
   }
 
   private kick(): void {
