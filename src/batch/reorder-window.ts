@@ -21,6 +21,8 @@ export class ReorderWindow<T> {
   constructor(
     private readonly capacity: number,
     private readonly sink: (item: T) => void | Promise<void>,
+    /** Told of every item completed but never handed to the sink because the sink failed. */
+    private readonly dropped?: (item: T, err: unknown) => void,
   ) {}
 
   /** Number of rows opened and not yet handed to the sink. */
@@ -46,6 +48,10 @@ export class ReorderWindow<T> {
 
   /** Complete a slot. */
   complete(seq: number, item: T): void {
+    if (this.failure) {
+      this.dropped?.(item, this.failure);
+      return;
+    }
     this.done.set(seq, item);
     if (seq === this.head) this.pump();
   }
@@ -89,6 +95,9 @@ export class ReorderWindow<T> {
     this.waitingOnSink = undefined;
     this.failure = err;
     for (const w of this.waiters.splice(0)) w();
+    const left = [...this.done.values()];
+    this.done.clear();
+    for (const item of left) this.dropped?.(item, err);
   }
 
   /** Wait until every opened slot has been handed to the sink. */

@@ -87,8 +87,9 @@ type SendResult = { done: RowOutcome } | { unknown: string };
 
 const WINDOW = 1024;
 /**
- * Rows read ahead of sending: started and not finished (set-aside rows
- * aside), as a multiple of the concurrency. Enough that intents wait for a
+ * Rows read ahead of sending: started and not finished, rows waiting for a
+ * lookup aside (they wait minutes, and the window bounds them), as a multiple
+ * of the concurrency. Enough that intents wait for a
  * sync together and every slot has a row ready; more only keeps objects alive
  * long enough for the garbage collector to copy them (10% CPU at 1024).
  */
@@ -101,23 +102,34 @@ const MIN_READ_AHEAD = 64;
  * latency and concurrency 64, a burst of 64 cost 1.5% of throughput).
  */
 const REFILL = 16;
+/** The place of a set-aside row when the outputs failed before keeping it. */
+const LOST = Symbol('lost');
 /** Rows set aside for lookups at once before they, too, hold the window. */
 const MAX_ASIDE = 10_000;
 
 /** What the window hands to the writers, in input order: an outcome, or a place kept for one. */
-type Slot = { outcome: RowOutcome } | { keep: (place: unknown) => void };
+type Slot = { outcome: RowOutcome } | { keep: (place: unknown) => void; lost: (err: unknown) => void };
 
 export async function runBatch(o: BatchOptions): Promise<BatchResult> {
-  const window = new ReorderWindow<Slot>(WINDOW, (slot) =>
-    'outcome' in slot ? o.sink(slot.outcome) : slot.keep(o.deferral!.defer()),
+  const window = new ReorderWindow<Slot>(
+    WINDOW,
+    (slot) => ('outcome' in slot ? o.sink(slot.outcome) : slot.keep(o.deferral!.defer())),
+    // The outputs failed: stop, and a row waiting for its place must not wait forever.
+    (slot, err) => {
+      stop(err instanceof Error ? err : new Error(String(err)));
+      if ('lost' in slot) slot.lost(err);
+    },
   );
+  /** Rows whose place is kept in the outputs while they wait for a lookup (at most MAX_ASIDE). */
   let aside = 0;
+  /** Rows waiting for a lookup, whether or not their place is kept: not counted in the read-ahead. */
+  let settling = 0;
   const readAhead = Math.max(MIN_READ_AHEAD, READ_AHEAD_PER_SLOT * o.concurrency);
   const resumeAt = readAhead - Math.min(REFILL, o.concurrency);
   /** The reader, waiting for the rows in flight to drop to `resumeAt`. */
   let reader: (() => void) | undefined;
   const wakeReader = () => {
-    if (reader && active - aside <= resumeAt) {
+    if (reader && active - settling <= resumeAt) {
       const wake = reader;
       reader = undefined;
       wake();
@@ -217,7 +229,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       line: row.line,
     };
     if (out.resultCode) rec.c = out.resultCode;
-    if (out.resultDescription) rec.d = out.resultDescription;
+    // Even an empty one: the journal leaves out only a description that is the code's own.
+    if (out.resultDescription !== undefined) rec.d = out.resultDescription;
     if (out.newPaymentId) rec.n = out.newPaymentId;
     if (out.note) rec.note = out.note;
     o.journal.outcome(rec);
@@ -371,17 +384,24 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
    * moves on, unless the outputs cannot keep places or too many rows wait.
    */
   const setAside = async (row: Row, reason: string): Promise<RowOutcome | undefined> => {
-    if (!o.deferral || aside >= MAX_ASIDE) return settle(row, reason);
-    aside++;
+    settling++;
     wakeReader();
-    const place = new Promise<unknown>((keep) => window.complete(row.seq, { keep }));
     try {
-      const out = await settle(row, reason);
-      await o.deferral.fill(await place, out);
+      if (!o.deferral || aside >= MAX_ASIDE) return await settle(row, reason);
+      aside++;
+      try {
+        const place = new Promise<unknown>((keep, lost) => window.complete(row.seq, { keep, lost })).catch(() => LOST);
+        const out = await settle(row, reason);
+        const where = await place;
+        // The outputs failed (the run ends with their error); the outcome is in the journal.
+        if (where !== LOST) await o.deferral.fill(where, out);
+      } finally {
+        aside--;
+      }
+      return undefined;
     } finally {
-      aside--;
+      settling--;
     }
-    return undefined;
   };
 
   const process = async (row: Row): Promise<RowOutcome | undefined> => {
@@ -414,7 +434,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const emit = (seq: number, outcome: RowOutcome) => window.complete(seq, { outcome });
   const rules = { decimalComma: o.decimalComma, allowCardData: o.allowCardData, hasDefaultEntity: o.defaultEntityId !== undefined };
   for await (const batch of o.batches) for (const rec of batch) {
-    if (active - aside >= readAhead) await new Promise<void>((resolve) => (reader = resolve));
+    if (active - settling >= readAhead) await new Promise<void>((resolve) => (reader = resolve));
     let seq = window.tryOpen();
     if (seq < 0) seq = await window.open();
     const values = o.valuesOf(rec.cells);

@@ -83,13 +83,9 @@ describe('ReorderWindow', () => {
     await expect(w.open()).rejects.toBe(boom);
   });
 
-  // BUG (src/batch/reorder-window.ts:59-65): when the sink fails while
-  // drain() is awaiting the flush in progress, drain() then parks on a waiter
-  // that nothing will ever release (flush released the waiters before drain
-  // pushed its own), so drain() never settles. run-batch awaits it after the
-  // last row, so a results writer that fails on one of the last rows leaves
-  // the run stuck instead of reporting the error.
-  it('a sink that fails while drain() is waiting makes drain() reject (it never settles)', async () => {
+  // A results writer that fails on one of the last rows must end the run
+  // with its error, not leave drain() waiting forever.
+  it('a sink that fails while drain() is waiting makes drain() reject', async () => {
     const boom = new Error('disk full');
     const w = new ReorderWindow<number>(4, async (x) => {
       await tick();
@@ -111,6 +107,27 @@ describe('ReorderWindow', () => {
     const next = w.open();
     w.complete(s, 0);
     await expect(next).rejects.toBe(boom);
+  });
+
+  it('items completed before or after the sink fails are handed to `dropped`, never left waiting', async () => {
+    const boom = new Error('disk full');
+    const dropped: Array<[number, unknown]> = [];
+    const w = new ReorderWindow<number>(
+      8,
+      (x) => {
+        if (x === 0) throw boom;
+      },
+      (x, err) => dropped.push([x, err]),
+    );
+    const seqs = [await w.open(), await w.open(), await w.open()];
+    w.complete(seqs[2]!, 2); // waits behind the head
+    w.complete(seqs[0]!, 0); // the sink fails on it
+    w.complete(seqs[1]!, 1); // completes after the failure
+    expect(dropped).toEqual([
+      [2, boom],
+      [1, boom],
+    ]);
+    await expect(w.drain()).rejects.toBe(boom);
   });
 
   it('drain() of an empty window resolves at once', async () => {
