@@ -110,7 +110,9 @@ export class GatewayClient {
             chunks.push(chunk);
           },
           onResponseEnd() {
-            const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+            const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+            // A UTF-8 byte order mark is not part of the JSON (undici's body.text() drops it too).
+            const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
             resolve(
               retryAfterMs !== undefined
                 ? { kind: 'answered', httpStatus: status, body, retryAfterMs }
