@@ -289,6 +289,13 @@ describe('Journal: writing', () => {
     expect(j.lookup('abcdefghijklmo')?.outcome?.d).toBe('Request successfully processed');
   });
 
+  it("an empty description stays empty (only the code's own description is left out)", async () => {
+    const path = journalPath();
+    await earlierRun(path, [intent('abcdefghijklmn', 0), outcome('abcdefghijklmn', 'abcdefghijklmn00', 'succeeded', { d: '' })]);
+    const j = await openJournal(path);
+    expect(j.lookup('abcdefghijklmn')?.outcome?.d).toBe('');
+  });
+
   it('the intents recorded while a sync runs share the next sync, and all resolve', async () => {
     const path = journalPath();
     const j = await openJournal(path);
