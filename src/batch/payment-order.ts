@@ -19,6 +19,11 @@ export class PaymentOrder {
     return p;
   }
 
+  /** Whether a task with this key would wait for an earlier one. */
+  isBusy(key: string | undefined): boolean {
+    return key !== undefined && this.tails.has(key);
+  }
+
   get activeChains(): number {
     return this.tails.size;
   }

@@ -87,9 +87,10 @@ type SendResult = { done: RowOutcome } | { unknown: string };
 
 const WINDOW = 1024;
 /**
- * Rows read ahead of sending: started and not finished, rows waiting for a
- * lookup aside (they wait minutes, and the window bounds them), as a multiple
- * of the concurrency. Enough that intents wait for a
+ * Rows read ahead of sending: started and not finished, as a multiple of the
+ * concurrency. Rows waiting for a lookup or for an earlier row of their
+ * payment are not counted (the window bounds them): a file with many rows per
+ * payment side by side still keeps every slot busy. Enough that intents wait for a
  * sync together and every slot has a row ready; more only keeps objects alive
  * long enough for the garbage collector to copy them (10% CPU at 1024).
  */
@@ -122,14 +123,17 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   );
   /** Rows whose place is kept in the outputs while they wait for a lookup (at most MAX_ASIDE). */
   let aside = 0;
-  /** Rows waiting for a lookup, whether or not their place is kept: not counted in the read-ahead. */
-  let settling = 0;
+  /**
+   * Rows waiting for a lookup (whether or not their place is kept) or for an
+   * earlier row of their payment: not counted in the read-ahead.
+   */
+  let parked = 0;
   const readAhead = Math.max(MIN_READ_AHEAD, READ_AHEAD_PER_SLOT * o.concurrency);
   const resumeAt = readAhead - Math.min(REFILL, o.concurrency);
   /** The reader, waiting for the rows in flight to drop to `resumeAt`. */
   let reader: (() => void) | undefined;
   const wakeReader = () => {
-    if (reader && active - settling <= resumeAt) {
+    if (reader && active - parked <= resumeAt) {
       const wake = reader;
       reader = undefined;
       wake();
@@ -365,7 +369,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         row.decision = { action: 'send', id: row.decision.id, key: row.decision.key, gen: row.decision.gen, derived: row.decision.derived };
         // This journal may never have seen the row (a failed-rows file from elsewhere).
         await recordIntent(row);
-        const again = await order.run(paymentKey(row), () => limit(() => sendPhase(row)));
+        const again = await inOrder(row);
         if ('done' in again) return again.done;
         lastReason = again.unknown;
         row.lookups = 0;
@@ -384,7 +388,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
    * moves on, unless the outputs cannot keep places or too many rows wait.
    */
   const setAside = async (row: Row, reason: string): Promise<RowOutcome | undefined> => {
-    settling++;
+    parked++;
     wakeReader();
     try {
       if (!o.deferral || aside >= MAX_ASIDE) return await settle(row, reason);
@@ -400,8 +404,20 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       }
       return undefined;
     } finally {
-      settling--;
+      parked--;
     }
+  };
+
+  /** Send a row once every earlier row of its payment is done, under the concurrency limit. */
+  const inOrder = (row: Row): Promise<SendResult> => {
+    const key = paymentKey(row);
+    if (!order.isBusy(key)) return order.run(key, () => limit(() => sendPhase(row)));
+    parked++;
+    wakeReader();
+    return order.run(key, () => {
+      parked--;
+      return limit(() => sendPhase(row));
+    });
   };
 
   const process = async (row: Row): Promise<RowOutcome | undefined> => {
@@ -413,7 +429,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     // before the row takes a connection slot, so the rows waiting for one
     // sync travel together while the slots stay busy sending.
     await recordIntent(row);
-    const first = await order.run(paymentKey(row), () => limit(() => sendPhase(row)));
+    const first = await inOrder(row);
     if ('done' in first) return first.done;
     return setAside(row, first.unknown);
   };
@@ -434,7 +450,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const emit = (seq: number, outcome: RowOutcome) => window.complete(seq, { outcome });
   const rules = { decimalComma: o.decimalComma, allowCardData: o.allowCardData, hasDefaultEntity: o.defaultEntityId !== undefined };
   for await (const batch of o.batches) for (const rec of batch) {
-    if (active - settling >= readAhead) await new Promise<void>((resolve) => (reader = resolve));
+    if (active - parked >= readAhead) await new Promise<void>((resolve) => (reader = resolve));
     let seq = window.tryOpen();
     if (seq < 0) seq = await window.open();
     const values = o.valuesOf(rec.cells);

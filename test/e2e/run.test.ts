@@ -140,6 +140,23 @@ T8,credit,,,7.00,EUR,4111111111111111,Jane Doe,12,2031,VISA
     expect(ledger.filter((t) => t.referencedId === DB)).toHaveLength(20);
   });
 
+  it("a long run of rows for one payment does not hold up the other payments' rows behind it", async () => {
+    const { dir, sim } = await setup(['--latency', '10']);
+    const lines = ['operation,payment_id,amount,currency'];
+    for (let i = 0; i < 150; i++) lines.push(`refund,${DB},0.01,EUR`);
+    for (let i = 0; i < 5; i++) lines.push(`refund,${DB2},1.00,EUR`);
+    const input = write(dir, 'chain.csv', lines.join('\n') + '\n');
+    const r = await runCli(runArgs(sim, dir, input, ['--concurrency', '4']));
+    expect(r.code).toBe(0);
+    const ledger = await sim.transactions();
+    expect(ledger).toHaveLength(155);
+    // DB's refunds go one at a time (1.5 s at 10 ms each); DB2's are read and
+    // sent meanwhile, not after most of DB's chain.
+    const positions = ledger.flatMap((t, i) => (t.referencedId === DB2 ? [i] : []));
+    expect(positions).toHaveLength(5);
+    expect(Math.max(...positions)).toBeLessThan(20);
+  });
+
   it('writes a failed-rows file that runs again as input', async () => {
     const { dir, sim } = await setup();
     const input = write(dir, 'refunds.csv', `operation,payment_id,amount,currency\nrefund,${DB},150.00,EUR\nrefund,${DB},100.00,EUR\nrefund,${DB},1.00,EUR\n`);
