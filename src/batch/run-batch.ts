@@ -1,8 +1,8 @@
 /**
  * The pipeline: read → validate → plan (journal) → send → classify → write.
  *
- * Records are pulled from the input only when the reorder window has room,
- * so memory stays flat. Each valid row is planned against the journal, then
+ * Records are pulled from the input only while few rows wait to be sent
+ * (the read-ahead) and the reorder window has room, so memory stays flat. Each valid row is planned against the journal, then
  * sent under the concurrency limit and `--rate`, one at a time per payment,
  * with retries for what certainly did not execute. Rows whose outcome is
  * unknown are set aside and looked up once `--settle` has passed, while the
