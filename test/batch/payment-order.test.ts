@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PaymentOrder } from '../../src/batch/payment-order.js';
-
-const tick = () => new Promise<void>((r) => setImmediate(r));
-
-/** A task whose end the test decides, recording when it starts and ends. */
-function deferredTask(name: string, log: string[], fail = false) {
-  let finish!: () => void;
-  const gate = new Promise<void>((r) => (finish = r));
-  const task = async () => {
-    log.push(`start ${name}`);
-    await gate;
-    log.push(`end ${name}`);
-    if (fail) throw new Error(`${name} failed`);
-    return name;
-  };
-  return { task, finish };
-}
+import { deferredTask, tick } from './helpers.js';
 
 describe('PaymentOrder', () => {
   it('tasks with the same key run one at a time, in the order given', async () => {

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReorderWindow } from '../../src/batch/reorder-window.js';
-
-const tick = () => new Promise<void>((r) => setImmediate(r));
+import { tick } from './helpers.js';
 
 /** Whether a promise has settled after the event loop has had a few turns. */
 async function settled(p: Promise<unknown>): Promise<boolean> {

@@ -1,38 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { Slots } from '../../src/batch/slots.js';
-
-/** A task the test finishes (or fails) when it wants, logging its start. */
-function gated(name: string, log: string[]) {
-  let finish!: () => void;
-  let fail!: (e: Error) => void;
-  const gate = new Promise<void>((ok, ko) => {
-    finish = ok;
-    fail = ko;
-  });
-  const task = async () => {
-    log.push(name);
-    await gate;
-    return name;
-  };
-  return { task, finish, fail };
-}
-
-const tick = () => new Promise<void>((r) => setImmediate(r));
+import { deferredTask, tick } from './helpers.js';
 
 describe('Slots', () => {
   it('runs at most `size` tasks at once; the others start in arrival order as slots free up', async () => {
     const log: string[] = [];
     const slots = new Slots(2);
-    const t = ['a', 'b', 'c', 'd'].map((n) => gated(n, log));
+    const t = ['a', 'b', 'c', 'd'].map((n) => deferredTask(n, log));
     const runs = t.map((x) => slots.run(x.task));
     await tick();
-    expect(log).toEqual(['a', 'b']);
+    expect(log).toEqual(['start a', 'start b']);
     t[1]!.finish();
     await tick();
-    expect(log).toEqual(['a', 'b', 'c']);
+    expect(log).toEqual(['start a', 'start b', 'end b', 'start c']);
     t[0]!.finish();
     await tick();
-    expect(log).toEqual(['a', 'b', 'c', 'd']);
+    expect(log).toEqual(['start a', 'start b', 'end b', 'start c', 'end a', 'start d']);
     t[2]!.finish();
     t[3]!.finish();
     expect(await Promise.all(runs)).toEqual(['a', 'b', 'c', 'd']);
@@ -41,14 +24,14 @@ describe('Slots', () => {
   it('a failing task frees its slot and its caller gets the error', async () => {
     const log: string[] = [];
     const slots = new Slots(1);
-    const a = gated('a', log);
-    const b = gated('b', log);
+    const a = deferredTask('a', log, true);
+    const b = deferredTask('b', log);
     const ra = slots.run(a.task);
     const rb = slots.run(b.task);
-    a.fail(new Error('boom'));
-    await expect(ra).rejects.toThrow('boom');
+    a.finish();
+    await expect(ra).rejects.toThrow('a failed');
     await tick();
-    expect(log).toEqual(['a', 'b']);
+    expect(log).toEqual(['start a', 'end a', 'start b']);
     b.finish();
     await expect(rb).resolves.toBe('b');
   });
