@@ -16,6 +16,7 @@ export interface SimArgs {
   seed?: string;
   'single-capture': boolean;
   'partial-reversal': boolean;
+  'no-partial-reversal': boolean;
   'force-code'?: Array<string | number>;
   latency?: string;
   'fail-rate'?: number;
@@ -45,7 +46,7 @@ export function simOptionsFrom(argv: SimArgs): SimOptions {
     port: argv.port,
     token: argv.token,
     singleCapture: argv['single-capture'],
-    noPartialReversal: !argv['partial-reversal'],
+    noPartialReversal: !argv['partial-reversal'] || argv['no-partial-reversal'],
     forceCodes: parseForceCodes(argv['force-code']),
     stallMs: parseDuration('--stall-ms', argv['stall-ms']),
     retryAfterSeconds: argv['retry-after'],
@@ -117,6 +118,8 @@ export const simCommand: CommandModule<object, SimArgs> = {
   describe: 'start the gateway simulator (prints its base URL first)',
   builder: (y: Argv<object>) =>
     y
+      // `--no-reports ENTITY` is a flag of its own, not the negation of a `--reports`; so `--no-partial-reversal` is declared too.
+      .parserConfiguration({ 'boolean-negation': false })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
       .option('port', { type: 'number', default: 0, describe: 'port to listen on (0 = any free port)' })
       .option('token', { type: 'string', default: DEFAULT_SIM_TOKEN, describe: 'the bearer token the simulator accepts' })
@@ -126,6 +129,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
       })
       .option('single-capture', { type: 'boolean', default: false, describe: 'any capture closes its PA (no further partial captures)' })
       .option('partial-reversal', { type: 'boolean', default: true, describe: 'allow partial reversals (--no-partial-reversal turns them down with 700.400.300)' })
+      .option('no-partial-reversal', { type: 'boolean', default: false, describe: 'turn partial reversals down with 700.400.300' })
       .option('force-code', {
         type: 'string',
         array: true,
