@@ -107,6 +107,8 @@ export interface RunningSimulator {
   close(): Promise<void>;
   /** Every transaction recorded so far, in order (seeded payments are not transactions). */
   transactions(): SimTransaction[];
+  /** The ledger itself, in-process, for tests that need more transactions than HTTP can make quickly. */
+  ledgerForTests(): Ledger;
 }
 
 export { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS };
@@ -343,6 +345,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<RunningSimu
   return {
     url: `http://${urlHost}:${address.port}`,
     transactions: () => ledger.log.map(simTransaction),
+    ledgerForTests: () => ledger,
     close: () => {
       if (closed) return Promise.resolve();
       closed = true;
