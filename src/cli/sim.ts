@@ -5,9 +5,9 @@
  */
 import { randomInt } from 'node:crypto';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { parseDuration, parseForceCodes, parseLatency, parseRate, parseSeed } from '../sim/options.js';
+import { parseDuration, parseForceCodes, parseLatency, parseLimit, parseRate, parseSeed } from '../sim/options.js';
 import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS } from '../sim/defaults.js';
-import type { SimOptions } from '../sim/server.js';
+import type { SimMode, SimOptions } from '../sim/server.js';
 
 export interface SimArgs {
   host: string;
@@ -16,6 +16,7 @@ export interface SimArgs {
   seed?: string;
   'single-capture': boolean;
   'partial-reversal': boolean;
+  'no-partial-reversal': boolean;
   'force-code'?: Array<string | number>;
   latency?: string;
   'fail-rate'?: number;
@@ -25,6 +26,17 @@ export interface SimArgs {
   'stall-ms': string;
   'fault-seed'?: number;
   'retry-after': number;
+  mode: SimMode;
+  'per-id-throttle': boolean;
+  'throttle-window': string;
+  'query-limit'?: number;
+  'post-limit'?: number;
+  'duplicate-check': boolean;
+  'query-lag'?: string;
+  'no-reports'?: Array<string | number>;
+  'reversal-window'?: string;
+  'refund-window'?: string;
+  'capture-window'?: string;
 }
 
 /** The SimOptions a set of parsed flags means (exported for tests). */
@@ -34,7 +46,7 @@ export function simOptionsFrom(argv: SimArgs): SimOptions {
     port: argv.port,
     token: argv.token,
     singleCapture: argv['single-capture'],
-    noPartialReversal: !argv['partial-reversal'],
+    noPartialReversal: !argv['partial-reversal'] || argv['no-partial-reversal'],
     forceCodes: parseForceCodes(argv['force-code']),
     stallMs: parseDuration('--stall-ms', argv['stall-ms']),
     retryAfterSeconds: argv['retry-after'],
@@ -53,7 +65,42 @@ export function simOptionsFrom(argv: SimArgs): SimOptions {
   }
   const faultSeed = parseSeed(argv['fault-seed']);
   opts.faultSeed = faultSeed ?? randomInt(0, 2 ** 31);
+  opts.mode = argv.mode;
+  if (argv['per-id-throttle']) {
+    const t: NonNullable<Exclude<SimOptions['perIdThrottle'], boolean>> = { windowMs: parseDuration('--throttle-window', argv['throttle-window']) };
+    const q = parseLimit('--query-limit', argv['query-limit']);
+    const p = parseLimit('--post-limit', argv['post-limit']);
+    if (q !== undefined) t.queryLimit = q;
+    if (p !== undefined) t.postLimit = p;
+    opts.perIdThrottle = t;
+  }
+  if (argv['duplicate-check']) opts.duplicateCheck = true;
+  if (argv['query-lag'] !== undefined) opts.queryLagMs = parseDuration('--query-lag', argv['query-lag']);
+  if (argv['no-reports'] !== undefined) opts.noReports = argv['no-reports'].map(String);
+  if (argv['reversal-window'] !== undefined) opts.reversalWindowMs = parseDuration('--reversal-window', argv['reversal-window']);
+  if (argv['refund-window'] !== undefined) opts.refundWindowMs = parseDuration('--refund-window', argv['refund-window']);
+  if (argv['capture-window'] !== undefined) opts.captureWindowMs = parseDuration('--capture-window', argv['capture-window']);
   return opts;
+}
+
+function ms(n: number): string {
+  return n % 86_400_000 === 0 ? `${n / 86_400_000}d` : n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`;
+}
+
+function rulesSummary(o: SimOptions): string {
+  const parts: string[] = [];
+  if (o.mode && o.mode !== 'integrator') parts.push(`mode ${o.mode}`);
+  if (o.perIdThrottle && o.perIdThrottle !== true) {
+    const t = o.perIdThrottle;
+    parts.push(`per-id throttle ${t.queryLimit ?? 2}/${t.postLimit ?? 200} per ${ms(t.windowMs ?? 60_000)}`);
+  }
+  if (o.duplicateCheck) parts.push('duplicate check');
+  if (o.queryLagMs) parts.push(`query lag ${ms(o.queryLagMs)}`);
+  if (o.noReports?.length) parts.push(`no reports for ${o.noReports.join(', ')}`);
+  if (o.reversalWindowMs !== undefined) parts.push(`reversal window ${ms(o.reversalWindowMs)}`);
+  if (o.refundWindowMs !== undefined) parts.push(`refund window ${ms(o.refundWindowMs)}`);
+  if (o.captureWindowMs !== undefined) parts.push(`capture window ${ms(o.captureWindowMs)}`);
+  return parts.length === 0 ? '' : `; rules: ${parts.join(', ')}`;
 }
 
 function faultSummary(o: SimOptions): string {
@@ -71,6 +118,8 @@ export const simCommand: CommandModule<object, SimArgs> = {
   describe: 'start the gateway simulator (prints its base URL first)',
   builder: (y: Argv<object>) =>
     y
+      // `--no-reports ENTITY` is a flag of its own, not the negation of a `--reports`; so `--no-partial-reversal` is declared too.
+      .parserConfiguration({ 'boolean-negation': false })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
       .option('port', { type: 'number', default: 0, describe: 'port to listen on (0 = any free port)' })
       .option('token', { type: 'string', default: DEFAULT_SIM_TOKEN, describe: 'the bearer token the simulator accepts' })
@@ -80,6 +129,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
       })
       .option('single-capture', { type: 'boolean', default: false, describe: 'any capture closes its PA (no further partial captures)' })
       .option('partial-reversal', { type: 'boolean', default: true, describe: 'allow partial reversals (--no-partial-reversal turns them down with 700.400.300)' })
+      .option('no-partial-reversal', { type: 'boolean', default: false, describe: 'turn partial reversals down with 700.400.300' })
       .option('force-code', {
         type: 'string',
         array: true,
@@ -92,7 +142,27 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('stall-rate', { type: 'number', describe: 'probability of processing, then answering only after --stall-ms; default 0' })
       .option('stall-ms', { type: 'string', default: String(DEFAULT_STALL_MS), describe: 'how long a stalled answer waits: 250ms, 60s, 5m or ms' })
       .option('fault-seed', { type: 'number', describe: 'seed that makes the faults reproducible; default: random (printed at start)' })
-      .option('retry-after', { type: 'number', default: 1, describe: 'Retry-After seconds of a throttled answer' }) as unknown as Argv<SimArgs>,
+      .option('retry-after', { type: 'number', default: 1, describe: 'Retry-After seconds of a --throttle-rate answer' })
+      .option('mode', {
+        type: 'string',
+        choices: ['integrator', 'connector', 'live'],
+        default: 'integrator',
+        describe: 'mode of requests without testMode: integrator (success 000.100.110), connector (000.100.112) or live (000.000.000)',
+      })
+      .option('per-id-throttle', {
+        type: 'boolean',
+        default: false,
+        describe: "the gateway's per-id limits: 2 per --throttle-window per id on GET /v1/query… and GET /v1/payments/{id}, 200 per payment on POST /v1/payments/{id}; HTTP 429 + 800.120.100",
+      })
+      .option('throttle-window', { type: 'string', default: '60s', describe: "window of --per-id-throttle (the gateway's: 60s)" })
+      .option('query-limit', { type: 'number', describe: 'requests per window per id on GET queries under --per-id-throttle; default 2' })
+      .option('post-limit', { type: 'number', describe: 'POSTs per window per payment under --per-id-throttle; default 200' })
+      .option('duplicate-check', { type: 'boolean', default: false, describe: 'refuse a second transaction with the same merchantTransactionId, type and amount with 800.110.100' })
+      .option('query-lag', { type: 'string', describe: 'a new transaction shows in GET /v1/query… only after this long (e.g. 5m); default: at once' })
+      .option('no-reports', { type: 'string', array: true, describe: 'ENTITY, repeatable: an entity without transaction reports (its queries answer 800.900.301)' })
+      .option('reversal-window', { type: 'string', describe: 'reversals of payments older than this (e.g. 1d) answer 700.300.700; default: no limit' })
+      .option('refund-window', { type: 'string', describe: 'refunds of payments older than this (e.g. 180d) answer 700.400.200; default: no limit' })
+      .option('capture-window', { type: 'string', describe: 'captures of PAs older than this (e.g. 7d) answer 700.300.400; default: no limit' }) as unknown as Argv<SimArgs>,
   handler: async (argv: ArgumentsCamelCase<SimArgs>) => {
     await runSim(argv);
   },
@@ -115,7 +185,7 @@ export async function runSim(argv: SimArgs, io: SimIo = processIo): Promise<void
   const { startSimulator } = await import('../sim/server.js');
   const sim = await startSimulator(opts);
   io.out(sim.url);
-  io.out(`token ${opts.token}, default entity ${DEFAULT_SIM_ENTITY}${opts.seed ? `, seeded from ${opts.seed}` : ''}${faultSummary(opts)}`);
+  io.out(`token ${opts.token}, default entity ${DEFAULT_SIM_ENTITY}${opts.seed ? `, seeded from ${opts.seed}` : ''}${faultSummary(opts)}${rulesSummary(opts)}`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       io.signals.off('SIGINT', stop);

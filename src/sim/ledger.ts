@@ -10,9 +10,16 @@ import type { NormalisedSeed } from './seed.js';
 
 export type Outcome = 'executed' | 'pending' | 'rejected';
 
+/**
+ * The gateway's transaction modes: `testMode=INTERNAL` (integrator test),
+ * `testMode=EXTERNAL` (connector test), and live (no testMode, live host).
+ */
+export type TxMode = 'INTERNAL' | 'EXTERNAL' | 'LIVE';
+
 export interface ParameterError {
   name: string;
-  value: string;
+  /** The value sent; null when the parameter was not sent (as the gateway answers, cardprocess_test.rb `failed_void_response`). */
+  value: string | null;
   message: string;
 }
 
@@ -27,23 +34,36 @@ export interface CardSummary {
 /** One transaction the gateway knows: seeded, executed, pending or rejected. */
 export interface Tx {
   id: string;
-  /** The payment a backoffice operation refers to. */
+  /** The payment a backoffice operation refers to, as sent. */
   referencedId: string | null;
+  /** False when the referenced payment was not found (unknown or another entity's): the gateway then shows no referencedId. */
+  linked: boolean;
   /** The registration a payment was made on. */
   registrationId: string | null;
   paymentType: string;
   /** As sent, two decimals; null for a full reversal or when absent. */
   amount: string | null;
   currency: string | null;
+  /** What the gateway shows: a full reversal echoes the amount and currency it reversed. */
+  shownAmount: string | null;
+  shownCurrency: string | null;
   entityId: string;
   merchantTransactionId: string | null;
   resultCode: string;
   parameterErrors: ParameterError[] | undefined;
   outcome: Outcome;
-  /** Epoch ms when recorded. */
+  /** Epoch ms when recorded (a seeded payment: its created_at). */
   time: number;
   descriptor: string;
+  /** The descriptor's number, `1234.5678.9012`. */
+  shortId: string;
   seeded: boolean;
+  /** The mode it was made in; null for a seeded payment without test_mode (any mode may reference it). */
+  mode: TxMode | null;
+  /** Seed column `chargebacked`: a refund or reversal is refused with 700.300.600. */
+  chargebacked: boolean;
+  /** The answer to the request carries no `id` (parameter errors, declines: cardprocess_test.rb). */
+  answeredWithoutId: boolean;
   paymentBrand: string | undefined;
   card: CardSummary | undefined;
   // Balances, in cents, of an executed payment that others can reference.
@@ -60,10 +80,18 @@ export interface Tx {
 export interface RuleOptions {
   singleCapture: boolean;
   noPartialReversal: boolean;
+  /** --reversal-window: a reversal of a payment older than this is refused with 700.300.700. */
+  reversalWindowMs?: number | undefined;
+  /** --refund-window: a refund of a payment older than this is refused with 700.400.200. */
+  refundWindowMs?: number | undefined;
+  /** --capture-window: a capture of a PA older than this is refused with 700.300.400. */
+  captureWindowMs?: number | undefined;
 }
 
-/** Which payment types each backoffice operation may reference (SPEC §1, gateway's own list). */
-const REFERENCEABLE: Record<Exclude<OpType, 'CD'>, readonly string[]> = {
+type RefOp = Exclude<OpType, 'CD'>;
+
+/** Which payment types each backoffice operation may reference (the gateway's 700.400.5x0 texts). */
+const REFERENCEABLE: Record<RefOp, readonly string[]> = {
   CP: ['PA'],
   RF: ['DB', 'CP', 'RB', 'RC'],
   RV: ['PA', 'DB', 'CP', 'RB'],
@@ -71,25 +99,61 @@ const REFERENCEABLE: Record<Exclude<OpType, 'CD'>, readonly string[]> = {
   RC: ['PA', 'CP', 'DB', 'RB'],
 };
 
-/** The gateway's "cannot …" code of each operation. */
-const CANNOT: Record<Exclude<OpType, 'CD'>, string> = {
+/**
+ * What the gateway answers when an operation finds no successful transaction
+ * of a type it needs: the reference is unknown, of another type, or was
+ * rejected. The gateway's result-code list has 700.400.510 (capture),
+ * 520 (refund), 530 (reversal) and 560 (receipt); activemerchant's
+ * remote_cardprocess_test.rb `test_failed_capture` recorded 700.400.510 for a
+ * capture of an id the gateway never issued. The list has no such code for a
+ * rebill: the simulator chose 700.100.100 ("reference id not existing") for an
+ * unknown one, 700.300.100 ("invalid type") for another type and 700.300.200
+ * ("referenced tx was rejected") for a rejected DB.
+ */
+const NEEDS: Record<RefOp, string> = {
+  CP: '700.400.510',
+  RF: '700.400.520',
+  RV: '700.400.530',
+  RB: '700.300.100',
+  RC: '700.400.560',
+};
+const NEEDS_REJECTED: Record<RefOp, string> = { ...NEEDS, RB: '700.300.200' };
+export const UNKNOWN_REFERENCE: Record<RefOp, string> = { ...NEEDS, RB: '700.100.100' };
+
+/**
+ * The gateway's "cannot …" code when the amount or the payment's state does
+ * not allow the operation (value exceeded, already reversed). A rebill of a
+ * reversed DB: 700.300.300 ("already refunded, captured or reversed"); a
+ * receipt beyond the payment: 700.100.300 ("invalid amount (probably too
+ * large)") — both the simulator's choice, the list having no rebill or
+ * receipt volume code (700.400.400/402 are chargeback codes).
+ */
+const CANNOT: Record<RefOp, string> = {
   CP: '700.400.100',
   RF: '700.400.200',
   RV: '700.400.300',
-  RB: '700.400.400',
-  RC: '700.400.402',
+  RB: '700.300.300',
+  RC: '700.100.300',
 };
 
 export const CODE = {
   success: '000.100.110',
+  successLive: '000.000.000',
+  successConnector: '000.100.112',
   queryOk: QUERY_OK_CODE,
   badParameter: '200.300.404',
   noAmount: '100.550.300',
-  unknownReference: '700.100.100',
+  unknownRegistration: '700.100.100',
+  otherEntity: '700.400.700',
   currencyMismatch: '700.100.500',
-  typeMismatch: '700.300.100',
+  modeMismatch: '700.100.600',
+  chargebacked: '700.300.600',
+  reversalTooLate: '700.300.700',
+  captureTooLate: '700.300.400',
+  refundTooLate: '700.400.200',
   pendingReference: '700.400.570',
   notFound: NOT_FOUND_CODE,
+  duplicate: '800.110.100',
   invalidCard: '100.100.101',
   cardExpired: '100.100.303',
   brandMismatch: '100.100.700',
@@ -99,6 +163,11 @@ export const CODE = {
   serverError: '900.400.100',
 } as const;
 
+/** The success code of a mode (the gateway's result-code list; cardprocess_test.rb records 000.100.110 on the test host). */
+export function successCode(mode: TxMode): string {
+  return mode === 'LIVE' ? CODE.successLive : mode === 'EXTERNAL' ? CODE.successConnector : CODE.success;
+}
+
 export function outcomeOf(code: string): Outcome {
   const status = classifyResultCode(code);
   if (status === 'rejected') return 'rejected';
@@ -107,10 +176,11 @@ export function outcomeOf(code: string): Outcome {
 }
 
 let descriptorCounter = 0;
-function nextDescriptor(): string {
+/** The next short id, `0000.0000.0001`: the number the gateway puts first in a descriptor. */
+function nextShortId(): string {
   descriptorCounter = (descriptorCounter + 1) % 1e12;
   const digits = String(descriptorCounter).padStart(12, '0');
-  return `${digits.slice(0, 4)}.${digits.slice(4, 8)}.${digits.slice(8)} SIM_Channel`;
+  return `${digits.slice(0, 4)}.${digits.slice(4, 8)}.${digits.slice(8)}`;
 }
 
 export interface NewTx {
@@ -127,6 +197,13 @@ export interface NewTx {
   cents?: number;
   paymentBrand?: string;
   card?: CardSummary;
+  linked?: boolean;
+  shownAmount?: string | null;
+  shownCurrency?: string | null;
+  mode?: TxMode | null;
+  /** Overrides the outcome the code implies (a duplicate refused with 800.110.100 executed nothing). */
+  outcome?: Outcome;
+  answeredWithoutId?: boolean;
 }
 
 export class Ledger {
@@ -147,26 +224,42 @@ export class Ledger {
         this.registrations.set(s.id, s);
         continue;
       }
-      this.byId.set(s.id, this.make({ id: s.id, paymentType: s.paymentType, amount: s.amount, currency: s.currency, entityId: s.entityId, resultCode: CODE.success, cents: s.cents }, time, true));
+      const tx = this.make(
+        { id: s.id, paymentType: s.paymentType, amount: s.amount, currency: s.currency, entityId: s.entityId, resultCode: CODE.success, cents: s.cents, mode: s.testMode },
+        s.createdAt ?? time,
+        true,
+      );
+      tx.chargebacked = s.chargebacked;
+      this.byId.set(s.id, tx);
     }
   }
 
   private make(n: NewTx, time: number, seeded: boolean): Tx {
+    const shortId = nextShortId();
+    const amount = n.amount ?? null;
+    const currency = n.currency ?? null;
     return {
       id: n.id,
       referencedId: n.referencedId ?? null,
+      linked: n.linked ?? true,
       registrationId: n.registrationId ?? null,
       paymentType: n.paymentType,
-      amount: n.amount ?? null,
-      currency: n.currency ?? null,
+      amount,
+      currency,
+      shownAmount: n.shownAmount !== undefined ? n.shownAmount : amount,
+      shownCurrency: n.shownCurrency !== undefined ? n.shownCurrency : currency,
       entityId: n.entityId,
       merchantTransactionId: n.merchantTransactionId ?? null,
       resultCode: n.resultCode,
       parameterErrors: n.parameterErrors,
-      outcome: outcomeOf(n.resultCode),
+      outcome: n.outcome ?? outcomeOf(n.resultCode),
       time,
-      descriptor: nextDescriptor(),
+      descriptor: `${shortId} SIM_Channel`,
+      shortId,
       seeded,
+      mode: n.mode ?? null,
+      chargebacked: false,
+      answeredWithoutId: n.answeredWithoutId ?? false,
       paymentBrand: n.paymentBrand,
       card: n.card,
       cents: n.cents ?? 0,
@@ -199,6 +292,25 @@ export class Ledger {
     return tx !== undefined && tx.entityId === entityId ? tx : undefined;
   }
 
+  /** A transaction of any entity. */
+  find(id: string): Tx | undefined {
+    return this.byId.get(id);
+  }
+
+  /**
+   * --duplicate-check: an executed or pending transaction of this entity with
+   * the same merchant transaction id, payment type and amount. O(transactions
+   * under that merchant transaction id).
+   */
+  hasDuplicate(entityId: string, merchantTransactionId: string, paymentType: string, amount: string | null): boolean {
+    const list = this.byMerchantId.get(`${entityId}\u0000${merchantTransactionId}`);
+    if (list === undefined) return false;
+    for (const tx of list) {
+      if (tx.outcome !== 'rejected' && tx.paymentType === paymentType && tx.amount === amount) return true;
+    }
+    return false;
+  }
+
   registration(id: string, entityId: string): NormalisedSeed | undefined {
     const rg = this.registrations.get(id);
     return rg !== undefined && rg.entityId === entityId ? rg : undefined;
@@ -217,12 +329,21 @@ export class Ledger {
 
   /**
    * May `op` be performed on `ref` with this amount (cents; null = full
-   * reversal) and currency? Returns the gateway's rejection code, or null.
+   * reversal), currency and mode, at `now`? Returns the gateway's rejection
+   * code, or null. The order is the simulator's choice: what the reference is,
+   * then its mode, state and age, then currency and amount.
    */
-  check(op: Exclude<OpType, 'CD'>, ref: Tx, cents: number | null, currency: string | null): string | null {
-    if (!REFERENCEABLE[op].includes(ref.paymentType)) return CODE.typeMismatch;
+  check(op: RefOp, ref: Tx, cents: number | null, currency: string | null, mode: TxMode, now: number): string | null {
+    if (!REFERENCEABLE[op].includes(ref.paymentType)) return NEEDS[op];
     if (ref.outcome === 'pending') return CODE.pendingReference;
-    if (ref.outcome === 'rejected') return CANNOT[op];
+    if (ref.outcome === 'rejected') return NEEDS_REJECTED[op];
+    if (ref.mode !== null && ref.mode !== mode) return CODE.modeMismatch;
+    if (ref.chargebacked && (op === 'RF' || op === 'RV')) return CODE.chargebacked;
+    const age = now - ref.time;
+    const r = this.rules;
+    if (op === 'RV' && r.reversalWindowMs !== undefined && age > r.reversalWindowMs) return CODE.reversalTooLate;
+    if (op === 'RF' && r.refundWindowMs !== undefined && age > r.refundWindowMs) return CODE.refundTooLate;
+    if (op === 'CP' && r.captureWindowMs !== undefined && age > r.captureWindowMs) return CODE.captureTooLate;
     if (currency !== null && ref.currency !== null && currency !== ref.currency) return CODE.currencyMismatch;
     const amount = cents ?? 0;
     switch (op) {
@@ -247,8 +368,13 @@ export class Ledger {
     }
   }
 
+  /** What a full reversal of `ref` reverses, in cents (what the gateway echoes as its amount). */
+  fullReversalCents(ref: Tx): number {
+    return this.remaining(ref);
+  }
+
   /** Apply an operation that `check` allowed. */
-  apply(op: Exclude<OpType, 'CD'>, ref: Tx, cents: number | null): void {
+  apply(op: RefOp, ref: Tx, cents: number | null): void {
     switch (op) {
       case 'CP':
         ref.captured += cents ?? 0;

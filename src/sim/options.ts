@@ -1,14 +1,23 @@
 /** Turning `payops sim` flag values into SimOptions; every bad value is a UsageError saying what to write. */
 import { UsageError } from '../cli/errors.js';
 
-/** `250ms`, `60s`, `5m` or a plain number of milliseconds → ms. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `250ms`, `60s`, `5m`, `2h`, `30d` or a plain number of milliseconds → ms. */
 export function parseDuration(flag: string, value: string | number): number {
   const text = String(value).trim();
-  const m = /^([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m)?$/i.exec(text);
-  if (!m) throw new UsageError(`${flag} "${text}" is not a duration; write 250ms, 60s, 5m or a number of milliseconds`);
+  const m = /^([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?$/i.exec(text);
+  if (!m) throw new UsageError(`${flag} "${text}" is not a duration; write 250ms, 60s, 5m, 2h, 30d or a number of milliseconds`);
   const n = Number(m[1]);
-  const unit = (m[2] ?? 'ms').toLowerCase();
-  return Math.round(unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : n);
+  return Math.round(n * UNIT_MS[(m[2] ?? 'ms').toLowerCase()]!);
+}
+
+/** A limit flag: a whole number above 0. */
+export function parseLimit(flag: string, value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (String(value).trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} "${value}" is not a whole number above 0`);
+  return n;
 }
 
 /** `--latency 50` or `--latency 20-200` (each side a duration) → [min, max] ms. */

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { UsageError } from '../cli/errors.js';
+import type { TxMode } from './ledger.js';
 import type { SeedPayment } from './server.js';
 import { formatCents, ID_RE, toCents } from './util.js';
 
@@ -18,12 +19,18 @@ export interface NormalisedSeed {
   amount: string | null;
   currency: string | null;
   entityId: string;
+  /** Epoch ms the payment was made; null = when the simulator started. */
+  createdAt: number | null;
+  chargebacked: boolean;
+  /** null = not given: a reference in any mode may use it. */
+  testMode: TxMode | null;
 }
 
-const COLUMNS = ['payment_id', 'payment_type', 'amount', 'currency', 'entity_id'] as const;
+const COLUMNS = ['payment_id', 'payment_type', 'amount', 'currency', 'entity_id', 'created_at', 'chargebacked', 'test_mode'] as const;
 type Column = (typeof COLUMNS)[number];
 const REQUIRED: Column[] = ['payment_id', 'payment_type', 'amount', 'currency'];
-const HINT = 'a seed file has the columns payment_id, payment_type (PA, DB or RG), amount, currency and optionally entity_id';
+const HINT =
+  'a seed file has the columns payment_id, payment_type (PA, DB or RG), amount, currency and optionally entity_id, created_at (ISO 8601), chargebacked (yes/no) and test_mode (INTERNAL, EXTERNAL or LIVE)';
 
 /** Header names match case-insensitively, ignoring spaces, `_`, `-` and `.` (as input files do, SPEC §2). */
 function canonicalHeader(h: string): string {
@@ -94,12 +101,18 @@ export function parseSeedCsv(text: string, file: string, defaultEntity: string):
       return i === undefined ? '' : (record[i] ?? '').trim();
     };
     const entity = cell('entity_id');
+    const createdAt = cell('created_at');
+    const chargebacked = cell('chargebacked');
+    const testMode = cell('test_mode');
     seeds.push({
       id: cell('payment_id'),
       paymentType: cell('payment_type') as SeedPayment['paymentType'],
       amount: cell('amount'),
       currency: cell('currency'),
       ...(entity ? { entityId: entity } : {}),
+      ...(createdAt ? { createdAt } : {}),
+      ...(chargebacked ? { chargebacked } : {}),
+      ...(testMode ? { testMode } : {}),
     });
     lines.push(info.lines);
   }
@@ -159,7 +172,35 @@ export function normaliseSeeds(
       amount,
       currency,
       entityId: entityText === '' ? defaultEntity : entityText.toLowerCase(),
+      createdAt: seedCreatedAt(s.createdAt, at),
+      chargebacked: seedFlag(s.chargebacked, at),
+      testMode: seedMode(s.testMode, at),
     });
   });
   return out;
+}
+
+function seedCreatedAt(value: string | number | Date | undefined, at: string): number | null {
+  if (value === undefined || value === '') return null;
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : /^\d{4}-\d{2}-\d{2}/.test(value.trim()) ? Date.parse(value.trim()) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw new UsageError(`${at}: created_at "${String(value)}" is not a date; write ISO 8601, e.g. 2026-11-01 or 2026-11-01T10:00:00Z, or leave it empty (made when the simulator started)`);
+  }
+  return ms;
+}
+
+function seedFlag(value: string | boolean | undefined, at: string): boolean {
+  if (value === undefined || value === '' || value === false) return false;
+  if (value === true) return true;
+  const v = value.trim().toLowerCase();
+  if (['yes', 'y', 'true', '1'].includes(v)) return true;
+  if (['no', 'n', 'false', '0', ''].includes(v)) return false;
+  throw new UsageError(`${at}: chargebacked "${value}" is not yes or no; write yes, no, true, false, 1 or 0, or leave it empty`);
+}
+
+function seedMode(value: string | undefined, at: string): TxMode | null {
+  if (value === undefined || value.trim() === '') return null;
+  const v = value.trim().toUpperCase();
+  if (v === 'INTERNAL' || v === 'EXTERNAL' || v === 'LIVE') return v;
+  throw new UsageError(`${at}: test_mode "${value}" is not INTERNAL, EXTERNAL or LIVE; fix it or leave it empty (any mode may reference the payment)`);
 }

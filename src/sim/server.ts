@@ -13,9 +13,10 @@ import { UsageError } from '../cli/errors.js';
 import { RESULT_CODE_SHAPE } from '../gateway/result-codes.js';
 import { GatewayApi, type Reply } from './api.js';
 import { FaultInjector, faultsEnabled, NO_FAULT, type FaultDecision } from './faults.js';
-import { CODE, Ledger, type Tx } from './ledger.js';
+import { CODE, Ledger, type Tx, type TxMode } from './ledger.js';
+import { PerIdThrottle, type PerIdThrottleOptions } from './throttle.js';
 import { loadSeedFile, normaliseSeeds, type NormalisedSeed } from './seed.js';
-import { normaliseAmount } from './util.js';
+import { ID_RE, normaliseAmount } from './util.js';
 import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS } from './defaults.js';
 
 export interface SimOptions {
@@ -38,9 +39,38 @@ export interface SimOptions {
   stallMs?: number;
   /** Makes fault decisions reproducible; drawn at random when absent (the CLI draws and prints one). */
   faultSeed?: number;
-  /** Retry-After of a throttled (429) answer, seconds (default 1). */
+  /** Retry-After of a throttled (429) answer of --throttle-rate, seconds (default 1). */
   retryAfterSeconds?: number;
+  /**
+   * The simulator's mode (--mode): what a request without testMode is made in,
+   * and so its success code. `integrator` (the default): 000.100.110;
+   * `connector`: 000.100.112; `live`: 000.000.000. A request's
+   * testMode=INTERNAL / EXTERNAL overrides it.
+   */
+  mode?: SimMode;
+  /**
+   * Per-id throttling as the gateway documents it (--per-id-throttle): `true`
+   * for the gateway's limits (2 a minute per id on GET queries and GET
+   * payments/{id}, 200 a minute per payment on backoffice POSTs), or the
+   * limits and window to use (tests pass a short `windowMs`). Off by default.
+   */
+  perIdThrottle?: boolean | PerIdThrottleOptions;
+  /** --duplicate-check: refuse a second transaction with the same merchant transaction id, type and amount (800.110.100). */
+  duplicateCheck?: boolean;
+  /** --query-lag: a new transaction shows in GET /v1/query… only after this many ms. */
+  queryLagMs?: number;
+  /** --no-reports: entities without transaction reports; their GET /v1/query… answers 800.900.301. */
+  noReports?: string[];
+  /** --reversal-window: a reversal of a payment older than this (ms) answers 700.300.700. */
+  reversalWindowMs?: number;
+  /** --refund-window: a refund of a payment older than this (ms) answers 700.400.200. */
+  refundWindowMs?: number;
+  /** --capture-window: a capture of a PA older than this (ms) answers 700.300.400. */
+  captureWindowMs?: number;
 }
+
+export type SimMode = 'integrator' | 'connector' | 'live';
+const MODE_OF: Record<SimMode, TxMode> = { integrator: 'INTERNAL', connector: 'EXTERNAL', live: 'LIVE' };
 
 export interface SeedPayment {
   id: string;
@@ -48,6 +78,12 @@ export interface SeedPayment {
   amount: string;
   currency: string;
   entityId?: string;
+  /** When the payment was made (ISO 8601 text, epoch ms or a Date); default: when the simulator started. */
+  createdAt?: string | number | Date;
+  /** A chargebacked payment: refunds and reversals answer 700.300.600. */
+  chargebacked?: boolean | string;
+  /** The mode it was made in (INTERNAL, EXTERNAL or LIVE): a reference in another mode answers 700.100.600. Default: any mode may reference it. */
+  testMode?: string;
 }
 
 /** One recorded transaction, as `GET /__sim/transactions` lists it. */
@@ -71,6 +107,8 @@ export interface RunningSimulator {
   close(): Promise<void>;
   /** Every transaction recorded so far, in order (seeded payments are not transactions). */
   transactions(): SimTransaction[];
+  /** The ledger itself, in-process, for tests that need more transactions than HTTP can make quickly. */
+  ledgerForTests(): Ledger;
 }
 
 export { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS };
@@ -90,6 +128,42 @@ function simTransaction(tx: Tx): SimTransaction {
     resultCode: tx.resultCode,
     timestamp: new Date(tx.time).toISOString(),
   };
+}
+
+/** Transactions per chunk of GET /__sim/transactions. */
+const STREAM_CHUNK = 2000;
+
+/**
+ * GET /__sim/transactions, streamed: chunks of STREAM_CHUNK transactions,
+ * waiting for the socket to drain, so the answer has no size limit (one
+ * JSON.stringify of 2,000,000 transactions is longer than a string can be)
+ * and the simulator never holds more than a chunk of it. The list is the
+ * ledger as it was when the request came (the log only grows).
+ */
+function streamTransactions(res: http.ServerResponse, log: readonly Tx[]): void {
+  const n = log.length;
+  res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8' });
+  let i = 0;
+  const pump = (): void => {
+    while (i < n) {
+      if (res.destroyed) return;
+      const end = Math.min(n, i + STREAM_CHUNK);
+      let chunk = i === 0 ? '[' : '';
+      for (let j = i; j < end; j++) {
+        if (j > 0) chunk += ',';
+        chunk += JSON.stringify(simTransaction(log[j]!));
+      }
+      i = end;
+      if (i === n) chunk += ']';
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (n === 0) res.write('[]');
+    res.end();
+  };
+  pump();
 }
 
 function checkRate(name: string, value: number | undefined): void {
@@ -127,10 +201,45 @@ export async function startSimulator(opts: SimOptions = {}): Promise<RunningSimu
   if (typeof opts.seed === 'string') seeds = await loadSeedFile(opts.seed, DEFAULT_SIM_ENTITY);
   else if (opts.seed) seeds = normaliseSeeds(opts.seed, DEFAULT_SIM_ENTITY);
 
-  const ledger = new Ledger({ singleCapture: opts.singleCapture ?? false, noPartialReversal: opts.noPartialReversal ?? false });
+  const mode = opts.mode ?? 'integrator';
+  if (!(mode in MODE_OF)) throw new UsageError(`mode "${String(mode)}" is not integrator, connector or live`);
+  for (const [name, ms] of [['query lag', opts.queryLagMs], ['reversal window', opts.reversalWindowMs], ['refund window', opts.refundWindowMs], ['capture window', opts.captureWindowMs]] as const) {
+    if (ms !== undefined && !(Number.isFinite(ms) && ms >= 0)) throw new UsageError(`${name} ${ms} is not a duration; give milliseconds from 0`);
+  }
+  const noReports = new Set<string>();
+  for (const e of opts.noReports ?? []) {
+    if (!ID_RE.test(e.trim())) throw new UsageError(`no-reports entity "${e}" is not 32 hexadecimal characters; give an entity id`);
+    noReports.add(e.trim().toLowerCase());
+  }
+  let throttle: PerIdThrottle | undefined;
+  if (opts.perIdThrottle) {
+    const t = opts.perIdThrottle === true ? {} : opts.perIdThrottle;
+    for (const [name, v] of [['throttle window', t.windowMs], ['query limit', t.queryLimit], ['post limit', t.postLimit], ['max ids', t.maxIds]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UsageError(`${name} ${v} is not a whole number above 0`);
+    }
+    throttle = new PerIdThrottle(t);
+  }
+
+  const ledger = new Ledger({
+    singleCapture: opts.singleCapture ?? false,
+    noPartialReversal: opts.noPartialReversal ?? false,
+    reversalWindowMs: opts.reversalWindowMs,
+    refundWindowMs: opts.refundWindowMs,
+    captureWindowMs: opts.captureWindowMs,
+  });
   ledger.seed(seeds, Date.now());
-  const entities = new Set<string>([DEFAULT_SIM_ENTITY, ...seeds.map((s) => s.entityId)]);
-  const api = new GatewayApi(ledger, { token, entities, forceCodes, retryAfterSeconds: opts.retryAfterSeconds ?? 1 });
+  const entities = new Set<string>([DEFAULT_SIM_ENTITY, ...seeds.map((s) => s.entityId), ...noReports]);
+  const api = new GatewayApi(ledger, {
+    token,
+    entities,
+    forceCodes,
+    retryAfterSeconds: opts.retryAfterSeconds ?? 1,
+    mode: MODE_OF[mode],
+    duplicateCheck: opts.duplicateCheck ?? false,
+    ...(opts.queryLagMs ? { queryLagMs: opts.queryLagMs } : {}),
+    ...(noReports.size > 0 ? { noReports } : {}),
+    ...(throttle ? { throttle } : {}),
+  });
 
   const faultSeed = opts.faultSeed ?? randomInt(0, 2 ** 31);
   const faultConfig = { latency: opts.latency, failRate: opts.failRate, dropRate: opts.dropRate, throttleRate: opts.throttleRate, stallRate: opts.stallRate, faultSeed };
@@ -193,9 +302,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<RunningSimu
   };
 
   const simRoute = (res: http.ServerResponse, method: string, path: string): void => {
-    if (method === 'GET' && (path === '/__sim/transactions' || path === '/__sim/transactions/')) {
-      return send(res, { status: 200, body: JSON.stringify(ledger.log.map(simTransaction)) });
-    }
+    if (method === 'GET' && (path === '/__sim/transactions' || path === '/__sim/transactions/')) return streamTransactions(res, ledger.log);
     send(res, api.plain(404, CODE.badParameter, null, [{ name: 'path', value: path, message: 'no such resource; the simulator serves GET /__sim/transactions' }]));
   };
 
@@ -238,6 +345,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<RunningSimu
   return {
     url: `http://${urlHost}:${address.port}`,
     transactions: () => ledger.log.map(simTransaction),
+    ledgerForTests: () => ledger,
     close: () => {
       if (closed) return Promise.resolve();
       closed = true;

@@ -151,13 +151,13 @@ const SCENARIOS: Scenario[] = [
     rows: [
       [2, 'succeeded', OK, 'CP', '1234.50'],
       [3, 'succeeded', OK, 'RF', '0.99'],
-      [4, 'rejected', '700.100.100', 'RF', '10.00'],
+      [4, 'rejected', '700.400.520', 'RF', '10.00'],
       [5, 'invalid', '', '', null],
     ],
     errors: { 5: 'currency "XXX" is the ISO 4217 code for "no currency"' },
     out: { enc: 'utf-8-bom', delimiter: ';', eol: '\r\n' },
     bytes: [[0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0x22, 0x22, 0x53, 0x6f, 0x6d, 0x6d, 0x65, 0x72, 0x22, 0x22]],
-    rerun: { flags: ['--decimal-comma'], rows: [[2, 'rejected', '700.100.100'], [3, 'invalid', '']], out: { enc: 'utf-8-bom', delimiter: ';', eol: '\r\n' } },
+    rerun: { flags: ['--decimal-comma'], rows: [[2, 'rejected', '700.400.520'], [3, 'invalid', '']], out: { enc: 'utf-8-bom', delimiter: ';', eol: '\r\n' } },
   },
   {
     file: 'excel-unicode-text.txt',
@@ -201,13 +201,13 @@ const SCENARIOS: Scenario[] = [
       [2, 'succeeded', OK, 'CP', '100.00'], // its note spans lines 2–4
       [5, 'succeeded', OK, 'RF', '20.00'],
       [6, 'succeeded', OK, 'RF', '30.00'], // lines 6–8, with an empty line inside the cell
-      [9, 'rejected', '700.100.100', 'RF', '1.00'],
+      [9, 'rejected', '700.400.520', 'RF', '1.00'],
       [10, 'succeeded', OK, 'RV', null], // lines 10–11
       [12, 'rejected', '700.400.100', 'CP', '1.00'], // sent after the reversal of the same authorisation
     ],
     out: { enc: 'utf-8', delimiter: ',', eol: '\n' },
     bytes: [[...Buffer.from('"line one\nline two\nline three"')], [...Buffer.from('"He said ""refund, please"""')], [...Buffer.from('"a\n\nb"')]],
-    rerun: { rows: [[2, 'rejected', '700.100.100'], [3, 'rejected', '700.400.100']], out: { enc: 'utf-8', delimiter: ',', eol: '\n' } },
+    rerun: { rows: [[2, 'rejected', '700.400.520'], [3, 'rejected', '700.400.100']], out: { enc: 'utf-8', delimiter: ',', eol: '\n' } },
   },
   ...(['crlf', 'lf'] as const).map(
     (eol): Scenario => ({
@@ -289,11 +289,11 @@ const SCENARIOS: Scenario[] = [
     rows: [
       [2, 'succeeded', OK, 'CP', '15.00'],
       [3, 'succeeded', OK, 'RF', '7.50'],
-      [4, 'rejected', '700.100.100', 'RF', '1.00'],
+      [4, 'rejected', '700.400.520', 'RF', '1.00'],
     ],
     out: { enc: 'windows-1252', delimiter: ',', eol: '\r\n' },
     bytes: [[0x42, 0x8a, 0x72, 0x20, 0x43, 0x61, 0x66, 0x8e], [0x47, 0x72, 0x9a, 0xa7, 0x65, 0x20, 0xdb]],
-    rerun: { rows: [[2, 'rejected', '700.100.100']], out: { enc: 'windows-1252', delimiter: ',', eol: '\r\n' } },
+    rerun: { rows: [[2, 'rejected', '700.400.520']], out: { enc: 'windows-1252', delimiter: ',', eol: '\r\n' } },
   },
   {
     // The same file named for what it is: read right, written as UTF-8 with a BOM (payops has
@@ -307,12 +307,12 @@ const SCENARIOS: Scenario[] = [
     rows: [
       [2, 'succeeded', OK, 'CP', '15.00'],
       [3, 'succeeded', OK, 'RF', '7.50'],
-      [4, 'rejected', '700.100.100', 'RF', '1.00'],
+      [4, 'rejected', '700.400.520', 'RF', '1.00'],
     ],
     out: { enc: 'utf-8-bom', delimiter: ',', eol: '\r\n' },
     bytes: [[...Buffer.from('Bär Café')], [...Buffer.from('Größe €')]],
     // The failed-rows file is UTF-8 with a BOM now: it runs again without --encoding.
-    rerun: { flags: [], rows: [[2, 'rejected', '700.100.100']], out: { enc: 'utf-8-bom', delimiter: ',', eol: '\r\n' } },
+    rerun: { flags: [], rows: [[2, 'rejected', '700.400.520']], out: { enc: 'utf-8-bom', delimiter: ',', eol: '\r\n' } },
   },
   {
     file: 'mac-excel-utf8-cr.csv',

@@ -64,6 +64,17 @@ const cases: Array<[string, RowStatus, string]> = [
   // rejected: any other code
   ['700.400.200', 'rejected', 'cannot refund'],
   ['700.400.580', 'rejected', 'cannot find transaction'],
+  ['700.400.400', 'rejected', 'cannot chargeback'],
+  ['700.400.402', 'rejected', 'chargeback only internally'],
+  ['700.400.510', 'rejected', 'capture needs a successful PA'],
+  ['700.400.520', 'rejected', 'refund needs a successful CP, DB, RB or RC'],
+  ['700.400.530', 'rejected', 'reversal needs a successful CP, DB, RB or PA'],
+  ['700.400.560', 'rejected', 'receipt needs a successful PA, CP, DB or RB'],
+  ['700.400.700', 'rejected', "another entity's payment"],
+  ['700.100.600', 'rejected', 'mode mismatch'],
+  ['700.300.400', 'rejected', 'capture cut off'],
+  ['700.300.600', 'rejected', 'chargebacked'],
+  ['700.300.700', 'rejected', 'reversal no longer possible'],
   ['700.100.100', 'rejected', 'reference id not existing'],
   ['800.100.151', 'rejected', 'declined (invalid card)'],
   ['100.100.101', 'rejected', 'invalid creditcard'],
@@ -168,5 +179,18 @@ describe('describeResultCode', () => {
     expect(describeResultCode('000.100.110')).toBe("Request successfully processed in 'Merchant in Integrator Test Mode'");
     expect(describeResultCode('700.400.580')).toBe('cannot find transaction');
     expect(describeResultCode('123.456.789')).toBe('result 123.456.789');
+  });
+
+  it('describes 700.400.400 and 700.400.402 as the chargeback codes they are, not rebill or receipt refusals (issue 14)', () => {
+    expect(describeResultCode('700.400.400')).toBe('cannot chargeback (already chargebacked or invalid workflow?)');
+    expect(describeResultCode('700.400.402')).toBe('chargeback can only be generated internally by the payment system');
+  });
+
+  it("has the gateway's texts for the references that cannot be used", () => {
+    expect(describeResultCode('700.400.510')).toBe('capture needs at least one successful transaction of type (PA)');
+    expect(describeResultCode('700.400.520')).toBe('refund needs at least one successful transaction of type (CP or DB or RB or RC)');
+    expect(describeResultCode('700.400.530')).toBe('reversal needs at least one successful transaction of type (CP or DB or RB or PA)');
+    expect(describeResultCode('700.400.700')).toBe('initial and referencing channel-ids do not match');
+    expect(describeResultCode('700.300.700')).toBe('referenced tx can not be reversed (reversal not possible anymore)');
   });
 });

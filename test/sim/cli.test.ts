@@ -37,18 +37,25 @@ describe('flags', () => {
         '--host', '0.0.0.0', '--port', '8090', '--token', 't0k', '--seed', 'p.csv', '--single-capture', '--no-partial-reversal',
         '--force-code', '13.13=800.100.151', '--force-code', '9=000.200.000', '--latency', '20-200', '--fail-rate', '0.1',
         '--drop-rate', '0.2', '--throttle-rate', '0.3', '--stall-rate', '0.4', '--stall-ms', '2s', '--fault-seed', '42', '--retry-after', '3',
+        '--mode', 'live', '--per-id-throttle', '--throttle-window', '2s', '--query-limit', '3', '--post-limit', '5', '--duplicate-check',
+        '--query-lag', '5m', '--no-reports', 'ff80808167b2d5d40167c2fd1c6e12ab', '--reversal-window', '1d', '--refund-window', '180d', '--capture-window', '7d',
       ]),
     );
     expect(o).toEqual({
       host: '0.0.0.0', port: 8090, token: 't0k', seed: 'p.csv', singleCapture: true, noPartialReversal: true,
       forceCodes: { '13.13': '800.100.151', '9': '000.200.000' }, latency: [20, 200], failRate: 0.1, dropRate: 0.2,
       throttleRate: 0.3, stallRate: 0.4, stallMs: 2000, faultSeed: 42, retryAfterSeconds: 3,
+      mode: 'live', perIdThrottle: { windowMs: 2000, queryLimit: 3, postLimit: 5 }, duplicateCheck: true, queryLagMs: 300_000,
+      noReports: ['ff80808167b2d5d40167c2fd1c6e12ab'], reversalWindowMs: 86_400_000, refundWindowMs: 180 * 86_400_000, captureWindowMs: 7 * 86_400_000,
     });
+    // --per-id-throttle alone: the gateway's window (60 s) and limits (2 and 200)
+    expect(simOptionsFrom(await parse(['--per-id-throttle'])).perIdThrottle).toEqual({ windowMs: 60_000 });
+    expect(simOptionsFrom(await parse([])).perIdThrottle).toBeUndefined();
   });
 
   it('documents every flag and its default in --help', async () => {
     const help = await (simCommand.builder as (y: ReturnType<typeof yargs>) => ReturnType<typeof yargs>)(yargs([])).getHelp();
-    for (const flag of ['--host', '--port', '--token', '--seed', '--single-capture', '--partial-reversal', '--force-code', '--latency', '--fail-rate', '--drop-rate', '--throttle-rate', '--stall-rate', '--stall-ms', '--fault-seed', '--retry-after']) {
+    for (const flag of ['--host', '--port', '--token', '--seed', '--single-capture', '--partial-reversal', '--force-code', '--latency', '--fail-rate', '--drop-rate', '--throttle-rate', '--stall-rate', '--stall-ms', '--fault-seed', '--retry-after', '--mode', '--per-id-throttle', '--throttle-window', '--query-limit', '--post-limit', '--duplicate-check', '--query-lag', '--no-reports', '--reversal-window', '--refund-window', '--capture-window']) {
       expect(help).toContain(flag);
     }
     expect(help).toContain('"127.0.0.1"');

@@ -85,7 +85,7 @@ describe('credit with card data (POST /v1/payments, paymentType=CD)', () => {
     const { paymentBrand: _b, ...noBrand } = card();
     const missing = await post(s, '/v1/payments', noBrand);
     expect(missing.json.result.code).toBe('200.300.404');
-    expect(missing.json.result.parameterErrors).toEqual([{ name: 'paymentBrand', value: '', message: 'is required' }]);
+    expect(missing.json.result.parameterErrors).toEqual([{ name: 'paymentBrand', value: null, message: 'is required' }]);
     const wrong = await post(s, '/v1/payments', card({ paymentBrand: 'MASTER' }));
     expect(wrong.json.result.code).toBe('100.100.700');
   });

@@ -10,11 +10,11 @@ const seed = [
 ];
 
 describe('entity scoping', () => {
-  it("does not find another entity's payment: 700.100.100 on POST, 700.400.580 on query", async () => {
+  it("refuses another entity's payment with 700.400.700 on POST, and does not find it on query (700.400.580)", async () => {
     const s = await sim({ seed });
     const cp = await op(s, THEIRS, 'CP', '1.00');
     expect(cp.status).toBe(400);
-    expect(cp.json.result.code).toBe('700.100.100');
+    expect(cp.json.result).toEqual({ code: '700.400.700', description: 'initial and referencing channel-ids do not match' });
     const q = await get(s, `/v1/payments/${THEIRS}`, { entityId: ENTITY });
     expect(q.status).toBe(404);
     expect(q.json.result.code).toBe('700.400.580');
@@ -25,7 +25,7 @@ describe('entity scoping', () => {
     const cp = await post(s, `/v1/payments/${THEIRS}`, { entityId: OTHER_ENTITY, paymentType: 'CP', amount: '1.00', currency: 'EUR', merchantTransactionId: 'theirs-0001' });
     expect(cp.json.result.code).toBe(SUCCESS);
     expect(cp.json.ndc.startsWith(`${OTHER_ENTITY}_`)).toBe(true);
-    expect((await post(s, `/v1/payments/${MINE}`, { entityId: OTHER_ENTITY, paymentType: 'CP', amount: '1.00', currency: 'EUR' })).json.result.code).toBe('700.100.100');
+    expect((await post(s, `/v1/payments/${MINE}`, { entityId: OTHER_ENTITY, paymentType: 'CP', amount: '1.00', currency: 'EUR' })).json.result.code).toBe('700.400.700');
     expect((await get(s, `/v1/query/${THEIRS}`, { entityId: OTHER_ENTITY })).status).toBe(200);
     // its merchant transaction id is not visible to the default entity
     expect((await get(s, '/v1/query', { entityId: ENTITY, merchantTransactionId: 'theirs-0001' })).status).toBe(404);

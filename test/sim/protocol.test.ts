@@ -60,11 +60,12 @@ describe('the JSON of a successful operation', () => {
     expect(ids.size).toBe(20);
   });
 
-  it('ignores unknown parameters, as the gateway does', async () => {
+  it('ignores unknown parameters, as the gateway does (testMode=EXTERNAL is connector test mode: 000.100.112)', async () => {
     const s = await sim({ seed: [{ id: PA, paymentType: 'PA', amount: '50.00', currency: 'EUR' }] });
     const res = await op(s, PA, 'CP', '1.00', 'EUR', { testMode: 'EXTERNAL', 'customParameters[ticket]': 'T-1', shopperResultUrl: 'x' });
     expect(res.status).toBe(200);
-    expect(res.json.result.code).toBe(SUCCESS);
+    expect(res.json.result.code).toBe('000.100.112');
+    expect((await op(s, PA, 'CP', '1.00', 'EUR', { 'customParameters[ticket]': 'T-2' })).json.result.code).toBe(SUCCESS);
   });
 });
 

@@ -45,7 +45,7 @@ describe('query by id', () => {
     const s = await sim({ seed });
     const noEntity = await get(s, `/v1/query/${PA}`, {});
     expect(noEntity.status).toBe(400);
-    expect(noEntity.json.result.parameterErrors).toEqual([{ name: 'entityId', value: '', message: 'is required' }]);
+    expect(noEntity.json.result.parameterErrors).toEqual([{ name: 'entityId', value: null, message: 'is required' }]);
     const badId = await get(s, '/v1/query/123');
     expect(badId.json.result.parameterErrors).toEqual([{ name: 'id', value: '123', message: 'must match ^[a-f0-9]{32}$' }]);
   });

@@ -44,13 +44,13 @@ describe('receipt (RC)', () => {
     expect(rc.json.paymentType).toBe('RC');
   });
 
-  it('answers 700.300.100 for a receipt of a refund, and 700.400.402 beyond the payment amount', async () => {
+  it('answers 700.400.560 for a receipt of a refund, and 700.100.300 beyond the payment amount', async () => {
     const s = await sim({ seed });
     const rf = (await op(s, DB, 'RF', '1.00')).json.id;
-    expect((await op(s, rf, 'RC', '1.00')).json.result.code).toBe('700.300.100');
+    expect((await op(s, rf, 'RC', '1.00')).json.result.code).toBe('700.400.560');
     expect((await op(s, PA, 'RC', '30.00')).json.result.code).toBe(SUCCESS);
     const over = await op(s, PA, 'RC', '20.01');
     expect(over.status).toBe(400);
-    expect(over.json.result).toEqual({ code: '700.400.402', description: describeResultCode('700.400.402') });
+    expect(over.json.result).toEqual({ code: '700.100.300', description: describeResultCode('700.100.300') });
   });
 });

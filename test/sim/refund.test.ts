@@ -41,13 +41,13 @@ describe('refund (RF)', () => {
     expect((await op(s, rc, 'RF', '0.01')).json.result.code).toBe('700.400.200');
   });
 
-  it('answers 700.300.100 for a refund of a PA or of a refund', async () => {
+  it('answers 700.400.520 for a refund of a PA or of a refund', async () => {
     const s = await sim({ seed });
     const pa = await op(s, PA, 'RF', '1.00');
     expect(pa.status).toBe(400);
-    expect(pa.json.result.code).toBe('700.300.100');
+    expect(pa.json.result).toEqual({ code: '700.400.520', description: 'refund needs at least one successful transaction of type (CP or DB or RB or RC)' });
     const rf = (await op(s, DB, 'RF', '1.00')).json.id;
-    expect((await op(s, rf, 'RF', '1.00')).json.result.code).toBe('700.300.100');
+    expect((await op(s, rf, 'RF', '1.00')).json.result.code).toBe('700.400.520');
   });
 
   it('answers 700.100.500 for a refund in another currency', async () => {

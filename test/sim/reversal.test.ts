@@ -18,7 +18,8 @@ describe('reversal (RV)', () => {
     expect(rv.json.result.code).toBe(SUCCESS);
     expect(rv.json.paymentType).toBe('RV');
     expect(rv.json.referencedId).toBe(PA);
-    expect(rv.json.amount).toBeUndefined();
+    // a full reversal echoes what it reversed (cardprocess_test.rb successful_void_response)
+    expect(rv.json).toMatchObject({ amount: '50.00', currency: 'EUR' });
     expect((await op(s, PA, 'CP', '0.01')).json.result.code).toBe('700.400.100');
     const again = await op(s, PA, 'RV');
     expect(again.status).toBe(400);
@@ -30,8 +31,8 @@ describe('reversal (RV)', () => {
     const s = await sim({ seed });
     expect((await op(s, DB, 'RV')).json.result.code).toBe(SUCCESS);
     expect((await op(s, DB, 'RF', '0.01')).json.result.code).toBe('700.400.200');
-    expect((await op(s, DB, 'RB', '1.00')).json.result.code).toBe('700.400.400');
-    expect((await op(s, DB, 'RC', '1.00')).json.result.code).toBe('700.400.402');
+    expect((await op(s, DB, 'RB', '1.00')).json.result.code).toBe('700.300.300');
+    expect((await op(s, DB, 'RC', '1.00')).json.result.code).toBe('700.100.300');
   });
 
   it('a partial reversal lowers what can still be captured', async () => {
@@ -77,12 +78,12 @@ describe('reversal (RV)', () => {
     expect((await op(s, rb, 'RF', '0.01')).json.result.code).toBe('700.400.200');
   });
 
-  it('answers 700.300.100 for a reversal of a refund or a receipt', async () => {
+  it('answers 700.400.530 for a reversal of a refund or a receipt', async () => {
     const s = await sim({ seed });
     const rf = (await op(s, DB, 'RF', '1.00')).json.id;
-    expect((await op(s, rf, 'RV')).json.result.code).toBe('700.300.100');
+    expect((await op(s, rf, 'RV')).json.result).toEqual({ code: '700.400.530', description: 'reversal needs at least one successful transaction of type (CP or DB or RB or PA)' });
     const rc = (await op(s, PA, 'RC', '1.00')).json.id;
-    expect((await op(s, rc, 'RV')).json.result.code).toBe('700.300.100');
+    expect((await op(s, rc, 'RV')).json.result.code).toBe('700.400.530');
   });
 
   it('with --no-partial-reversal, turns partial reversals down with 700.400.300 but allows full ones', async () => {
@@ -97,6 +98,6 @@ describe('reversal (RV)', () => {
     const s = await sim({ seed });
     const res = await op(s, PA, 'RV', undefined, 'EUR', { currency: 'EUR' });
     expect(res.json.result.code).toBe('200.300.404');
-    expect(res.json.result.parameterErrors).toEqual([{ name: 'amount', value: '', message: 'is required with currency' }]);
+    expect(res.json.result.parameterErrors).toEqual([{ name: 'amount', value: null, message: 'is required with currency' }]);
   });
 });

@@ -17,7 +17,7 @@ describe('seed file', () => {
     // row 3: upper-case id, lower-case type and currency, its own entity
     const other = await post(s, `/v1/payments/${id(3)}`, { entityId: OTHER_ENTITY, paymentType: 'RF', amount: '10.50', currency: 'USD' });
     expect(other.json.result.code).toBe(SUCCESS);
-    expect((await op(s, id(3), 'RF', '1.00', 'USD')).json.result.code).toBe('700.100.100');
+    expect((await op(s, id(3), 'RF', '1.00', 'USD')).json.result.code).toBe('700.400.700');
     const credit = await post(s, `/v1/registrations/${id(4)}/payments`, { paymentType: 'CD', amount: '5.00', currency: 'EUR' });
     expect(credit.json.result.code).toBe(SUCCESS);
     const credit2 = await post(s, `/v1/registrations/${id(5)}/payments`, { paymentType: 'CD', amount: '5.00', currency: 'EUR' });
@@ -36,7 +36,7 @@ describe('seed file', () => {
     const err = await startSimulator({ seed: file }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe(
-      `seed file ${file} line 1: missing column currency (found: payment_id, payment_type, amount); a seed file has the columns payment_id, payment_type (PA, DB or RG), amount, currency and optionally entity_id`,
+      `seed file ${file} line 1: missing column currency (found: payment_id, payment_type, amount); a seed file has the columns payment_id, payment_type (PA, DB or RG), amount, currency and optionally entity_id, created_at (ISO 8601), chargebacked (yes/no) and test_mode (INTERNAL, EXTERNAL or LIVE)`,
     );
   });
 
