@@ -36,7 +36,8 @@ export const REPORT_CSS = `
 .payops-report dl.meta dt { font-weight: 600; }
 .payops-report dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 .payops-report code, .payops-report .mono { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85em; overflow-wrap: anywhere; }
-.payops-report table { border-collapse: collapse; width: 100%; margin: .4rem 0 .6rem; font-variant-numeric: tabular-nums; }
+.payops-report table { border-collapse: collapse; width: auto; max-width: 100%; margin: .4rem 0 .6rem; font-variant-numeric: tabular-nums; }
+.payops-report table.wide { width: 100%; }
 .payops-report caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 .payops-report th, .payops-report td { border: 1px solid #d0d7de; padding: .25rem .45rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 .payops-report thead th { background: #f6f8fa; }
@@ -56,7 +57,9 @@ export const REPORT_CSS = `
 .payops-report .figures { display: block; }
 .payops-report thead th { white-space: nowrap; }
 .payops-report td.nowrap { white-space: nowrap; }
-.payops-report td.ids code { font-size: .78em; }
+.payops-report td.user { min-width: 6rem; }
+.payops-report td.ids { min-width: 15.5rem; }
+.payops-report td.ids code { font-size: .78em; overflow-wrap: normal; }
 .payops-report footer { margin-top: 2rem; color: #57606a; font-size: .85em; }
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
@@ -184,7 +187,7 @@ function userHeads(m: ReportModel): Html[] {
 }
 
 function userCells(row: ReportRow): Html[] {
-  return row.userCells.map((c) => html`<td>${freeText(c)}</td>`);
+  return row.userCells.map((c) => html`<td class="user">${freeText(c)}</td>`);
 }
 
 function ids(row: ReportRow): Html {
@@ -212,11 +215,11 @@ function attentionSection(m: ReportModel): Html {
     const items = a.items.filter((i: AttentionItem) => i.kind === kind);
     const rows = items.map(
       ({ row }) =>
-        html`<tr><td class="num">${row.line}</td><td>${statusBadge(row.status)}</td><td class="nowrap">${row.operation}</td><td class="num">${amountOf(row)}</td><td class="ids">${ids(row)}</td><td><code>${row.resultCode}</code> ${freeText(row.resultDescription)}${row.note ? html`<div class="note">${freeText(row.note)}</div>` : ''}</td>${userCells(row)}</tr>`,
+        html`<tr><td class="num">${row.line}</td><td>${statusBadge(row.status)}</td><td class="nowrap">${row.operation}</td><td class="num">${amountOf(row)}</td><td class="ids">${ids(row)}</td><td><code>${row.resultCode}</code> ${freeText(row.resultDescription)}${row.error ? html`<div class="note">${freeText(row.error)}</div>` : ''}${row.note ? html`<div class="note">${freeText(row.note)}</div>` : ''}</td>${userCells(row)}</tr>`,
     );
     const more = n > items.length ? html`<p class="note">${plural(n - items.length, 'more row')} of this kind are not listed here; they are in the results file.</p>` : '';
     groups.push(
-      html`<div class="attention-group" data-kind="${kind}"><h3>${ATTENTION[kind].title}: ${plural(n, 'row')}</h3><p class="todo"><strong>What to do:</strong> ${ATTENTION[kind].todo}</p><table><caption>${ATTENTION[kind].title}</caption><thead><tr><th scope="col" class="num">Line</th><th scope="col">Status</th><th scope="col">Op</th><th scope="col" class="num">Amount</th><th scope="col">Ids</th><th scope="col">Gateway said</th>${userHeads(m)}</tr></thead><tbody>${rows}</tbody></table>${more}</div>`,
+      html`<div class="attention-group" data-kind="${kind}"><h3>${ATTENTION[kind].title}: ${plural(n, 'row')}</h3><p class="todo"><strong>What to do:</strong> ${ATTENTION[kind].todo}</p><table class="wide"><caption>${ATTENTION[kind].title}</caption><thead><tr><th scope="col" class="num">Line</th><th scope="col">Status</th><th scope="col">Op</th><th scope="col" class="num">Amount</th><th scope="col">Ids</th><th scope="col">Gateway said</th>${userHeads(m)}</tr></thead><tbody>${rows}</tbody></table>${more}</div>`,
     );
   }
   return html`<section id="attention" aria-labelledby="h-attention"><h2 id="h-attention">Needs a person: ${plural(a.total, 'row')}</h2>${groups}</section>`;
@@ -231,7 +234,7 @@ function failuresSection(m: ReportModel): Html {
         html`<tr data-code="${g.resultCode}"><td>${g.resultCode ? html`<code>${g.resultCode}</code>` : 'no result code'}</td><td>${statusBadge(g.status)}</td><td>${freeText(g.description)}</td><td class="num" data-rows>${g.rows.toLocaleString('en-US')}</td><td>${lineList(g.lines, g.rows)}</td></tr>`,
     );
     parts.push(
-      html`<table><caption>Rejected and failed rows by result code</caption><thead><tr><th scope="col">Result code</th><th scope="col">Status</th><th scope="col">Gateway's description</th><th scope="col" class="num">Rows</th><th scope="col">Lines</th></tr></thead><tbody>${rows}</tbody></table>`,
+      html`<table class="wide"><caption>Rejected and failed rows by result code</caption><thead><tr><th scope="col">Result code</th><th scope="col">Status</th><th scope="col">Gateway's description</th><th scope="col" class="num">Rows</th><th scope="col">Lines</th></tr></thead><tbody>${rows}</tbody></table>`,
     );
   }
   let invalid: Html;
@@ -241,7 +244,7 @@ function failuresSection(m: ReportModel): Html {
       (g) =>
         html`<tr><td class="num" data-rows>${g.rows.toLocaleString('en-US')}</td><td>${freeText(g.problem)}</td><td>${g.fix ? freeText(g.fix) : '—'}</td><td>${lineList(g.lines, g.rows)}</td></tr>`,
     );
-    invalid = html`<p class="note">Nothing was sent for these rows. Fix them in the failed-rows file (or the input) and run it again. A row can have more than one reason.</p><table><caption>Invalid rows by reason</caption><thead><tr><th scope="col" class="num">Rows</th><th scope="col">Problem (first row's words)</th><th scope="col">How to fix</th><th scope="col">Lines</th></tr></thead><tbody>${rows}</tbody></table>`;
+    invalid = html`<p class="note">Nothing was sent for these rows. Fix them in the failed-rows file (or the input) and run it again. A row can have more than one reason.</p><table class="wide"><caption>Invalid rows by reason</caption><thead><tr><th scope="col" class="num">Rows</th><th scope="col">Problem (first row's words)</th><th scope="col">How to fix</th><th scope="col">Lines</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
   return html`<section id="failures" aria-labelledby="h-failures"><h2 id="h-failures">Failures</h2><h3>By result code</h3>${parts}<h3>Invalid rows by reason</h3>${invalid}</section>`;
 }
@@ -300,7 +303,7 @@ function failedRowsSection(m: ReportModel): Html {
     f.total > f.shown.length
       ? html`<p class="note" data-more="${f.total - f.shown.length}">The first ${f.shown.length.toLocaleString('en-US')} of ${plural(f.total, 'row')} are shown; ${(f.total - f.shown.length).toLocaleString('en-US')} more are in the failed-rows file${file}.</p>`
       : html`<p class="note">All ${plural(f.total, 'row')} are shown; they are also in the failed-rows file${file}, which payops can run again.</p>`;
-  return html`<section id="failed-rows" aria-labelledby="h-failed"><h2 id="h-failed">Failed rows: ${plural(f.total, 'row')}</h2><table><caption>Rows to run again (rejected, failed, unknown, invalid)</caption><thead><tr><th scope="col" class="num">Line</th><th scope="col">Status</th><th scope="col">Op</th><th scope="col" class="num">Amount</th><th scope="col">Payment</th><th scope="col">Reason</th>${userHeads(m)}</tr></thead><tbody>${rows}</tbody></table>${note}</section>`;
+  return html`<section id="failed-rows" aria-labelledby="h-failed"><h2 id="h-failed">Failed rows: ${plural(f.total, 'row')}</h2><table class="wide"><caption>Rows to run again (rejected, failed, unknown, invalid)</caption><thead><tr><th scope="col" class="num">Line</th><th scope="col">Status</th><th scope="col">Op</th><th scope="col" class="num">Amount</th><th scope="col">Payment</th><th scope="col">Reason</th>${userHeads(m)}</tr></thead><tbody>${rows}</tbody></table>${note}</section>`;
 }
 
 /** The report's content, without <html>/<head> (the web page embeds it next to REPORT_CSS). */
