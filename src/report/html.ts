@@ -58,6 +58,8 @@ export const REPORT_CSS = `
 .payops-report thead th { white-space: nowrap; }
 .payops-report td.nowrap { white-space: nowrap; }
 .payops-report td.user { min-width: 6rem; }
+.payops-report td.reason { min-width: 14rem; }
+.payops-report td.id code { font-size: .78em; }
 .payops-report td.ids { min-width: 15.5rem; }
 .payops-report td.ids code { font-size: .78em; overflow-wrap: normal; }
 .payops-report footer { margin-top: 2rem; color: #57606a; font-size: .85em; }
@@ -215,7 +217,7 @@ function attentionSection(m: ReportModel): Html {
     const items = a.items.filter((i: AttentionItem) => i.kind === kind);
     const rows = items.map(
       ({ row }) =>
-        html`<tr><td class="num">${row.line}</td><td>${statusBadge(row.status)}</td><td class="nowrap">${row.operation}</td><td class="num">${amountOf(row)}</td><td class="ids">${ids(row)}</td><td><code>${row.resultCode}</code> ${freeText(row.resultDescription)}${row.error ? html`<div class="note">${freeText(row.error)}</div>` : ''}${row.note ? html`<div class="note">${freeText(row.note)}</div>` : ''}</td>${userCells(row)}</tr>`,
+        html`<tr><td class="num">${row.line}</td><td>${statusBadge(row.status)}</td><td class="nowrap">${row.operation}</td><td class="num">${amountOf(row)}</td><td class="ids">${ids(row)}</td><td class="reason"><code>${row.resultCode}</code> ${freeText(row.resultDescription)}${row.error ? html`<div class="note">${freeText(row.error)}</div>` : ''}${row.note ? html`<div class="note">${freeText(row.note)}</div>` : ''}</td>${userCells(row)}</tr>`,
     );
     const more = n > items.length ? html`<p class="note">${plural(n - items.length, 'more row')} of this kind are not listed here; they are in the results file.</p>` : '';
     groups.push(
@@ -296,7 +298,7 @@ function failedRowsSection(m: ReportModel): Html {
   }
   const rows = f.shown.map(
     (row) =>
-      html`<tr><td class="num">${row.line}</td><td>${statusBadge(row.status)}</td><td class="nowrap">${row.operation}</td><td class="num">${amountOf(row)}</td><td class="ids">${row.paymentId ? html`<code>${row.paymentId}</code>` : ''}</td><td>${row.resultCode ? html`<code>${row.resultCode}</code> ` : ''}${freeText(row.error || row.resultDescription || row.note)}</td>${userCells(row)}</tr>`,
+      html`<tr><td class="num">${row.line}</td><td>${statusBadge(row.status)}</td><td class="nowrap">${row.operation}</td><td class="num">${amountOf(row)}</td><td class="id">${row.paymentId ? html`<code>${row.paymentId}</code>` : ''}</td><td class="reason">${row.resultCode ? html`<code>${row.resultCode}</code> ` : ''}${freeText(row.error || row.resultDescription || row.note)}</td>${userCells(row)}</tr>`,
   );
   const file = m.meta.failedFile ? html` <span class="mono">${freeText(m.meta.failedFile)}</span>` : '';
   const note =
