@@ -93,6 +93,17 @@ describe('the model of a results file with every status', async () => {
   });
 });
 
+describe('the decimal separator of a results file', () => {
+  it('reads each amount with a point, else a comma; told which, only that one', async () => {
+    const sum = async (decimalComma?: boolean) =>
+      (await buildFromResultsFile(FIXTURE, META, decimalComma === undefined ? {} : { decimalComma })).amounts.find((a) => a.operation === 'RF' && a.currency === 'EUR')?.amount;
+    expect(await sum()).toBe('1251.60');
+    // A point run: "1.234,50" never went out as such; a comma run: "10.00" would have been refused.
+    expect(await sum(false)).toBe('17.10');
+    expect(await sum(true)).toBe('1234.50');
+  });
+});
+
 describe('grouping rules', () => {
   it('splits a row\'s messages at "; " before a field name only', () => {
     expect(splitMessages('payment_id "x": must be 32 hexadecimal characters; "x" is not hexadecimal; currency is empty: needs one')).toEqual([
