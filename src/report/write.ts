@@ -23,6 +23,7 @@ export function payopsVersion(): string {
  * results or failed-rows file): the report would overwrite it.
  */
 export function checkReportPath(reportPath: string, others: Record<string, string | undefined>): void {
+  if (reportPath === '' || reportPath === '-') throw new UsageError('the report is written to a file: name it, e.g. --report refunds.report.html');
   const target = resolve(reportPath);
   for (const [role, path] of Object.entries(others)) {
     if (path !== undefined && path !== '-' && resolve(path) === target) {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../e2e/harness.js';
+import { readCsv, runCli } from '../e2e/harness.js';
 import { CARD, figuresOf, money, runEveryStatus, XSS_CELL, type EveryStatusRun } from './helpers.js';
 
 /** The text of a section of a report page. */
@@ -97,6 +97,13 @@ describe('payops run --report and payops report', () => {
     for (const p of ['p50', 'p90', 'p99', 'max']) expect(m).toMatch(new RegExp(`data-latency="${p}">[\\d.]+ m?s<`));
     expect(m).toContain('<title id="chart-throughput-t">');
     expect(filePage).not.toContain('id="metrics"');
+    // Every row that was sent counts its sends; rows found by lookup add their lookups.
+    const rows = readCsv(r.results);
+    const sends = rows.reduce((n, row) => n + Number(row.attempts), 0);
+    const said = /([\d,]+) requests? to the gateway \(([\d,]+) lookups?\)/.exec(m);
+    expect(said, m).not.toBeNull();
+    expect(Number(said![1]!.replace(/,/g, ''))).toBeGreaterThanOrEqual(sends + Number(said![2]!.replace(/,/g, '')));
+    expect(Number(said![2])).toBeGreaterThan(0);
   });
 
   it('escapes the user\'s cells and never shows the card number', () => {
