@@ -17,7 +17,7 @@ import {
   type ReportModel,
   type ReportRow,
 } from './model.js';
-import { barChart, columnChart, STATUS_TONES } from './svg.js';
+import { barChart, columnChart, statusChart } from './svg.js';
 
 export const REPORT_CSS = `
 :root { color-scheme: light; }
@@ -144,19 +144,7 @@ function header(m: ReportModel): Html {
 
 function statusSection(m: ReportModel): Html {
   const present = m.byStatus;
-  const chart = barChart(
-    {
-      id: 'chart-status',
-      title: `Rows by status (${m.rows.toLocaleString('en-US')} rows)`,
-      description: present.map((s) => `${s.status}: ${s.rows}`).join(', '),
-    },
-    present.map((s) => ({
-      label: s.status,
-      value: s.rows,
-      valueText: `${s.rows.toLocaleString('en-US')} (${share(s.rows, m.rows)})`,
-      ...(STATUS_TONES[s.status] ? { tone: STATUS_TONES[s.status]! } : {}),
-    })),
-  );
+  const chart = statusChart(present);
   const rows = present.map(
     (s) =>
       html`<tr data-status="${s.status}"><th scope="row">${statusBadge(s.status)}</th><td class="num" data-rows>${s.rows.toLocaleString('en-US')}</td><td class="num">${share(s.rows, m.rows)}</td><td>${s.meaning}</td></tr>`,

@@ -4,7 +4,7 @@ export * from './metrics.js';
 export { OutcomeRows, rowFromResultsRecord, resultsColumns, normaliseAmount } from './rows.js';
 export { buildFromResultsFile, buildFromTable, openResultsTable, type ResultsTable, type ResultsReadOptions } from './results-reader.js';
 export { renderReport, renderReportBody, REPORT_CSS, groupThousands } from './html.js';
-export { barChart, columnChart, STATUS_TONES, type Bar, type Tone } from './svg.js';
+export { barChart, columnChart, statusChart, STATUS_TONES, type Bar, type Tone } from './svg.js';
 export { escapeHtml, html, raw, Html } from './escape.js';
 export { RunReport } from './run-report.js';
 export { writeReport, checkReportPath, payopsVersion } from './write.js';

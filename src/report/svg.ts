@@ -121,3 +121,27 @@ export function columnChart(text: ChartText, series: ColumnSeries, opts: { width
   });
   return html`<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-labelledby="${id}-t ${id}-d" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet"><title id="${id}-t">${text.title}</title><desc id="${id}-d">${text.description}</desc><defs>${raw(patternDef(`${id}-p`, NEUTRAL))}</defs><text x="0" y="16" class="chart-title">${text.title}</text><line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" class="chart-axis"/><line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" class="chart-axis"/><text x="${left - 6}" y="${top + 10}" text-anchor="end" class="chart-label">${fmt(max)}</text><text x="${left - 6}" y="${top + plotH}" text-anchor="end" class="chart-label">0</text><text x="${left - 6}" y="${top + plotH / 2 + 4}" text-anchor="end" class="chart-label">${series.unit}</text>${cols}<text x="${left}" y="${height - 8}" class="chart-label">${series.startLabel}</text><text x="${left + plotW}" y="${height - 8}" text-anchor="end" class="chart-label">${series.endLabel}</text></svg>`;
 }
+
+function share(n: number, total: number): string {
+  if (total === 0) return '0%';
+  const p = (n / total) * 100;
+  return `${p >= 10 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
+}
+
+/** Rows by status as a bar chart, each bar with its count and share (the report's; the web page's progress can use it too). */
+export function statusChart(counts: readonly { status: string; rows: number }[], opts: { id?: string; title?: string } = {}): Html {
+  const total = counts.reduce((n, c) => n + c.rows, 0);
+  return barChart(
+    {
+      id: opts.id ?? 'chart-status',
+      title: opts.title ?? `Rows by status (${total.toLocaleString('en-US')} rows)`,
+      description: counts.map((c) => `${c.status}: ${c.rows}`).join(', '),
+    },
+    counts.map((c) => ({
+      label: c.status,
+      value: c.rows,
+      valueText: `${c.rows.toLocaleString('en-US')} (${share(c.rows, total)})`,
+      ...(STATUS_TONES[c.status] ? { tone: STATUS_TONES[c.status]! } : {}),
+    })),
+  );
+}
