@@ -122,10 +122,9 @@ function header(m: ReportModel): Html {
   const title = meta.input?.name ?? meta.resultsFile?.name ?? 'payops run';
   const items: Html[] = [];
   const item = (term: string, value: Html | string) => items.push(html`<dt>${term}</dt><dd>${value}</dd>`);
-  if (meta.input) {
-    item('Input', meta.input.name !== undefined ? freeText(meta.input.name) : 'not recorded');
-    item('Input SHA-256', meta.input.sha256 ? html`<code>${meta.input.sha256}</code>` : 'not recorded');
-  }
+  const notRecorded = meta.origin === 'run' ? 'not recorded' : 'not recorded in the results file (pass --summary-json)';
+  item('Input', meta.input?.name !== undefined ? freeText(meta.input.name) : notRecorded);
+  item('Input SHA-256', meta.input?.sha256 ? html`<code>${meta.input.sha256}</code>` : notRecorded);
   if (meta.resultsFile) {
     item('Results file', freeText(meta.resultsFile.name));
     item('Results file SHA-256', html`<code>${meta.resultsFile.sha256}</code>`);
@@ -135,7 +134,7 @@ function header(m: ReportModel): Html {
   } else {
     item('Rows processed', m.firstProcessedAt ? `${when(m.firstProcessedAt)} to ${when(m.lastProcessedAt)}` : 'no row was processed');
   }
-  item('Took', meta.elapsedMs !== undefined ? formatDuration(meta.elapsedMs) : 'not recorded');
+  item('Took', meta.elapsedMs !== undefined ? formatDuration(meta.elapsedMs) : notRecorded);
   if (meta.stopped) item('Stopped early', freeText(meta.stopped));
   item('payops version', meta.version);
   item('Report made', when(meta.generatedAt));

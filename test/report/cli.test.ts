@@ -144,4 +144,17 @@ describe('payops run --report and payops report', () => {
     expect(dry.code).toBe(2);
     expect(dry.stderr).toContain('--dry-run sends nothing');
   });
+
+  it('writes the report of a run that stopped early, saying so', async () => {
+    const input = join(r.dir, 'down.csv');
+    writeFileSync(input, 'operation,payment_id,amount,currency\nrefund,aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001,1.00,EUR\nrefund,aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001,2.00,EUR\n');
+    const report = join(r.dir, 'down.html');
+    // Nothing listens on port 1: every request is refused, and --max-outage stops the run.
+    const run = await runCli(['run', input, '--gateway', 'http://127.0.0.1:1', '--state-dir', join(r.dir, 'state-down'), '--max-outage', '300ms', '--report', report]);
+    expect(run.code, run.stderr).toBe(3);
+    const page = readFileSync(report, 'utf8');
+    expect(page).toMatch(/<dt>Stopped early<\/dt><dd>no successful exchange with the gateway/);
+    expect(statusCounts(page).failed).toBe(2);
+    expect(section(page, 'metrics')).toMatch(/[1-9]\d* requests? could not be sent, 0 answers lost/);
+  });
 });
