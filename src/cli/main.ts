@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   run: async () => (await import('./run.js')).runCommand,
   validate: async () => (await import('./validate.js')).validateCommand,
   reconcile: async () => (await import('./reconcile.js')).reconcileCommand,
+  report: async () => (await import('./report.js')).reportCommand,
   sim: async () => (await import('./sim.js')).simCommand as unknown as CommandModule,
 };
 
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
     .scriptName('payops')
     .usage('$0 <command> [options]\n\nBulk backoffice operations for the Open Payment Platform (OPPWA) gateway.')
     .command(await commandsFor(args))
-    .demandCommand(1, 'name a command: run, validate, reconcile or sim')
+    .demandCommand(1, 'name a command: run, validate, reconcile, report or sim')
     .strict()
     .version(version())
     .help()

@@ -68,6 +68,7 @@ export const RUN_OPTIONS = {
   ...input,
   ...output,
   ...state,
+  report: { type: 'string', describe: 'also write the HTML report of the run to this file (see payops report)' },
   'dry-run': { type: 'boolean', default: false, describe: 'show what a run would do for each row (send, skip: already done, look up); send nothing' },
 } satisfies Record<string, Options>;
 

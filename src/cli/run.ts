@@ -23,6 +23,8 @@ import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 import { openWriters } from './writers.js';
 import type { RowOutcome } from '../rows/types.js';
+import { RunReport } from '../report/run-report.js';
+import { checkReportPath, payopsVersion, writeReport } from '../report/write.js';
 
 export const runCommand: CommandModule = {
   command: 'run <input>',
@@ -56,6 +58,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     }
     const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');
     const failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
+    // --report: where its path is resolved (and checked against the run's other files).
+    const reportPath = argv.report as string | undefined;
+    if (reportPath !== undefined) {
+      if (dryRun) throw new UsageError('--report describes what a run did; --dry-run sends nothing, so there is nothing to report');
+      checkReportPath(reportPath, { input: stdin ? undefined : inputPath, 'results file': outPath, 'failed-rows file': failedPath });
+    }
     const reporter = new Reporter({
       quiet: Boolean(argv.quiet),
       json: argv['log-format'] === 'json',
@@ -91,11 +99,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       }),
       { retryRejected: Boolean(argv['retry-rejected']) },
     );
+    // The report's clock starts with the run (after a live confirmation).
+    const runReport = reportPath !== undefined ? new RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;
     const client = new GatewayClient({
       baseUrl: gw.env.baseUrl,
       token: gw.token,
       connections: tuning.concurrency,
       timeoutMs: tuning.timeoutMs,
+      ...(runReport ? { onExchange: (ms: number, kind: 'answered' | 'not-sent' | 'lost', method: string) => runReport.metrics.exchange(ms, kind, method === 'GET') } : {}),
     });
     cleanup.push(() => client.close());
 
@@ -131,6 +142,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       dryRun,
       sink: async (outcome) => {
         reporter.row(outcome, dryRun);
+        runReport?.row(outcome);
         if (writers) await writers.write(outcome);
       },
       ...(writers?.canDefer
@@ -139,6 +151,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
               defer: () => writers.defer(),
               fill: (place: unknown, outcome: RowOutcome) => {
                 reporter.row(outcome, false);
+                runReport?.row(outcome);
                 writers.fill(place as ReturnType<typeof writers.defer>, outcome);
               },
             },
@@ -147,6 +160,20 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       stopSignal: signals.signal,
     });
     await writers?.commit();
+    if (runReport && reportPath !== undefined) {
+      writeReport(
+        reportPath,
+        runReport.model({
+          environment: { kind: gw.env.kind, gateway: gw.env.baseUrl },
+          input: { name: stdin ? 'stdin' : basename(inputPath), sha256: source.sha256() },
+          elapsedMs: Date.now() - started,
+          version: payopsVersion(),
+          generatedAt: new Date().toISOString(),
+          ...(writers?.failedWritten ? { failedFile: basename(failedPath) } : {}),
+          ...(result.stoppedBy ? { stopped: result.stoppedBy.message } : {}),
+        }),
+      );
+    }
     const exitCode = result.stoppedBy
       ? exitCodeFor(result.stoppedBy)
       : exitCodeForRows(reporter.counts, Boolean(argv.strict));

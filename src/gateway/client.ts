@@ -22,6 +22,8 @@ export interface ClientOptions {
   connections: number;
   /** Per-request timeout in ms, from sending to the whole body received. */
   timeoutMs: number;
+  /** Told of every exchange: how long it took (ms, to the whole answer), what it came to, and its method (GET = lookup). For the report's metrics. */
+  onExchange?: (ms: number, kind: Exchange['kind'], method: string) => void;
 }
 
 const NOT_SENT_CODES = new Set([
@@ -63,8 +65,10 @@ export class GatewayClient {
   /** The same header objects for every request: undici only reads them. */
   private readonly postHeaders: Record<string, string>;
   private readonly getHeaders: Record<string, string>;
+  private readonly onExchange: ClientOptions['onExchange'];
 
   constructor(opts: ClientOptions) {
+    this.onExchange = opts.onExchange;
     const url = new URL(opts.baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, {
@@ -86,6 +90,16 @@ export class GatewayClient {
    * CPU per request (see BENCHMARKS.md).
    */
   send(req: GatewayRequest): Promise<Exchange> {
+    const onExchange = this.onExchange;
+    if (!onExchange) return this.sendOnce(req);
+    const t0 = performance.now();
+    return this.sendOnce(req).then((ex) => {
+      onExchange(performance.now() - t0, ex.kind, req.method);
+      return ex;
+    });
+  }
+
+  private sendOnce(req: GatewayRequest): Promise<Exchange> {
     return new Promise<Exchange>((resolve) => {
       let status = 0;
       let retryAfterMs: number | undefined;
