@@ -1,37 +1,54 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: end-to-end throughput and memory of payops against its
- * simulator, each figure next to the baseline that bounds it, measured in one
- * run so the ratios are comparable on a noisy machine.
+ * `npm run bench`: end-to-end throughput, start-up and memory of payops
+ * against its simulator, each figure next to the baseline that bounds it and
+ * the scripts a user would write instead, measured in one run so the ratios
+ * are comparable on a noisy machine.
  *
- *   npm run build && npm run bench [-- --rows 100000] [--rows-large 1000000]
- *                                  [--latency-rows 20000] [--repeat 3] [--quick] [--profile]
+ *   npm run build && npm run bench [-- --only core,peers,startup,sub] [--profile] [--quick]
  *
- *   (a)  payops run, concurrency 32, no simulated latency, journal on; and
- *        again with PAYOPS_JOURNAL=memory (ratio journal / no journal)
- *   (b)  a bare undici Pool loop (32 keep-alive connections) sending the same
- *        POST bodies at concurrency 32: the ceiling for (a)
- *   (c)  payops run, concurrency 64, simulator --latency 50: against 64/0.05
- *   (d)  payops validate against a bare csv-parse → csv-stringify pass
- *   (e)  peak RSS of the payops process at --rows and at --rows-large rows
+ * Parts (--only picks some; all by default):
  *
- * (a), (a′) and (b) run --repeat times (3; 1 with --quick), interleaved, and
- * the table shows medians. Every case gets a freshly started simulator (a
- * separate process, same seed, no faults) and a fresh state directory. payops
- * runs with the Node flags of the bin's shebang, as an installed `payops`
- * does. The table goes to stdout and to bench-output/results.md (raw figures
- * in bench-output/results.json), with CPU per row, the machine's CPU
- * pressure and fdatasync latency, and a warning when dist/ or src/ changed
- * during the run.
+ *   core     (a)  payops run, concurrency 32, no simulated latency, journal
+ *                 on; and again with PAYOPS_JOURNAL=memory
+ *            (b)  a bare undici Pool loop (32 keep-alive connections), same
+ *                 POST bodies: the ceiling for (a)
+ *            (c)  payops run, concurrency 64, simulator --latency 50
+ *            (d)  payops validate against a bare csv-parse → csv-stringify pass
+ *            (e)  peak RSS of payops run at --rows and at --rows-large rows
+ *            --rows 100000 --rows-large 1000000 --latency-rows 20000 --repeat 3
+ *   peers    issue 18's cases: latency 0 at C 32, 50 ms at C 64, 200 ms at
+ *            C 256, each on --peer-rows (20,000) rows, the two latency cases
+ *            also on --peer-rows-small (5,000). One simulator process per
+ *            case; payops runs first (spawn to exit), then the bare undici
+ *            loop at C connections and the peers of scripts/peers/ (--peers
+ *            p1,p2,p3), sending the ids payops derived. p1 (a curl per row)
+ *            gets at most --p1-rows (5,000). --peer-repeat N interleaves N runs.
+ *   startup  wall clock of `node -e 0`, `payops validate` of 10 rows and the
+ *            demo's `payops run … --gateway sim`, --startup-runs (7) times each.
+ *   sub      every scripts/bench-NAME.mjs present (--sub-dir to look
+ *            elsewhere, --sub a,b to pick), run as `node scripts/bench-NAME.mjs
+ *            [--quick] --out-dir bench-output/sub/NAME`; its stdout (markdown)
+ *            goes into results.md, a non-zero exit fails the bench.
  *
- * --quick (CI): 2,000 rows, no large run; exits non-zero when a run fails
- * (an exit code other than 0/1, a results file missing rows, the simulator
- * dying during a case, a request of the bare loop not answered 200 with
- * 000.100.110), never because of a timing.
+ * Every payops run gets a fresh state directory and runs with the Node flags
+ * of the bin's shebang, as an installed `payops` does. The tables go to stdout
+ * and to bench-output/results.md (paste it into BENCHMARKS.md), raw figures
+ * to bench-output/results.json, with CPU per row, the machine's CPU pressure,
+ * load and fdatasync latency, and a warning when dist/ or src/ changed during
+ * the run.
+ *
+ * --quick (CI): small files (core 2,000 rows, no large run; peers 300 rows,
+ * no small-file cases; start-up once; sub-benches with --quick). It exits
+ * non-zero when a run fails (an exit code other than 0/1, a results file
+ * missing rows, the simulator dying during a case, a bare-loop or peer
+ * request not answered 000.100.110, the simulator not holding one
+ * transaction per row, a sub-bench failing), never because of a timing.
  *
  * --profile: after the measured runs (so the profiler stays out of the
- * table), profiles payops run with the journal on and off, the latency run
- * and validate, and prints self time by area and by function, per row.
+ * tables), CPU profiles of payops run (journal on and off, latency 0/50/200,
+ * the 5,000-row file), validate, and validate of 10 rows, printed as self
+ * time by area and by function, per row.
  * `node scripts/bench.mjs --summarise-profile FILE.cpuprofile [ROWS]` does the
  * same for any profile.
  *
