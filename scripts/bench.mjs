@@ -1,37 +1,54 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: end-to-end throughput and memory of payops against its
- * simulator, each figure next to the baseline that bounds it, measured in one
- * run so the ratios are comparable on a noisy machine.
+ * `npm run bench`: end-to-end throughput, start-up and memory of payops
+ * against its simulator, each figure next to the baseline that bounds it and
+ * the scripts a user would write instead, measured in one run so the ratios
+ * are comparable on a noisy machine.
  *
- *   npm run build && npm run bench [-- --rows 100000] [--rows-large 1000000]
- *                                  [--latency-rows 20000] [--repeat 3] [--quick] [--profile]
+ *   npm run build && npm run bench [-- --only core,peers,startup,sub] [--profile] [--quick]
  *
- *   (a)  payops run, concurrency 32, no simulated latency, journal on; and
- *        again with PAYOPS_JOURNAL=memory (ratio journal / no journal)
- *   (b)  a bare undici Pool loop (32 keep-alive connections) sending the same
- *        POST bodies at concurrency 32: the ceiling for (a)
- *   (c)  payops run, concurrency 64, simulator --latency 50: against 64/0.05
- *   (d)  payops validate against a bare csv-parse → csv-stringify pass
- *   (e)  peak RSS of the payops process at --rows and at --rows-large rows
+ * Parts (--only picks some; all by default):
  *
- * (a), (a′) and (b) run --repeat times (3; 1 with --quick), interleaved, and
- * the table shows medians. Every case gets a freshly started simulator (a
- * separate process, same seed, no faults) and a fresh state directory. payops
- * runs with the Node flags of the bin's shebang, as an installed `payops`
- * does. The table goes to stdout and to bench-output/results.md (raw figures
- * in bench-output/results.json), with CPU per row, the machine's CPU
- * pressure and fdatasync latency, and a warning when dist/ or src/ changed
- * during the run.
+ *   core     (a)  payops run, concurrency 32, no simulated latency, journal
+ *                 on; and again with PAYOPS_JOURNAL=memory
+ *            (b)  a bare undici Pool loop (32 keep-alive connections), same
+ *                 POST bodies: the ceiling for (a)
+ *            (c)  payops run, concurrency 64, simulator --latency 50
+ *            (d)  payops validate against a bare csv-parse → csv-stringify pass
+ *            (e)  peak RSS of payops run at --rows and at --rows-large rows
+ *            --rows 100000 --rows-large 1000000 --latency-rows 20000 --repeat 3
+ *   peers    issue 18's cases: latency 0 at C 32, 50 ms at C 64, 200 ms at
+ *            C 256, each on --peer-rows (20,000) rows, the two latency cases
+ *            also on --peer-rows-small (5,000). One simulator process per
+ *            case; payops runs first (spawn to exit), then the bare undici
+ *            loop at C connections and the peers of scripts/peers/ (--peers
+ *            p1,p2,p3), sending the ids payops derived. p1 (a curl per row)
+ *            gets at most --p1-rows (5,000). --peer-repeat N interleaves N runs.
+ *   startup  wall clock of `node -e 0`, `payops validate` of 10 rows and the
+ *            demo's `payops run … --gateway sim`, --startup-runs (7) times each.
+ *   sub      every scripts/bench-NAME.mjs present (--sub-dir to look
+ *            elsewhere, --sub a,b to pick), run as `node scripts/bench-NAME.mjs
+ *            [--quick] --out-dir bench-output/sub/NAME`; its stdout (markdown)
+ *            goes into results.md, a non-zero exit fails the bench.
  *
- * --quick (CI): 2,000 rows, no large run; exits non-zero when a run fails
- * (an exit code other than 0/1, a results file missing rows, the simulator
- * dying during a case, a request of the bare loop not answered 200 with
- * 000.100.110), never because of a timing.
+ * Every payops run gets a fresh state directory and runs with the Node flags
+ * of the bin's shebang, as an installed `payops` does. The tables go to stdout
+ * and to bench-output/results.md (paste it into BENCHMARKS.md), raw figures
+ * to bench-output/results.json, with CPU per row, the machine's CPU pressure,
+ * load and fdatasync latency, and a warning when dist/ or src/ changed during
+ * the run.
+ *
+ * --quick (CI): small files (core 2,000 rows, no large run; peers 300 rows,
+ * no small-file cases; start-up once; sub-benches with --quick). It exits
+ * non-zero when a run fails (an exit code other than 0/1, a results file
+ * missing rows, the simulator dying during a case, a bare-loop or peer
+ * request not answered 000.100.110, the simulator not holding one
+ * transaction per row, a sub-bench failing), never because of a timing.
  *
  * --profile: after the measured runs (so the profiler stays out of the
- * table), profiles payops run with the journal on and off, the latency run
- * and validate, and prints self time by area and by function, per row.
+ * tables), CPU profiles of payops run (journal on and off, latency 0/50/200,
+ * the 5,000-row file), validate, and validate of 10 rows, printed as self
+ * time by area and by function, per row.
  * `node scripts/bench.mjs --summarise-profile FILE.cpuprofile [ROWS]` does the
  * same for any profile.
  *
@@ -144,6 +161,15 @@ const { values: opt } = parseArgs({
     repeat: { type: 'string' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'peer-rows': { type: 'string' },
+    'peer-rows-small': { type: 'string' },
+    'p1-rows': { type: 'string' },
+    peers: { type: 'string' },
+    'peer-repeat': { type: 'string' },
+    'startup-runs': { type: 'string' },
+    sub: { type: 'string' },
+    'sub-dir': { type: 'string', default: join(ROOT, 'scripts') },
     'out-dir': { type: 'string', default: join(ROOT, 'bench-output') },
     help: { type: 'boolean', default: false },
   },
@@ -157,6 +183,27 @@ const ROWS = int(opt.rows, quick ? 2_000 : 100_000);
 const ROWS_LARGE = quick ? 0 : int(opt['rows-large'], 1_000_000);
 const LATENCY_ROWS = int(opt['latency-rows'], quick ? 2_000 : 20_000);
 const REPEAT = int(opt.repeat, quick ? 1 : 3);
+/** Parts to run (--only core,peers,startup,sub; all by default). */
+const PARTS = new Set((opt.only ?? 'core,peers,startup,sub').split(',').map((x) => x.trim()).filter(Boolean));
+for (const p of PARTS) {
+  if (!['core', 'peers', 'startup', 'sub'].includes(p)) {
+    console.error(`bench: --only takes core, peers, startup and sub, not ${p}`);
+    process.exit(2);
+  }
+}
+const PEER_ROWS = int(opt['peer-rows'], quick ? 300 : 20_000);
+const PEER_ROWS_SMALL = quick ? 0 : int(opt['peer-rows-small'], 5_000);
+const P1_ROWS = int(opt['p1-rows'], quick ? 300 : 5_000);
+const PEER_KEYS = (opt.peers ?? 'p1,p2,p3').split(',').map((x) => x.trim()).filter(Boolean);
+for (const k of PEER_KEYS) {
+  if (!['p1', 'p2', 'p3'].includes(k)) {
+    console.error(`bench: --peers takes p1, p2 and p3, not ${k}`);
+    process.exit(2);
+  }
+}
+const PEER_REPEAT = Math.max(1, int(opt['peer-repeat'], 1));
+const STARTUP_RUNS = Math.max(1, int(opt['startup-runs'], quick ? 1 : 7));
+const SUB_ONLY = opt.sub === undefined ? undefined : opt.sub.split(',').map((x) => x.trim());
 const OUT = resolve(opt['out-dir']);
 const WORK = join(OUT, 'work');
 
@@ -212,14 +259,15 @@ for (const s of ['SIGINT', 'SIGTERM']) {
  * Runs a command to its end: wall time, exit code, stdout, stderr, and the
  * peak RSS in kB (GNU time's %M when present, else VmHWM polled from /proc).
  */
-function runTimed(args, { env = {}, limitMs = 60 * 60_000, signal } = {}) {
+function runTimed(args, { env = {}, limitMs = 60 * 60_000, signal, program = process.execPath } = {}) {
   const useTime = existsSync(TIME_BIN);
   const rssFile = join(WORK, `rss-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
   const [cmd, cmdArgs] = useTime
-    ? [TIME_BIN, ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args]]
-    : [process.execPath, args];
+    ? [TIME_BIN, ['-f', '%M %U %S', '-o', rssFile, program, ...args]]
+    : [program, args];
   return new Promise((done, fail) => {
     const started = performance.now();
+    const startedAt = Date.now();
     const child = spawn(cmd, cmdArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.add(child);
     let stdout = '';
@@ -263,7 +311,7 @@ function runTimed(args, { env = {}, limitMs = 60 * 60_000, signal } = {}) {
       } else {
         cpuMs = lastCpuMs;
       }
-      done({ code: signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : code, ms, stdout, stderr, rssKb, cpuMs });
+      done({ code: signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : code, ms, stdout, stderr, rssKb, cpuMs, startedAt, endedAt: Date.now() });
     });
   });
 }
@@ -324,7 +372,15 @@ async function startSim(seedPath, extra = []) {
       });
       child.kill('SIGTERM');
     });
-  return { url, stop, cpuMs: () => cpuMs, died: died.signal };
+  /** CPU so far while it runs (for a case that shares one simulator between runs), else at stop. */
+  const cpuNow = () => {
+    try {
+      return procCpuMs(child.pid);
+    } catch {
+      return cpuMs;
+    }
+  };
+  return { url, stop, cpuMs: () => cpuMs, cpuNow, died: died.signal };
 }
 
 /** user + system CPU of a live process, from /proc (clock ticks of 10 ms on Linux). */
@@ -412,13 +468,15 @@ let caseNo = 0;
 const log = (s) => process.stderr.write(`bench: ${s}\n`);
 
 /** One `payops run` against a fresh simulator with a fresh state dir. */
-async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk', profileDir } = {}) {
+async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk', profileDir, sim: shared } = {}) {
   const { seedPath, opsPath } = await makeData(n);
   const failuresBefore = failures.length;
   const dir = join(WORK, `case-${++caseNo}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const sim = await startSim(seedPath, latency ? ['--latency', String(latency)] : []);
+  // A case that compares several clients gives them one simulator (`shared`); else each run gets its own.
+  const sim = shared ?? (await startSim(seedPath, latency ? ['--latency', String(latency)] : []));
+  const simCpu0 = shared ? sim.cpuNow() : 0;
   const out = join(dir, 'results.csv');
   const failed = join(dir, 'failed.csv');
   const env = { OPPWA_ACCESS_TOKEN: TOKEN, OPPWA_ENTITY_ID: ENTITY, PAYOPS_JOURNAL: journal === 'memory' ? 'memory' : '' };
@@ -433,8 +491,9 @@ async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk'
     );
     if (sim.died.aborted) fail(`${label}: ${sim.died.reason}`);
   } finally {
-    await sim.stop();
+    if (!shared) await sim.stop();
   }
+  const simCpuMs = shared ? sim.cpuNow() - simCpu0 : sim.cpuMs();
   const res = readResults(out);
   let internalMs;
   try {
@@ -447,22 +506,25 @@ async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk'
   const ok = failures.length === failuresBefore;
   const row = {
     label, rows: n, ms: r.ms, internalMs, rowsPerS: ok ? n / (r.ms / 1000) : NaN, rssKb: r.rssKb, cpuUsPerRow: (r.cpuMs * 1000) / n,
-    simCpuUsPerRow: (sim.cpuMs() * 1000) / n, code: r.code, statuses: res.statuses, dir, opsPath, seedPath, out,
+    simCpuUsPerRow: (simCpuMs * 1000) / n, code: r.code, statuses: res.statuses, dir, opsPath, seedPath, out,
+    startedAt: r.startedAt, endedAt: r.endedAt,
   };
   log(`${label}: ${fmtInt(row.rowsPerS)} rows/s in ${(r.ms / 1000).toFixed(1)} s, exit ${r.code}, peak RSS ${fmtMb(r.rssKb)}, CPU ${fmtInt(row.cpuUsPerRow)} µs/row (sim ${fmtInt(row.simCpuUsPerRow)}), ${JSON.stringify(res.statuses)}`);
   return row;
 }
 
-async function undiciCase(label, base) {
-  const sim = await startSim(base.seedPath);
+async function undiciCase(label, base, { sim: shared, concurrency = 32 } = {}) {
+  const sim = shared ?? (await startSim(base.seedPath));
+  const simCpu0 = shared ? sim.cpuNow() : 0;
   log(`${label}: ${base.rows} rows …`);
   let r;
   try {
-    r = await runTimed([fileURLToPath(import.meta.url), '--internal', 'undici', sim.url, base.opsPath, base.out, '32'], { signal: sim.died });
+    r = await runTimed([fileURLToPath(import.meta.url), '--internal', 'undici', sim.url, base.opsPath, base.out, String(concurrency)], { signal: sim.died });
     if (sim.died.aborted) fail(`${label}: ${sim.died.reason}`);
   } finally {
-    await sim.stop();
+    if (!shared) await sim.stop();
   }
+  const simCpuMs = shared ? sim.cpuNow() - simCpu0 : sim.cpuMs();
   let j;
   try {
     j = JSON.parse(r.stdout.trim().split('\n').pop());
@@ -474,7 +536,8 @@ async function undiciCase(label, base) {
   if (j.ok !== base.rows) fail(`${label}: ${j.ok} of ${base.rows} requests succeeded (${j.bad} not)`);
   const row = {
     label, rows: base.rows, ms: j.ms, rowsPerS: base.rows / (j.ms / 1000), ok: j.ok,
-    cpuUsPerRow: (j.cpuMs * 1000) / base.rows, simCpuUsPerRow: (sim.cpuMs() * 1000) / base.rows,
+    cpuUsPerRow: (j.cpuMs * 1000) / base.rows, simCpuUsPerRow: (simCpuMs * 1000) / base.rows,
+    wallMs: r.ms, wallCpuUsPerRow: (r.cpuMs * 1000) / base.rows, rssKb: r.rssKb, startedAt: r.startedAt, endedAt: r.endedAt,
   };
   log(`${label}: ${fmtInt(row.rowsPerS)} req/s in ${(j.ms / 1000).toFixed(1)} s, CPU ${fmtInt(row.cpuUsPerRow)} µs/request (sim ${fmtInt(row.simCpuUsPerRow)})`);
   return row;
@@ -503,6 +566,191 @@ const median = (xs) => {
   if (!s.length) return NaN;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+// ---------------------------------------------------------------- peers (issue 18)
+
+/**
+ * The scripts a user writes instead of payops (scripts/peers/). Each takes
+ * URL FILE CONCURRENCY with the token and entity in the environment, sends
+ * exactly payops' request per row, and prints {"sent":N,"ok":M}.
+ */
+const PEERS = {
+  p1: { name: 'p1: `curl` per row under `xargs -P C`', program: '/bin/sh', script: 'p1-curl-xargs.sh' },
+  p2: { name: 'p2: Python `ThreadPoolExecutor` + `urllib.request`', program: () => PYTHON, script: 'p2-python-pool.py' },
+  p3: { name: 'p3: Node `p-limit` + undici `fetch`', program: process.execPath, script: 'p3-node-plimit.mjs' },
+};
+/**
+ * The real interpreter, not a version manager's shim (pyenv's is a shell
+ * script that would add ~50 ms of start-up to every Python run).
+ */
+const PYTHON = (() => {
+  try {
+    return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'python3';
+  }
+})();
+
+/** The ops file with the merchant transaction ids payops used, for the peers; its first `m` rows. */
+async function peerOps(n, m, payopsResults) {
+  const path = join(WORK, `peer-ops-${n}-${m}.csv`);
+  if (existsSync(path)) return path;
+  const { parse } = await import('csv-parse/sync');
+  const { opsPath } = await makeData(n);
+  const ops = readFileSync(opsPath, 'utf8').split('\n');
+  const res = parse(readFileSync(payopsResults), { columns: true, bom: true });
+  const ids = new Array(n);
+  for (const r of res) ids[Number(r.line) - 2] = r.merchant_transaction_id;
+  const lines = ['operation,payment_id,amount,currency,merchant_transaction_id'];
+  for (let i = 0; i < m; i++) {
+    if (!ids[i]) throw new Error(`payops' results have no merchant_transaction_id for line ${i + 2}`);
+    lines.push(`${ops[i + 1]},${ids[i]}`);
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+async function peerRun(key, label, file, rows, concurrency, sim) {
+  const p = PEERS[key];
+  const simCpu0 = sim.cpuNow();
+  log(`${label}: ${rows} rows …`);
+  const r = await runTimed([join(ROOT, 'scripts/peers', p.script), sim.url, file, String(concurrency)], {
+    program: typeof p.program === 'function' ? p.program() : p.program,
+    env: { OPPWA_ACCESS_TOKEN: TOKEN, OPPWA_ENTITY_ID: ENTITY },
+    signal: sim.died,
+  });
+  const failuresBefore = failures.length;
+  if (sim.died.aborted) fail(`${label}: ${sim.died.reason}`);
+  let j = {};
+  try {
+    j = JSON.parse(r.stdout.trim().split('\n').pop().replace(/\s/g, ''));
+  } catch {
+    fail(`${label}: exited ${r.code} without its tally: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  if (j.sent !== undefined && (r.code !== 0 || j.sent !== rows || j.ok !== rows)) {
+    fail(`${label}: exited ${r.code}, sent ${j.sent} of ${rows}, ${j.ok} answered 000.100.110: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  }
+  const ok = failures.length === failuresBefore;
+  const row = {
+    label, key, rows, ms: r.ms, rowsPerS: ok ? rows / (r.ms / 1000) : NaN, cpuUsPerRow: (r.cpuMs * 1000) / rows,
+    simCpuUsPerRow: ((sim.cpuNow() - simCpu0) * 1000) / rows, rssKb: r.rssKb, startedAt: r.startedAt, endedAt: r.endedAt, ok: j.ok,
+  };
+  log(`${label}: ${fmtInt(row.rowsPerS)} rows/s in ${(r.ms / 1000).toFixed(1)} s, CPU ${fmtInt(row.cpuUsPerRow)} µs/row (sim ${fmtInt(row.simCpuUsPerRow)})`);
+  return row;
+}
+
+/** The simulator's transactions since the last call: how many, and when the first and the last were answered. */
+function simLedgerReader(sim) {
+  let seen = 0;
+  return async (row) => {
+    const txs = await (await fetch(`${sim.url}/__sim/transactions`)).json();
+    const mine = txs.slice(seen);
+    seen = txs.length;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const t of mine) {
+      const ts = Date.parse(t.timestamp);
+      if (ts < first) first = ts;
+      if (ts > last) last = ts;
+    }
+    row.executed = mine.length;
+    row.firstAnswerMs = first - row.startedAt;
+    row.lastAnswerMs = last - row.startedAt;
+    row.wallMs = row.endedAt - row.startedAt;
+    if (row.executed !== row.rows) fail(`${row.label}: the simulator executed ${row.executed} transactions, ${row.rows} expected`);
+  };
+}
+
+/**
+ * One case of issue 18: payops, the bare undici loop and the peers, one after
+ * the other against one simulator process (same seed, same latency), on the
+ * same operations. payops goes first: the others send the merchant
+ * transaction ids it derived, so every client sends the same bytes.
+ */
+async function peerCase({ id, latency, concurrency, rows, p1Rows }) {
+  const { seedPath, opsPath } = await makeData(rows);
+  const name = `(${id}) latency ${latency} ms, C ${concurrency}, ${f(rows)} rows`;
+  const sim = await startSim(seedPath, latency ? ['--latency', String(latency)] : []);
+  const ledger = simLedgerReader(sim);
+  const res = { id, latency, concurrency, rows, bound: latency ? concurrency / (latency / 1000) : NaN, payops: [], bare: [], peers: {} };
+  try {
+    for (let rep = 0; rep < PEER_REPEAT; rep++) {
+      const p = await payopsRun(`${name}: payops`, rows, { concurrency, sim });
+      await ledger(p);
+      res.payops.push(p);
+      if (!Number.isFinite(p.rowsPerS)) break;
+      const b = await undiciCase(`${name}: bare undici loop`, { rows, seedPath, opsPath, out: p.out }, { sim, concurrency });
+      await ledger(b);
+      res.bare.push(b);
+      for (const key of PEER_KEYS) {
+        const m = key === 'p1' ? Math.min(rows, p1Rows) : rows;
+        const file = await peerOps(rows, m, p.out);
+        const r = await peerRun(key, `${name}: ${key}`, file, m, concurrency, sim);
+        await ledger(r);
+        (res.peers[key] ??= []).push(r);
+      }
+    }
+  } finally {
+    await sim.stop();
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------- start-up (issue 18)
+
+/** Wall clock of short commands, spawn to exit, `runs` times each: bare node, validate of 10 rows, the demo. */
+async function startupCase(runs) {
+  const { opsPath } = await makeData(10);
+  const dir = join(WORK, `case-${++caseNo}`);
+  mkdirSync(dir, { recursive: true });
+  const demoArgs = [
+    'run', join(ROOT, 'samples/operations.csv'), '--gateway', 'sim', '--sim-seed', join(ROOT, 'samples/payments.csv'),
+    '--out', join(dir, 'operations.results.csv'), '--failed', join(dir, 'operations.failed.csv'), '--summary-json', join(dir, 'summary.json'),
+  ];
+  const cases = [
+    ['node', ['-e', '0'], [0], 'bare `node -e 0` (node start-up on this machine)'],
+    ['validate', payopsArgs([], 'validate', opsPath, '--quiet'), [0], '`payops validate` of a 10-row file'],
+    ['demo', payopsArgs([], ...demoArgs), [0, 1], "the demo's `payops run samples/operations.csv --gateway sim` (exit 1: some rows fail, as the demo intends)"],
+  ];
+  const out = {};
+  for (const [key, args, codes, what] of cases) {
+    const ms = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await runTimed(args, { env: { OPPWA_ENTITY_ID: ENTITY } });
+      if (!codes.includes(r.code)) fail(`start-up, ${key}: exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      ms.push(r.ms);
+    }
+    out[key] = { what, ms, median: median(ms), min: Math.min(...ms) };
+    log(`start-up, ${key}: median ${out[key].median.toFixed(0)} ms of ${runs}`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- sub-benches
+
+/**
+ * Optional sub-benches: every scripts/bench-NAME.mjs present is run as
+ * `node scripts/bench-NAME.mjs [--quick] --out-dir DIR` from the repository
+ * root after the cases above. Its stdout (markdown) goes into results.md under
+ * its own heading; a non-zero exit counts as a failed run. None is required.
+ */
+async function subBenches(only) {
+  const dir = resolve(opt['sub-dir']);
+  const found = readdirSync(dir).filter((x) => /^bench-[\w.-]+\.mjs$/.test(x)).sort();
+  const out = [];
+  for (const file of found) {
+    const name = file.slice('bench-'.length, -'.mjs'.length);
+    if (only && !only.includes(name)) continue;
+    const outDir = join(OUT, 'sub', name);
+    mkdirSync(outDir, { recursive: true });
+    log(`sub-bench ${file} …`);
+    const r = await runTimed([join(dir, file), ...(quick ? ['--quick'] : []), '--out-dir', outDir], { limitMs: (quick ? 5 : 60) * 60_000 });
+    if (r.code !== 0) fail(`sub-bench ${file} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    log(`sub-bench ${file}: exit ${r.code} in ${(r.ms / 1000).toFixed(1)} s`);
+    out.push({ name, file, code: r.code, ms: r.ms, markdown: r.stdout.trim() });
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------- profiles
 
@@ -627,63 +875,84 @@ function fsyncProbe() {
 }
 const fsync = fsyncProbe();
 
-// (a) and (b), interleaved per repetition so drift on a shared machine hits both alike
-const aDisk = [];
-const aMem = [];
-const bLoop = [];
-for (let rep = 0; rep < REPEAT; rep++) {
-  aMem.push(await payopsRun('(a′) run, journal in memory', ROWS, { journal: 'memory' }));
-  const disk = await payopsRun('(a) run, journal on disk', ROWS, { journal: 'disk' });
-  aDisk.push(disk);
-  bLoop.push(await undiciCase('(b) bare undici Pool loop', disk));
-}
-// (c)
-const c = await payopsRun('(c) run, sim latency 50 ms, concurrency 64', LATENCY_ROWS, { concurrency: 64, latency: 50 });
-// (d): three alternating pairs (one with --quick)
-const dRuns = [];
-for (let i = 0; i < (quick ? 1 : 3); i++) dRuns.push(await validateCase(ROWS));
-// (e): the large run
-const large = ROWS_LARGE ? await payopsRun('(e) run, large file', ROWS_LARGE, { journal: 'disk' }) : undefined;
-// --profile: separate runs, so the profiler's overhead stays out of the table
-const profiled = [];
-if (profileDir) {
-  await payopsRun('(profile) run, journal on disk', ROWS, { journal: 'disk', profileDir: join(profileDir, 'run') });
-  profiled.push(['payops run, journal on disk', join(profileDir, 'run')]);
-  await payopsRun('(profile) run, journal in memory', ROWS, { journal: 'memory', profileDir: join(profileDir, 'run-memory') });
-  profiled.push(['payops run, PAYOPS_JOURNAL=memory', join(profileDir, 'run-memory')]);
-  await payopsRun('(profile) run, latency 50, concurrency 64', LATENCY_ROWS, { concurrency: 64, latency: 50, profileDir: join(profileDir, 'latency') });
-  profiled.push(['payops run, sim --latency 50, concurrency 64', join(profileDir, 'latency'), LATENCY_ROWS]);
-  await validateCase(ROWS, join(profileDir, 'validate'));
-  profiled.push(['payops validate', join(profileDir, 'validate')]);
-}
-
 const med = (rows, k) => median(rows.map((r) => r[k]));
-const aDiskRate = med(aDisk, 'rowsPerS');
-const aMemRate = med(aMem, 'rowsPerS');
-const bRate = med(bLoop, 'rowsPerS');
-const vMs = med(dRuns, 'validateMs');
-const bareMs = med(dRuns, 'bareMs');
-const smallRss = med(aDisk, 'rssKb');
-const bound = 64 / 0.05;
 const f = (n) => n.toLocaleString('en-US');
 const secs = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 const cpu = (rows) => `${fmtInt(med(rows, 'cpuUsPerRow'))} (${fmtInt(med(rows, 'simCpuUsPerRow'))})`;
+const profiled = [];
 
-const table = [
-  '| # | measure | rows | wall time | throughput | CPU µs/row: client (sim) | compared with | ratio | target | met |',
-  '|---|---|--:|--:|--:|--:|---|--:|---|---|',
-  `| a | \`payops run\`, concurrency 32, no latency, journal on disk | ${f(ROWS)} | ${secs(med(aDisk, 'ms'))} | ${fmtInt(aDiskRate)} rows/s | ${cpu(aDisk)} | | | | |`,
-  `| a′ | the same with \`PAYOPS_JOURNAL=memory\` | ${f(ROWS)} | ${secs(med(aMem, 'ms'))} | ${fmtInt(aMemRate)} rows/s | ${cpu(aMem)} | a ÷ a′ (journal cost) | ${fmtRatio(aDiskRate / aMemRate)} | ≥ 0.90 | ${yes(aDiskRate / aMemRate >= 0.9)} |`,
-  `| b | bare undici Pool loop, 32 keep-alive connections, same POST bodies | ${f(ROWS)} | ${secs(med(bLoop, 'ms'))} | ${fmtInt(bRate)} req/s | ${cpu(bLoop)} | a ÷ b (ceiling) | ${fmtRatio(aDiskRate / bRate)} | ≥ 0.80 | ${yes(aDiskRate / bRate >= 0.8)} |`,
-  `| c | \`payops run\`, concurrency 64, sim \`--latency 50\` | ${f(LATENCY_ROWS)} | ${secs(c.ms)} | ${fmtInt(c.rowsPerS)} rows/s | ${cpu([c])} | 64 / 0.05 s = ${f(bound)} rows/s | ${fmtRatio(c.rowsPerS / bound)} | ≥ 0.95 | ${yes(c.rowsPerS / bound >= 0.95)} |`,
-  `| c″ | run (c) as payops times it (summary elapsed: start-up, the input's read-through and exit left out) | ${f(LATENCY_ROWS)} | ${secs(c.internalMs)} | ${fmtInt(LATENCY_ROWS / (c.internalMs / 1000))} rows/s | | 64 / 0.05 s | ${fmtRatio(LATENCY_ROWS / (c.internalMs / 1000) / bound)} | (for comparison) | |`,
-  `| d | \`payops validate --out\` | ${f(ROWS)} | ${secs(vMs)} | ${fmtInt(ROWS / (vMs / 1000))} rows/s | ${fmtInt((med(dRuns, 'validateCpuMs') * 1000) / ROWS)} | | | | |`,
-  `| d′ | bare csv-parse → csv-stringify pass, same file | ${f(ROWS)} | ${secs(bareMs)} | ${fmtInt(ROWS / (bareMs / 1000))} rows/s | ${fmtInt((med(dRuns, 'bareCpuMs') * 1000) / ROWS)} | d ÷ d′ | ${fmtRatio(bareMs / vMs)} | ≥ 0.50 | ${yes(bareMs / vMs >= 0.5)} |`,
-  `| e | peak RSS of \`payops run\` (run a) | ${f(ROWS)} | | ${fmtMb(smallRss)} | | | | | |`,
-  large
-    ? `| e′ | peak RSS of \`payops run\`, concurrency 32, journal on disk | ${f(ROWS_LARGE)} | ${secs(large.ms)} | ${fmtMb(large.rssKb)} (${fmtInt(large.rowsPerS)} rows/s) | ${cpu([large])} | e | ${fmtRatio(large.rssKb / smallRss)} | ≤ 150 MB and ≤ 1.20 | ${yes(large.rssKb <= 150 * 1024 && large.rssKb / smallRss <= 1.2)} |`
-    : `| e′ | peak RSS at the large size | – | | skipped (${quick ? '--quick' : '--rows-large 0'}) | | | | ≤ 150 MB and ≤ 1.20 | – |`,
-].join('\n');
+// ---- core: (a)–(e)
+let core;
+if (PARTS.has('core')) {
+  // (a) and (b), interleaved per repetition so drift on a shared machine hits both alike
+  const aDisk = [];
+  const aMem = [];
+  const bLoop = [];
+  for (let rep = 0; rep < REPEAT; rep++) {
+    aMem.push(await payopsRun('(a′) run, journal in memory', ROWS, { journal: 'memory' }));
+    const disk = await payopsRun('(a) run, journal on disk', ROWS, { journal: 'disk' });
+    aDisk.push(disk);
+    bLoop.push(await undiciCase('(b) bare undici Pool loop', disk));
+  }
+  // (c)
+  const c = await payopsRun('(c) run, sim latency 50 ms, concurrency 64', LATENCY_ROWS, { concurrency: 64, latency: 50 });
+  // (d): three alternating pairs (one with --quick)
+  const dRuns = [];
+  for (let i = 0; i < (quick ? 1 : 3); i++) dRuns.push(await validateCase(ROWS));
+  // (e): the large run
+  const large = ROWS_LARGE ? await payopsRun('(e) run, large file', ROWS_LARGE, { journal: 'disk' }) : undefined;
+  core = { aDisk, aMem, bLoop, c, dRuns, large };
+}
+
+// ---- peers: issue 18's cases
+const peerCases = [];
+if (PARTS.has('peers')) {
+  const specs = [
+    { id: 'L0', latency: 0, concurrency: 32, rows: PEER_ROWS },
+    { id: 'L50', latency: 50, concurrency: 64, rows: PEER_ROWS },
+    ...(PEER_ROWS_SMALL ? [{ id: 'L50s', latency: 50, concurrency: 64, rows: PEER_ROWS_SMALL }] : []),
+    { id: 'L200', latency: 200, concurrency: 256, rows: PEER_ROWS },
+    ...(PEER_ROWS_SMALL ? [{ id: 'L200s', latency: 200, concurrency: 256, rows: PEER_ROWS_SMALL }] : []),
+  ];
+  for (const spec of specs) peerCases.push(await peerCase({ ...spec, p1Rows: P1_ROWS }));
+}
+
+// ---- start-up
+const startup = PARTS.has('startup') ? await startupCase(STARTUP_RUNS) : undefined;
+
+// --profile: separate runs, so the profiler's overhead stays out of the tables
+if (profileDir) {
+  if (core) {
+    await payopsRun('(profile) run, journal on disk', ROWS, { journal: 'disk', profileDir: join(profileDir, 'run') });
+    profiled.push(['payops run, journal on disk', join(profileDir, 'run')]);
+    await payopsRun('(profile) run, journal in memory', ROWS, { journal: 'memory', profileDir: join(profileDir, 'run-memory') });
+    profiled.push(['payops run, PAYOPS_JOURNAL=memory', join(profileDir, 'run-memory')]);
+    await payopsRun('(profile) run, latency 50, concurrency 64', LATENCY_ROWS, { concurrency: 64, latency: 50, profileDir: join(profileDir, 'latency') });
+    profiled.push(['payops run, sim --latency 50, concurrency 64', join(profileDir, 'latency'), LATENCY_ROWS]);
+    await validateCase(ROWS, join(profileDir, 'validate'));
+    profiled.push(['payops validate', join(profileDir, 'validate')]);
+  }
+  if (peerCases.length) {
+    const small = PEER_ROWS_SMALL || PEER_ROWS;
+    await payopsRun('(profile) run, latency 50, concurrency 64, small file', small, { concurrency: 64, latency: 50, profileDir: join(profileDir, 'latency-small') });
+    profiled.push([`payops run, sim --latency 50, concurrency 64`, join(profileDir, 'latency-small'), small]);
+    await payopsRun('(profile) run, latency 200, concurrency 256', PEER_ROWS, { concurrency: 256, latency: 200, profileDir: join(profileDir, 'latency-200') });
+    profiled.push([`payops run, sim --latency 200, concurrency 256`, join(profileDir, 'latency-200'), PEER_ROWS]);
+    await payopsRun('(profile) run, latency 0, concurrency 32', PEER_ROWS, { concurrency: 32, profileDir: join(profileDir, 'latency-0') });
+    profiled.push([`payops run, no latency, concurrency 32`, join(profileDir, 'latency-0'), PEER_ROWS]);
+  }
+  if (startup) {
+    const { opsPath } = await makeData(10);
+    const r = await runTimed(payopsArgs(['--cpu-prof', '--cpu-prof-dir', join(profileDir, 'validate-10')], 'validate', opsPath, '--quiet'), { env: { OPPWA_ENTITY_ID: ENTITY } });
+    if (r.code !== 0) fail(`(profile) validate of 10 rows exited ${r.code}`);
+    profiled.push(['payops validate, 10 rows (start-up)', join(profileDir, 'validate-10'), 10]);
+  }
+}
+
+// ---- sub-benches (scripts/bench-*.mjs, when present)
+const subs = PARTS.has('sub') ? await subBenches(SUB_ONLY) : [];
+
+// ---------------------------------------------------------------- tables
 
 const cpuModel = (() => {
   try {
@@ -710,30 +979,195 @@ function gitDescribe() {
     return 'an unknown commit';
   }
 }
+const openFilesLimit = (() => {
+  try {
+    return /Max open files\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 'n/a';
+  } catch {
+    return 'n/a';
+  }
+})();
 const pressure = Number.isFinite(stall0)
   ? `${((100 * (cpuStallUs() - stall0)) / ((Date.now() - benchStart) * 1000)).toFixed(0)}%`
   : 'n/a';
+const loadAvg = (() => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(', ');
+  } catch {
+    return 'n/a';
+  }
+})();
+const version = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0];
+  } catch {
+    return 'n/a';
+  }
+};
 const machine = [
   `- Machine: ${cpus().length} CPUs (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
-    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; the bench took ${((Date.now() - benchStart) / 1000).toFixed(0)} s${quick ? ' (--quick)' : ''}.`,
+    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; the bench took ${((Date.now() - benchStart) / 1000).toFixed(0)} s${quick ? ' (--quick)' : ''}` +
+    ` (parts: ${[...PARTS].join(', ')}).`,
   `- payops at ${commitAtStart}, run as \`node ${[...BIN_FLAGS, 'dist/cli/main.js'].join(' ')}\` (the flags of the bin's shebang); ` +
-    `the simulator as \`node dist/cli/main.js sim\`. (a), (a′), (b): median of ${REPEAT}.`,
+    `the simulator as \`node dist/cli/main.js sim\`.${core ? ` (a), (a′), (b): median of ${REPEAT}.` : ''}`,
   `- Load: CPU pressure ${pressure} during the bench (PSI "some": share of the time some runnable task waited for a CPU; ` +
-    `near 0% when nothing else runs); fdatasync on this filesystem p50 ${fsync.p50.toFixed(2)} ms, p90 ${fsync.p90.toFixed(2)} ms.`,
+    `near 0% when nothing else runs); load average at the end ${loadAvg}; fdatasync on this filesystem p50 ${fsync.p50.toFixed(2)} ms, p90 ${fsync.p90.toFixed(2)} ms.`,
+  ...(peerCases.length
+    ? [`- Peers: ${version('curl', ['--version'])}; ${version(PYTHON, ['--version'])} (${PYTHON}); open files limit ${openFilesLimit}.`]
+    : []),
   ...(distStamp() !== distAtStart || srcTree() !== srcAtStart
     ? [`- **Warning**: dist/ was rebuilt or src/ changed during the bench (now ${gitDescribe()}): the figures may mix builds; run it again.`]
     : []),
 ].join('\n');
-const notes = [
-  '',
-  `Statuses: (a) ${JSON.stringify(aDisk[0].statuses)}, (a′) ${JSON.stringify(aMem[0].statuses)}, (b) ${fmtInt(med(bLoop, 'ok'))} answered 200 with 000.100.110, ` +
-    `(c) ${JSON.stringify(c.statuses)}${large ? `, (e′) ${JSON.stringify(large.statuses)}` : ''}.`,
-  `payops and validate times are wall clock from spawn to exit (node start-up included; payops' own elapsed time for a / a′: ` +
-    `${secs(med(aDisk, 'internalMs'))} / ${secs(med(aMem, 'internalMs'))}); (b) times its request loop only; ` +
-    `(d) and (d′) are medians of ${dRuns.length} alternating pairs. CPU is user + system of the whole process (GNU time; the simulator's from /proc, ` +
-    `seed loading included). Peak RSS by ${existsSync(TIME_BIN) ? 'GNU time %M' : '/proc VmHWM polling'}; validate peaked at ${fmtMb(med(dRuns, 'validateRss'))}.`,
-];
-const md = `${machine}\n\n${table}\n${notes.join('\n')}\n`;
+
+/** Targets of issue 18 and the bench's own, with the figure and whether it is met, for the summary list. */
+const targets = [];
+const target = (what, figure, met) => targets.push(`- ${what}: ${figure} — ${met === undefined ? 'not measured' : met ? 'met' : '**missed**'}`);
+
+let coreMd = '';
+if (core) {
+  const { aDisk, aMem, bLoop, c, dRuns, large } = core;
+  const aDiskRate = med(aDisk, 'rowsPerS');
+  const aMemRate = med(aMem, 'rowsPerS');
+  const bRate = med(bLoop, 'rowsPerS');
+  const vMs = med(dRuns, 'validateMs');
+  const bareMs = med(dRuns, 'bareMs');
+  const smallRss = med(aDisk, 'rssKb');
+  const bound = 64 / 0.05;
+  const table = [
+    '| # | measure | rows | wall time | throughput | CPU µs/row: client (sim) | compared with | ratio | target | met |',
+    '|---|---|--:|--:|--:|--:|---|--:|---|---|',
+    `| a | \`payops run\`, concurrency 32, no latency, journal on disk | ${f(ROWS)} | ${secs(med(aDisk, 'ms'))} | ${fmtInt(aDiskRate)} rows/s | ${cpu(aDisk)} | | | | |`,
+    `| a′ | the same with \`PAYOPS_JOURNAL=memory\` | ${f(ROWS)} | ${secs(med(aMem, 'ms'))} | ${fmtInt(aMemRate)} rows/s | ${cpu(aMem)} | a ÷ a′ (journal cost) | ${fmtRatio(aDiskRate / aMemRate)} | ≥ 0.90 | ${yes(aDiskRate / aMemRate >= 0.9)} |`,
+    `| b | bare undici Pool loop, 32 keep-alive connections, same POST bodies | ${f(ROWS)} | ${secs(med(bLoop, 'ms'))} | ${fmtInt(bRate)} req/s | ${cpu(bLoop)} | a ÷ b (ceiling) | ${fmtRatio(aDiskRate / bRate)} | ≥ 0.80 | ${yes(aDiskRate / bRate >= 0.8)} |`,
+    `| c | \`payops run\`, concurrency 64, sim \`--latency 50\` | ${f(LATENCY_ROWS)} | ${secs(c.ms)} | ${fmtInt(c.rowsPerS)} rows/s | ${cpu([c])} | 64 / 0.05 s = ${f(bound)} rows/s | ${fmtRatio(c.rowsPerS / bound)} | ≥ 0.95 | ${yes(c.rowsPerS / bound >= 0.95)} |`,
+    `| c″ | run (c) as payops times it (summary elapsed: start-up, the input's read-through and exit left out) | ${f(LATENCY_ROWS)} | ${secs(c.internalMs)} | ${fmtInt(LATENCY_ROWS / (c.internalMs / 1000))} rows/s | | 64 / 0.05 s | ${fmtRatio(LATENCY_ROWS / (c.internalMs / 1000) / bound)} | (for comparison) | |`,
+    `| d | \`payops validate --out\` | ${f(ROWS)} | ${secs(vMs)} | ${fmtInt(ROWS / (vMs / 1000))} rows/s | ${fmtInt((med(dRuns, 'validateCpuMs') * 1000) / ROWS)} | | | | |`,
+    `| d′ | bare csv-parse → csv-stringify pass, same file | ${f(ROWS)} | ${secs(bareMs)} | ${fmtInt(ROWS / (bareMs / 1000))} rows/s | ${fmtInt((med(dRuns, 'bareCpuMs') * 1000) / ROWS)} | d ÷ d′ | ${fmtRatio(bareMs / vMs)} | ≥ 0.50 | ${yes(bareMs / vMs >= 0.5)} |`,
+    `| e | peak RSS of \`payops run\` (run a) | ${f(ROWS)} | | ${fmtMb(smallRss)} | | | | | |`,
+    large
+      ? `| e′ | peak RSS of \`payops run\`, concurrency 32, journal on disk | ${f(ROWS_LARGE)} | ${secs(large.ms)} | ${fmtMb(large.rssKb)} (${fmtInt(large.rowsPerS)} rows/s) | ${cpu([large])} | e | ${fmtRatio(large.rssKb / smallRss)} | ≤ 150 MB and ≤ 1.20 | ${yes(large.rssKb <= 150 * 1024 && large.rssKb / smallRss <= 1.2)} |`
+      : `| e′ | peak RSS at the large size | – | | skipped (${quick ? '--quick' : '--rows-large 0'}) | | | | ≤ 150 MB and ≤ 1.20 | – |`,
+  ].join('\n');
+  const notes = [
+    '',
+    `Statuses: (a) ${JSON.stringify(aDisk[0].statuses)}, (a′) ${JSON.stringify(aMem[0].statuses)}, (b) ${fmtInt(med(bLoop, 'ok'))} answered 200 with 000.100.110, ` +
+      `(c) ${JSON.stringify(c.statuses)}${large ? `, (e′) ${JSON.stringify(large.statuses)}` : ''}.`,
+    `payops and validate times are wall clock from spawn to exit (node start-up included; payops' own elapsed time for a / a′: ` +
+      `${secs(med(aDisk, 'internalMs'))} / ${secs(med(aMem, 'internalMs'))}); (b) times its request loop only; ` +
+      `(d) and (d′) are medians of ${dRuns.length} alternating pairs. CPU is user + system of the whole process (GNU time; the simulator's from /proc, ` +
+      `seed loading included). Peak RSS by ${existsSync(TIME_BIN) ? 'GNU time %M' : '/proc VmHWM polling'}; validate peaked at ${fmtMb(med(dRuns, 'validateRss'))}.`,
+  ];
+  coreMd = `### Throughput against the bare loop, validate, memory (a–e)\n\n${table}\n${notes.join('\n')}\n`;
+  if (large) {
+    target(`peak RSS at ${f(ROWS_LARGE)} rows ≤ 150 MB and ≤ 1.2 × the ${f(ROWS)}-row figure`, `${fmtMb(large.rssKb)}, × ${fmtRatio(large.rssKb / smallRss)} (${fmtMb(smallRss)})`, large.rssKb <= 150 * 1024 && large.rssKb / smallRss <= 1.2);
+  }
+}
+
+let peersMd = '';
+if (peerCases.length) {
+  const rate = (rows) => med(rows ?? [], 'rowsPerS');
+  const cell = (rows, bound, full) => {
+    const r = rate(rows);
+    if (!rows?.length) return '–';
+    const n = rows[0].rows;
+    return `${fmtInt(r)}/s${Number.isFinite(bound) ? ` · ${fmtRatio(r / bound)}` : ''}${n !== full ? ` (${f(n)} rows)` : ''}`;
+  };
+  const lines = [
+    '| case | rows | bound C ÷ L | payops, spawn → exit | bare undici loop (its loop only) | ' + PEER_KEYS.map((k) => PEERS[k].name).join(' | ') + ' | payops ÷ fastest peer | target | met |',
+    '|---|--:|--:|--:|--:|' + PEER_KEYS.map(() => '--:|').join('') + '--:|---|---|',
+  ];
+  for (const pc of peerCases) {
+    const p = rate(pc.payops);
+    const peerRates = PEER_KEYS.map((k) => [k, rate(pc.peers[k])]).filter(([, r]) => Number.isFinite(r));
+    const [bestKey, best] = peerRates.reduce((a, b) => (b[1] > a[1] ? b : a), ['', -Infinity]);
+    let tgt;
+    let met;
+    if (!pc.latency) {
+      const r1 = p / rate(pc.peers.p1);
+      const r2 = p / rate(pc.peers.p2);
+      tgt = `≥ 10 × p1 (${fmtRatio(r1)} ×), ≥ p2 (${fmtRatio(r2)} ×)`;
+      met = Number.isFinite(r1) && Number.isFinite(r2) ? r1 >= 10 && r2 >= 1 : undefined;
+      target(`latency 0, C ${pc.concurrency}, ${f(pc.rows)} rows: payops ≥ 10 × p1 and ≥ p2`, `${fmtRatio(r1)} × p1, ${fmtRatio(r2)} × p2`, met);
+    } else {
+      const need = pc.rows >= 20_000 ? 0.97 : 0.93;
+      const ratio = p / pc.bound;
+      tgt = `≥ ${need.toFixed(2)} of bound, ≥ fastest peer`;
+      met = Number.isFinite(ratio) ? ratio >= need && !(p < best) : undefined;
+      target(
+        `latency ${pc.latency} ms, C ${pc.concurrency}, ${f(pc.rows)} rows: payops ≥ ${need.toFixed(2)} of ${f(pc.bound)} rows/s and ≥ the fastest peer`,
+        `${fmtRatio(ratio)}; fastest peer ${bestKey || 'n/a'} ${fmtRatio(best / pc.bound)} (payops ÷ it ${fmtRatio(p / best)})`,
+        met,
+      );
+    }
+    lines.push(
+      `| ${pc.id}: latency ${pc.latency} ms, C ${pc.concurrency} | ${f(pc.rows)} | ${pc.latency ? `${f(pc.bound)}/s` : '–'} | ${cell(pc.payops, pc.bound, pc.rows)} | ${cell(pc.bare, pc.bound, pc.rows)} | ` +
+        PEER_KEYS.map((k) => cell(pc.peers[k], pc.bound, pc.rows)).join(' | ') +
+        ` | ${bestKey ? `${fmtRatio(p / best)} (${bestKey})` : 'n/a'} | ${tgt} | ${yes(met)} |`,
+    );
+  }
+  // where each client's wall clock goes: spawn → first answer → last answer → exit
+  const phases = [
+    '| case | client | rows | spawn → exit | spawn → first answer | first → last answer | last answer → exit | payops\' own elapsed | CPU µs/row: client (sim) | peak RSS |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  const s3 = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a');
+  for (const pc of peerCases) {
+    const clients = [['payops', pc.payops], ['bare undici loop', pc.bare], ...PEER_KEYS.map((k) => [k, pc.peers[k]])];
+    for (const [who, rows] of clients) {
+      if (!rows?.length) continue;
+      const r = rows[0];
+      phases.push(
+        `| ${pc.id} | ${who} | ${f(r.rows)} | ${s3(med(rows, 'wallMs'))} | ${s3(med(rows, 'firstAnswerMs'))} | ${s3(med(rows, 'lastAnswerMs') - med(rows, 'firstAnswerMs'))} | ` +
+          `${s3(med(rows, 'wallMs') - med(rows, 'lastAnswerMs'))} | ${who === 'payops' ? s3(med(rows, 'internalMs')) : ''} | ${cpu(rows)} | ${fmtMb(med(rows, 'rssKb'))} |`,
+      );
+    }
+  }
+  const l0 = peerCases.find((pc) => !pc.latency);
+  let cpuLine = '';
+  if (l0) {
+    const pc = med(l0.payops, 'cpuUsPerRow');
+    const bc = med(l0.bare, 'wallCpuUsPerRow');
+    cpuLine =
+      `\nCPU per row at latency 0 (L0, ${f(l0.rows)} rows, whole process, user + system): payops ${fmtInt(pc)} µs/row (target ≤ 80: ${yes(pc <= 80)}); ` +
+      `the bare undici loop ${fmtInt(bc)} µs per request (${fmtInt(med(l0.bare, 'cpuUsPerRow'))} in its request loop alone); ` +
+      PEER_KEYS.map((k) => `${k} ${fmtInt(med(l0.peers[k] ?? [], 'cpuUsPerRow'))}`).join(', ') + ' µs/row.\n';
+    target(`CPU per row at latency 0 ≤ 80 µs (beside the bare undici loop's per request)`, `${fmtInt(pc)} µs (bare loop ${fmtInt(bc)})`, Number.isFinite(pc) ? pc <= 80 : undefined);
+  }
+  peersMd =
+    `### Against the scripts a user writes instead (issue 18)\n\n` +
+    `Each case is one simulator process (same seed; \`--latency L\` when L > 0) that every client runs against in turn, ` +
+    `on the same operations: payops first (fresh state dir, \`--concurrency C\`), then the bare undici loop and the peers with the merchant ` +
+    `transaction ids payops derived, so all send the same requests. Figures are rows/s from spawn to exit and, after ·, their ratio to the bound ` +
+    `C ÷ L; the bare loop times its request loop only. ${PEER_REPEAT > 1 ? `Medians of ${PEER_REPEAT} interleaved runs.` : 'One run each.'}\n\n` +
+    `${lines.join('\n')}\n${cpuLine}\n` +
+    `Where the wall clock goes (answer times are the simulator's ledger timestamps, so the first answer includes one latency L):\n\n${phases.join('\n')}\n`;
+}
+
+let startupMd = '';
+if (startup) {
+  const rows = [
+    '| measure | median wall clock, spawn → exit | fastest | runs | target | met |',
+    '|---|--:|--:|--:|---|---|',
+  ];
+  const limits = { validate: 200, demo: 500 };
+  for (const [key, s] of Object.entries(startup)) {
+    const lim = limits[key];
+    rows.push(`| ${s.what} | ${s.median.toFixed(0)} ms | ${s.min.toFixed(0)} ms | ${s.ms.length} | ${lim ? `≤ ${lim} ms` : ''} | ${lim ? yes(s.median <= lim) : ''} |`);
+    if (lim) target(`start-up: ${s.what.replace(/ \(.*\)$/, '')} ≤ ${lim / 1000} s`, `${s.median.toFixed(0)} ms (median of ${s.ms.length})`, s.median <= lim);
+  }
+  startupMd = `### Start-up\n\n${rows.join('\n')}\n`;
+}
+
+let subsMd = '';
+for (const s of subs) subsMd += `\n### Sub-bench \`scripts/${s.file}\`${s.code ? ` (**exited ${s.code}**)` : ''}\n\n${s.markdown || '(no output)'}\n`;
+
+const md =
+  `${machine}\n\n` +
+  (targets.length
+    ? `**Targets** (issue 18 and the memory bound)${quick ? ' — `--quick` runs small files to check that every client works; its figures say nothing about the targets' : ''}:\n\n${targets.join('\n')}\n\n`
+    : '') +
+  [peersMd, startupMd, coreMd].filter(Boolean).join('\n') +
+  subsMd;
 
 let profiles = '';
 for (const [what, dir, rows = ROWS] of profiled) {
@@ -746,7 +1180,11 @@ mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'results.md'), md + profiles);
 writeFileSync(
   join(OUT, 'results.json'),
-  JSON.stringify({ machine, rows: ROWS, rowsLarge: ROWS_LARGE, latencyRows: LATENCY_ROWS, aDisk, aMem, bLoop, c, dRuns, large, failures }, null, 2),
+  JSON.stringify(
+    { machine, parts: [...PARTS], rows: ROWS, rowsLarge: ROWS_LARGE, latencyRows: LATENCY_ROWS, ...core, peerCases, startup, subs, targets, failures },
+    null,
+    2,
+  ),
 );
 process.stdout.write(md + profiles);
 if (failures.length) {
