@@ -24,7 +24,7 @@ import { installSignalHandlers } from './signals.js';
 import { openWriters } from './writers.js';
 import type { RowOutcome } from '../rows/types.js';
 import { RunReport } from '../report/run-report.js';
-import { checkReportPath, payopsVersion, writeReport } from '../report/write.js';
+import { checkReportPath, payopsVersion, writeRunReport } from '../report/write.js';
 
 export const runCommand: CommandModule = {
   command: 'run <input>',
@@ -161,7 +161,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     await writers?.commit();
     if (runReport && reportPath !== undefined) {
-      writeReport(
+      writeRunReport(
         reportPath,
         runReport.model({
           environment: { kind: gw.env.kind, gateway: gw.env.baseUrl },
@@ -172,6 +172,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
           ...(writers?.failedWritten ? { failedFile: basename(failedPath) } : {}),
           ...(result.stoppedBy ? { stopped: result.stoppedBy.message } : {}),
         }),
+        writers ? outPath : undefined,
       );
     }
     const exitCode = result.stoppedBy

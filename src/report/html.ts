@@ -38,7 +38,7 @@ export const REPORT_CSS = `
 .payops-report code, .payops-report .mono { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .85em; overflow-wrap: anywhere; }
 .payops-report table { border-collapse: collapse; width: auto; max-width: 100%; margin: .4rem 0 .6rem; font-variant-numeric: tabular-nums; }
 .payops-report table.wide { width: 100%; }
-.payops-report caption { text-align: left; font-weight: 600; padding: .2rem 0; }
+.payops-report caption { text-align: left; font-weight: 600; padding: .2rem 0; white-space: nowrap; }
 .payops-report th, .payops-report td { border: 1px solid #d0d7de; padding: .25rem .45rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 .payops-report thead th { background: #f6f8fa; }
 .payops-report td.num, .payops-report th.num { text-align: right; white-space: nowrap; }
@@ -238,6 +238,11 @@ function failuresSection(m: ReportModel): Html {
   return html`<section id="failures" aria-labelledby="h-failures"><h2 id="h-failures">Failures</h2><h3>By result code</h3>${parts}<h3>Invalid rows by reason</h3>${invalid}</section>`;
 }
 
+/** Rows per second as people read it: 2,704.9. */
+function rate(v: number): string {
+  return v.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
 function ms(v: number): string {
   return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : v >= 10 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
 }
@@ -255,7 +260,7 @@ function metricsSection(m: ReportModel): Html {
           {
             id: 'chart-throughput',
             title: 'Throughput over the run (rows finished per second)',
-            description: `${series.rowsPerSecond.length} slices of ${ms(series.sliceMs)}; average ${avg.toFixed(1)} rows/s, peak ${peak.toFixed(1)} rows/s.`,
+            description: `${series.rowsPerSecond.length} slices of ${ms(series.sliceMs)}; average ${rate(avg)} rows/s, peak ${rate(peak)} rows/s.`,
           },
           { values: series.rowsPerSecond, startLabel: '0 s', endLabel: formatDuration(snap.elapsedMs), unit: 'rows/s' },
         )
@@ -275,7 +280,7 @@ function metricsSection(m: ReportModel): Html {
   const latRows = lat
     ? (['p50', 'p90', 'p99', 'max'] as const).map((k) => html`<tr><th scope="row">${k}</th><td class="num" data-latency="${k}">${ms(lat[k])}</td></tr>`)
     : [];
-  return html`<section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">The run</h2><p>${plural(total, 'row')} finished in ${formatDuration(snap.elapsedMs)}: on average ${avg.toFixed(1)} rows/s, at best ${peak.toFixed(1)} rows/s. ${plural(snap.requests, 'request')} to the gateway (${plural(snap.lookups, 'lookup')}); ${plural(snap.byKind['not-sent'], 'request')} could not be sent, ${plural(snap.byKind.lost, 'answer')} lost.</p>${throughput}<div class="figures">${latency}<table><caption>Request latency percentiles</caption><thead><tr><th scope="col">Percentile</th><th scope="col" class="num">Latency</th></tr></thead><tbody>${latRows}</tbody></table></div><p class="note">Latency is the time from sending a request to receiving the whole answer (percentiles exact to 1%).</p></section>`;
+  return html`<section id="metrics" aria-labelledby="h-metrics"><h2 id="h-metrics">The run</h2><p>${plural(total, 'row')} finished in ${formatDuration(snap.elapsedMs)}: on average ${rate(avg)} rows/s, at best ${rate(peak)} rows/s. ${plural(snap.requests, 'request')} to the gateway (${plural(snap.lookups, 'lookup')}); ${plural(snap.byKind['not-sent'], 'request')} could not be sent, ${plural(snap.byKind.lost, 'answer')} lost.</p>${throughput}<div class="figures">${latency}<table><caption>Request latency percentiles</caption><thead><tr><th scope="col">Percentile</th><th scope="col" class="num">Latency</th></tr></thead><tbody>${latRows}</tbody></table></div><p class="note">Latency is the time from sending a request to receiving the whole answer (percentiles exact to 1%).</p></section>`;
 }
 
 function failedRowsSection(m: ReportModel): Html {

@@ -7,4 +7,4 @@ export { renderReport, renderReportBody, REPORT_CSS, groupThousands } from './ht
 export { barChart, columnChart, statusChart, STATUS_TONES, type Bar, type Tone } from './svg.js';
 export { escapeHtml, html, raw, Html } from './escape.js';
 export { RunReport } from './run-report.js';
-export { writeReport, checkReportPath, payopsVersion } from './write.js';
+export { writeReport, writeRunReport, checkReportPath, payopsVersion } from './write.js';

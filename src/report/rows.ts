@@ -5,6 +5,7 @@
  * so a report made during a run and one made from its results file show the
  * same values (card data masked, formula-neutralised cells as in the file).
  */
+import { fieldOfHeader } from '../input/headers.js';
 import { normaliseColumnName, OUTPUT_COLUMNS, renameInputColumns } from '../output/columns.js';
 import { columnKinds, safeInputCells } from '../output/input-cells.js';
 import { outputCells } from '../output/results-writer.js';
@@ -99,7 +100,9 @@ export function resultsColumns(
   const taken = new Set<number>([...Object.values(output), ...fieldColumns]);
   const userColumns: { index: number; name: string }[] = [];
   for (let i = 0; i < header.length && userColumns.length < USER_COLUMNS_SHOWN; i++) {
-    if (!taken.has(i)) userColumns.push({ index: i, name: header[i]! });
+    // `input_merchant_transaction_id`, `input_payment_type`: a field of the input, renamed by the results writer.
+    const renamedField = /^(input_)+/.test(header[i]!) && fieldOfHeader(header[i]!.replace(/^(input_)+/, '')) !== undefined;
+    if (!taken.has(i) && !renamedField) userColumns.push({ index: i, name: header[i]! });
   }
   return { columns: { output, userColumns } };
 }

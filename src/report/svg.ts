@@ -111,7 +111,7 @@ export function columnChart(text: ChartText, series: ColumnSeries, opts: { width
   const bottom = 28;
   const plotW = width - left - 10;
   const plotH = height - top - bottom;
-  const fmt = series.format ?? ((v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1)));
+  const fmt = series.format ?? ((v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1)));
   const max = Math.max(0, ...series.values);
   const n = series.values.length;
   const colW = n > 0 ? plotW / n : plotW;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readCsv, runCli } from '../e2e/harness.js';
+import { readCsv, runCli, startSim } from '../e2e/harness.js';
 import { CARD, figuresOf, money, runEveryStatus, XSS_CELL, type EveryStatusRun } from './helpers.js';
 
 /** The text of a section of a report page. */
@@ -156,5 +156,16 @@ describe('payops run --report and payops report', () => {
     expect(page).toMatch(/<dt>Stopped early<\/dt><dd>no successful exchange with the gateway/);
     expect(statusCounts(page).failed).toBe(2);
     expect(section(page, 'metrics')).toMatch(/[1-9]\d* requests? could not be sent, 0 answers lost/);
+  });
+
+  it('refuses a report in a folder that does not exist before anything is sent', async () => {
+    const sim = await startSim();
+    const input = join(r.dir, 'nofolder.csv');
+    writeFileSync(input, 'operation,payment_id,amount,currency\nrefund,aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001,1.00,EUR\n');
+    const run = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(r.dir, 'state-nofolder'), '--report', join(r.dir, 'no', 'such', 'report.html')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('its folder does not exist');
+    expect(await sim.transactions()).toEqual([]);
+    await sim.stop();
   });
 });

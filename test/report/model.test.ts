@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFromResultsFile } from '../../src/report/results-reader.js';
 import { ReportBuilder, reasonKey, splitMessages, splitReason, type ReportRow } from '../../src/report/model.js';
+import { resultsColumns } from '../../src/report/rows.js';
 import { figuresOf, money } from './helpers.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/every-status.results.csv');
@@ -101,6 +102,16 @@ describe('the decimal separator of a results file', () => {
     // A point run: "1.234,50" never went out as such; a comma run: "10.00" would have been refused.
     expect(await sum(false)).toBe('17.10');
     expect(await sum(true)).toBe('1234.50');
+  });
+});
+
+describe('the columns of a results file', () => {
+  it('finds the output columns and the user\'s own, not the input fields the writer renamed', () => {
+    const header = ['ref', 'input_payment_type', 'payment_id', 'amount', 'currency', 'input_merchant_transaction_id', 'input_note', 'line', 'status', 'result_code', 'result_description', 'new_payment_id', 'merchant_transaction_id', 'payment_type', 'attempts', 'processed_at', 'error', 'note'];
+    const found = resultsColumns(header, [1, 2, 3, 4]);
+    expect('columns' in found && found.columns.userColumns).toEqual([{ index: 0, name: 'ref' }, { index: 6, name: 'input_note' }]);
+    expect('columns' in found && found.columns.output.status).toBe(8);
+    expect(resultsColumns(['operation', 'payment_id', 'status'], [0, 1])).toEqual({ missing: ['line', 'result_code', 'result_description', 'new_payment_id', 'merchant_transaction_id', 'payment_type', 'attempts', 'processed_at', 'error', 'note'] });
   });
 });
 
