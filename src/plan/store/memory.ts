@@ -8,14 +8,14 @@ import { deferred, type Deferred } from './grouped.js';
 import type { JournalEntry, StateStore } from './types.js';
 
 export class MemoryStore implements StateStore {
-  readonly location = 'memory (PAYOPS_JOURNAL=memory: nothing is kept)';
+  readonly location: string = 'memory (PAYOPS_JOURNAL=memory: nothing is kept)';
   readonly failure = new AbortController().signal;
   private group: Deferred | undefined;
 
-  lookup(): JournalEntry | undefined {
+  lookup(_key: string): JournalEntry | undefined {
     return undefined;
   }
-  prefetch(): Promise<void> {
+  prefetch(_keys: readonly string[]): Promise<void> {
     return Promise.resolve();
   }
   intent(): Promise<void> {
