@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
   reconcile: async () => (await import('./reconcile.js')).reconcileCommand,
   sim: async () => (await import('./sim.js')).simCommand as unknown as CommandModule,
+  state: async () => (await import('./state.js')).stateCommand,
 };
 
 /** The commands to register: the one named first, or all of them (for help and for errors about the command). */
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
     .scriptName('payops')
     .usage('$0 <command> [options]\n\nBulk backoffice operations for the Open Payment Platform (OPPWA) gateway.')
     .command(await commandsFor(args))
-    .demandCommand(1, 'name a command: run, validate, reconcile or sim')
+    .demandCommand(1, 'name a command: run, validate, reconcile, sim or state')
     .strict()
     .version(version())
     .help()
