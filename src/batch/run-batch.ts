@@ -17,7 +17,8 @@ import { describeRejection, interpretExchange, type GatewayResult } from '../gat
 import { MANUAL_ACTION_CODE, type RowStatus } from '../gateway/result-codes.js';
 import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
 import { describeUse, type Decision, type Planner } from '../plan/planner.js';
-import { SeenIds } from '../plan/txid.js';
+import { StateWriteError } from '../plan/store/errors.js';
+import { baseOf, isDerivedId, SeenIds } from '../plan/txid.js';
 import type { FieldValues, InputRecord, Operation, Provenance, RowOutcome } from '../rows/types.js';
 import { validateRow } from '../rows/validate.js';
 import { isoNow } from './clock.js';
@@ -440,7 +441,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     try {
       out = await process(row);
     } catch (err) {
-      out = failed(row, `internal error: ${(err as Error).message}`, true);
+      // The state store stopped taking intents: this row's was not recorded, so it was not sent.
+      if (err instanceof StateWriteError) out = failed(row, `not sent: ${err.message}`, false);
+      else out = failed(row, `internal error: ${(err as Error).message}`, true);
     }
     if (out) window.complete(row.seq, { outcome: out });
     if (--active === 0) allFinished?.();
@@ -449,7 +452,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
 
   const emit = (seq: number, outcome: RowOutcome) => window.complete(seq, { outcome });
   const rules = { decimalComma: o.decimalComma, allowCardData: o.allowCardData, hasDefaultEntity: o.defaultEntityId !== undefined };
-  for await (const batch of o.batches) for (const rec of batch) {
+  for await (const batch of o.batches) {
+  // A remote store (PostgreSQL) fetches the history of the ids the rows carry before they are planned.
+  if (o.journal.remote) await prefetchIds(o, batch);
+  for (const rec of batch) {
     if (active - parked >= readAhead) await new Promise<void>((resolve) => (reader = resolve));
     let seq = window.tryOpen();
     if (seq < 0) seq = await window.open();
@@ -479,7 +485,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       currency: op.currency ?? '',
       entity,
     };
-    const decision = o.planner.plan({ op, identity, provenance });
+    let decision: Decision;
+    try {
+      decision = o.planner.plan({ op, identity, provenance });
+    } catch (err) {
+      // The row's history cannot be read: it is never sent, and the run stops.
+      if (!(err instanceof StateWriteError)) throw err;
+      stop(err);
+      emit(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), error: `not sent: ${err.message}` });
+      continue;
+    }
     const cellsRow = { line: rec.line, cells: rec.cells, op };
     if (decision.action === 'conflict') {
       emit(seq, { ...base(cellsRow, decision.id), error: decision.message });
@@ -504,11 +519,24 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     const rowIdentity: RowIdentity = { id: decision.id, type: identity.type, ref: identity.ref, amount: identity.amount, currency: identity.currency, entity };
     void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0 });
   }
+  }
   if (active > 0) await new Promise<void>((resolve) => (allFinished = resolve));
   await window.drain();
   await o.journal.flush();
   o.stopSignal.removeEventListener('abort', onSignal);
   return stoppedBy ? { stoppedBy } : {};
+}
+
+/** The ids rows of a batch carry, and their bases, for a remote store to fetch before planning. */
+function prefetchIds(o: BatchOptions, batch: InputRecord[]): Promise<void> {
+  const keys: string[] = [];
+  for (const rec of batch) {
+    const id = o.valuesOf(rec.cells).merchant_transaction_id?.trim();
+    if (!id) continue;
+    keys.push(id);
+    if (isDerivedId(id)) keys.push(baseOf(id));
+  }
+  return o.journal.prefetch(keys);
 }
 
 /** Rows that refer to one payment are chained; credits are independent. */

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   reconcile: async () => (await import('./reconcile.js')).reconcileCommand,
   report: async () => (await import('./report.js')).reportCommand,
   sim: async () => (await import('./sim.js')).simCommand as unknown as CommandModule,
+  state: async () => (await import('./state.js')).stateCommand,
 };
 
 /** The commands to register: the one named first, or all of them (for help and for errors about the command). */
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
     .scriptName('payops')
     .usage('$0 <command> [options]\n\nBulk backoffice operations for the Open Payment Platform (OPPWA) gateway.')
     .command(await commandsFor(args))
-    .demandCommand(1, 'name a command: run, validate, reconcile, report or sim')
+    .demandCommand(1, 'name a command: run, validate, reconcile, report, sim or state')
     .strict()
     .version(version())
     .help()

@@ -56,7 +56,8 @@ const output = {
 } satisfies Record<string, Options>;
 
 const state = {
-  'state-dir': { type: 'string', describe: 'where the journal lives [default: $XDG_STATE_HOME/payops, else ~/.local/state/payops]' },
+  'state-dir': { type: 'string', describe: 'where the state lives [default: $XDG_STATE_HOME/payops, else ~/.local/state/payops]' },
+  'state-url': { type: 'string', describe: 'keep the state in PostgreSQL instead (postgres://…), shared by every host of a team [default: $PAYOPS_STATE_URL]' },
   'batch-id': { type: 'string', default: '', describe: 'mixed into derived merchant transaction ids: use a new one for operations that legitimately repeat' },
   'retry-rejected': { type: 'boolean', default: false, describe: 'send rows the gateway rejected in an earlier run again (as a new generation)' },
   'break-lock': { type: 'boolean', default: false, describe: "take over the state lock of a run that is not running on this host" },
@@ -88,6 +89,7 @@ export const RECONCILE_OPTIONS = {
   'log-format': output['log-format'],
   'summary-json': output['summary-json'],
   'state-dir': state['state-dir'],
+  'state-url': state['state-url'],
   encoding: input.encoding,
   delimiter: input.delimiter,
 } satisfies Record<string, Options>;

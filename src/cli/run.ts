@@ -3,15 +3,12 @@
  * and write the results and failed-rows files (SPEC §3, §4, §5).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { runBatch } from '../batch/run-batch.js';
 import { GatewayClient } from '../gateway/client.js';
 import { openInput } from '../input/records.js';
-import { Journal } from '../plan/journal.js';
-import { StateLock } from '../plan/lock.js';
 import { Planner } from '../plan/planner.js';
-import { loadCardKey, resolveStatePaths } from '../plan/state-dir.js';
+import { openState, stateUrlOf } from '../plan/store/open.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
 import { UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
@@ -77,18 +74,21 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       });
     }
 
-    const state = resolveStatePaths({
+    const stateUrl = stateUrlOf(argv);
+    const state = await openState({
       ...(argv['state-dir'] ? { stateDir: String(argv['state-dir']) } : {}),
+      ...(stateUrl ? { stateUrl } : {}),
       partition: gw.env.partition,
+      // The in-process simulator's state lives and dies with it.
       temporary: gw.sim !== undefined,
+      lock: !dryRun,
+      breakLock: Boolean(argv['break-lock']),
+      requestTimeoutMs: tuning.timeoutMs,
     });
-    // The in-process simulator's state lives and dies with it.
-    if (gw.sim) cleanup.push(() => rmSync(state.root, { recursive: true, force: true }));
-    const lock = dryRun ? undefined : StateLock.acquire(state.lock, { breakLock: Boolean(argv['break-lock']) });
-    if (lock) cleanup.push(() => lock.release());
-    const journal = await Journal.open(state.journal);
+    cleanup.push(() => state.release());
+    const journal = state.store;
     cleanup.push(() => journal.close());
-    const cardKey = loadCardKey(state.cardKey);
+    const cardKey = state.cardKey;
     const planner = new Planner(
       journal,
       new IdDeriver({
@@ -110,7 +110,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     cleanup.push(() => client.close());
 
-    reporter.start({ environment: gw.env, input: stdin ? 'stdin' : inputPath, source, stateDir: state.partitionDir, dryRun });
+    reporter.start({ environment: gw.env, input: stdin ? 'stdin' : inputPath, source, stateDir: state.where, dryRun });
     const writers = dryRun
       ? undefined
       : openWriters({ inputPath, outPath, failedPath, source });
@@ -119,7 +119,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const signals = installSignalHandlers({
       onSecond: () => {
         journal.closeNow();
-        lock?.release();
+        void state.release();
         writers?.abort();
       },
     });
@@ -157,7 +157,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
             },
           }
         : {}),
-      stopSignal: signals.signal,
+      // The state store failing (full disk, lost connection or lease) stops the run as a signal does.
+      stopSignal: AbortSignal.any([signals.signal, journal.failure]),
     });
     await writers?.commit();
     if (runReport && reportPath !== undefined) {

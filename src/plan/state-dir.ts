@@ -24,7 +24,10 @@ export function partitionSlug(partition: string): string {
 export interface StatePaths {
   root: string;
   partitionDir: string;
+  /** The JSONL journal of payops before the SQLite store: imported on first open. */
   journal: string;
+  /** The SQLite state database of the partition. */
+  db: string;
   lock: string;
   cardKey: string;
 }
@@ -48,6 +51,7 @@ export function resolveStatePaths(opts: { stateDir?: string; partition: string; 
     root,
     partitionDir,
     journal: join(partitionDir, 'journal.jsonl'),
+    db: join(partitionDir, 'state.db'),
     lock: join(partitionDir, 'lock'),
     cardKey: join(root, 'card-key'),
   };

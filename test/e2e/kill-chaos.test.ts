@@ -2,9 +2,11 @@
  * The promise under fire: a run killed with SIGKILL at random moments, over
  * and over, against a simulator that drops, fails, throttles and stalls;
  * then rerun until it finishes. No merchant transaction id may execute twice
- * and every row must end with a known status.
+ * and every row must end with a known status. Once with the SQLite store
+ * (the default), once with the PostgreSQL one (a throwaway cluster).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { join } from 'node:path';
 import { mulberry32 } from '../../src/sim/faults.js';
 import { pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
@@ -13,8 +15,19 @@ const ROWS = 2000;
 const PAYMENTS = 400;
 const KILLS = 20;
 
-describe('SIGKILL at random moments', () => {
-  it(`${KILLS} kills over ${ROWS} rows with faults, then reruns: every id executed at most once, every row known`, async () => {
+let cluster: PgCluster | undefined;
+let pgSkip = '';
+beforeAll(async () => {
+  const c = await startPostgres();
+  if ('skip' in c) pgSkip = c.skip;
+  else cluster = c;
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+describe.each(['sqlite', 'postgres'] as const)('SIGKILL at random moments (%s store)', (store) => {
+  it(`${KILLS} kills over ${ROWS} rows with faults, then reruns: every id executed at most once, every row known`, async (ctx) => {
+    if (store === 'postgres' && !cluster) return ctx.skip(pgSkip);
+    const stateArgs = store === 'postgres' ? ['--state-url', await cluster!.database()] : [];
     const dir = tempDir();
     const seedLines = ['payment_id,payment_type,amount,currency'];
     for (let i = 0; i < PAYMENTS; i++) seedLines.push(`${pid(i + 1)},DB,100000.00,EUR`);
@@ -30,7 +43,7 @@ describe('SIGKILL at random moments', () => {
     const args = [
       'run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state'),
       '--concurrency', '16', '--timeout', '250ms', '--settle', '300ms', '--lookup-interval', '100ms', '--max-attempts', '8',
-      '--break-lock',
+      '--break-lock', ...stateArgs,
     ];
     const random = mulberry32(20261124); // seeded, so a failure can be replayed
     let killed = 0;

@@ -243,10 +243,10 @@ describe('no card number and no access token in anything payops writes', () => {
     for (const expected of ['cards.results.csv', 'cards.failed.csv', 'cards.failed.results.csv', 'summary.json', 'validated.csv', 'cards.results.reconciled.csv', 'more.failed.csv']) {
       expect(names).toContain(expected);
     }
-    expect(names.some((n) => n.endsWith('journal.jsonl'))).toBe(true);
+    expect(names.some((n) => n.endsWith('state.db'))).toBe(true);
     expect(names).toContain('state/card-key');
-    const journal = written.find((p) => p.endsWith('journal.jsonl'))!;
-    expect(readFileSync(journal, 'utf8')).toContain('"type":"CD"');
+    const db = written.find((p) => p.endsWith('state.db'))!;
+    expect(readFileSync(db, 'latin1')).toMatch(/CD[^\n]{0,80}card:[0-9a-f]{64}/);
 
     const leaks: string[] = [];
     for (const p of written) {

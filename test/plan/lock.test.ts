@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ describe('StateLock', () => {
     expect(msg).toContain(`pid ${h.pid}`);
     expect(msg).toContain(`on ${h.host}`);
     expect(msg).toContain(`started ${h.startedAt}`);
-    expect(msg).toContain('--break-lock');
+    expect(msg).toContain('never taken over');
     expect(readFileSync(path, 'utf8')).toBe(content);
   });
 
@@ -115,19 +115,39 @@ describe('StateLock', () => {
     expect(holderOf(path)).toMatchObject({ pid: process.pid, host: hostname() });
   });
 
-  it('--break-lock takes over a lock of a live process on this host', () => {
+  it('--break-lock does not take over a run that is alive on this host', () => {
     const path = lockPath();
     acquire(path);
-    const second = acquire(path, true);
+    const content = readFileSync(path, 'utf8');
+    expect(() => StateLock.acquire(path, { breakLock: true })).toThrow(AbortError);
+    expect(() => StateLock.acquire(path, { breakLock: true })).toThrow('It is running, so it is never taken over');
+    expect(readFileSync(path, 'utf8')).toBe(content);
+  });
+
+  it('a lock file naming a live process that does not hold the kernel lock (an older payops) is not taken over, even with --break-lock', () => {
+    const path = lockPath();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      writeFileSync(path, JSON.stringify({ pid: child.pid, host: hostname(), startedAt: new Date().toISOString() }));
+      expect(() => StateLock.acquire(path, { breakLock: true })).toThrow(`pid ${child.pid} on ${hostname()}`);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a lock file naming a pid reused by a later process is taken over (the holder is gone)', () => {
+    const path = lockPath();
+    // Our own parent started long before this "holder" took the lock: not the holder.
+    writeFileSync(path, JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: new Date(Date.now() - 1000).toISOString().replace(/^\d{4}/, '2999') }));
+    writeFileSync(path, JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: '1990-01-01T00:00:00.000Z' }));
+    acquire(path);
     expect(holderOf(path).pid).toBe(process.pid);
-    second.release();
-    expect(existsSync(path)).toBe(false);
   });
 
   it('a lock that cannot be read nor removed is an AbortError asking to run again, not a hang', () => {
     const path = lockPath();
     mkdirSync(path); // a directory where the lock file should be: open(wx) fails, unlink fails
     expect(() => StateLock.acquire(path, { breakLock: false })).toThrow(AbortError);
-    expect(() => StateLock.acquire(path, { breakLock: false })).toThrow(`could not take the state lock ${path}; run again`);
+    expect(() => StateLock.acquire(path, { breakLock: false })).toThrow(`could not take the state lock ${path}`);
   });
 });

@@ -49,13 +49,14 @@ describe('partitionSlug', () => {
 });
 
 describe('resolveStatePaths', () => {
-  it('--state-dir: one owner-only sub-directory per partition, holding the journal and the lock; the card key at the root', () => {
+  it('--state-dir: one owner-only sub-directory per partition, holding the database and the lock; the card key at the root', () => {
     const root = join(tempDir(), 'state');
     const p = resolveStatePaths({ stateDir: root, partition: 'https://eu-prod.oppwa.com:443', temporary: false });
     expect(p).toEqual({
       root,
       partitionDir: join(root, 'https_eu-prod.oppwa.com_443'),
       journal: join(root, 'https_eu-prod.oppwa.com_443', 'journal.jsonl'),
+      db: join(root, 'https_eu-prod.oppwa.com_443', 'state.db'),
       lock: join(root, 'https_eu-prod.oppwa.com_443', 'lock'),
       cardKey: join(root, 'card-key'),
     });

@@ -1,0 +1,108 @@
+/**
+ * Records as they are kept in a database row (both stores use the same
+ * columns), read back strictly: a row that is not a record this version
+ * knows throws, so a row whose history cannot be read is never sent.
+ */
+import { describeResultCode } from '../../gateway/result-codes.js';
+import { shortDescription, type Pending } from './grouped.js';
+import { type IntentRecord, type JournalEntry, KNOWN_STATUSES, type OutcomeRecord } from './types.js';
+
+/** The columns of a record, in this order, in every store. */
+export const COLUMNS = ['k', 'key', 'id', 'gen', 'type', 'ref', 'amount', 'currency', 'entity', 's', 'sent', 'c', 'd', 'n', 'note', 'at', 'src', 'line'] as const;
+export type Row = unknown[];
+
+/** The values of a record's columns (COLUMNS order). */
+export function toRow(p: Pending): Row {
+  if (p.k === 'i') {
+    const r = p.rec;
+    return ['i', r.key, r.id, r.gen, r.type, r.ref, r.amount, r.currency, r.entity, null, null, null, null, null, null, r.at, r.src, r.line];
+  }
+  const r = p.rec;
+  return ['o', r.key, r.id, null, null, null, null, null, null, r.s, r.sent ? 1 : 0, r.c ?? null, shortDescription(r) ?? null, r.n ?? null, r.note ?? null, r.at, r.src, r.line];
+}
+
+export class BadRecord extends Error {}
+
+const str = (v: unknown): v is string => typeof v === 'string';
+const int = (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
+
+/** An intent (or the intent half of a pruned row) from a row; throws BadRecord. */
+function intentOf(r: Row): IntentRecord {
+  const [, key, id, gen, type, ref, amount, currency, entity, , , , , , , at, src, line] = r;
+  if (!str(key) || !str(id) || !int(gen) || !str(type) || !str(ref) || !str(amount) || !str(currency) || !str(entity) || !str(at) || !str(src) || !int(line)) {
+    throw new BadRecord('an intent with a missing or malformed field');
+  }
+  return { k: 'i', key, gen: Number(gen), id, type, ref, amount, currency, entity, at, src, line: Number(line) };
+}
+
+function outcomeOf(r: Row): OutcomeRecord {
+  const [, key, id, , , , , , , s, sent, c, d, n, note, at, src, line] = r;
+  if (!str(key) || !str(id) || !str(s) || !KNOWN_STATUSES.has(s) || !(sent === 0 || sent === 1 || sent === true || sent === false) || !str(at) || !str(src) || !int(line)) {
+    throw new BadRecord('an outcome with a missing or malformed field');
+  }
+  const o: OutcomeRecord = { k: 'o', key, id, s, sent: sent === 1 || sent === true, at, src, line: Number(line) };
+  if (str(c)) o.c = c;
+  if (str(d)) o.d = d;
+  else if (str(c)) o.d = describeResultCode(c);
+  if (str(n)) o.n = n;
+  if (str(note)) o.note = note;
+  return o;
+}
+
+/**
+ * The entry of a key from its rows in commit order: the latest intent, and
+ * the latest outcome if it is for that intent's id and later. A pruned row
+ * (`p`) stands for an intent and its final outcome.
+ */
+export function entryOf(rows: Row[]): JournalEntry | undefined {
+  if (rows.length === 0) return undefined;
+  let intent: IntentRecord | undefined;
+  let intentAt = -1;
+  let outcome: OutcomeRecord | undefined;
+  let outcomeAt = -1;
+  rows.forEach((r, i) => {
+    const k = r[0];
+    if (k === 'i') {
+      intent = intentOf(r);
+      intentAt = i;
+    } else if (k === 'o') {
+      outcome = outcomeOf(r);
+      outcomeAt = i;
+    } else if (k === 'p') {
+      intent = intentOf(r);
+      intentAt = i;
+      outcome = outcomeOf(r);
+      outcomeAt = i;
+    } else {
+      throw new BadRecord(`a record of kind ${JSON.stringify(k)}, which this version of payops does not know`);
+    }
+  });
+  const entry: JournalEntry = {};
+  if (intent) entry.intent = intent;
+  if (outcome && (!intent || (outcome.id === intent.id && outcomeAt >= intentAt))) entry.outcome = outcome;
+  return entry;
+}
+
+/** A record of a JSONL journal line, strictly: anything else throws BadRecord. */
+export function parseJournalLine(line: string): Pending {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    throw new BadRecord('not a JSON record (damaged)');
+  }
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw new BadRecord('not a journal record (damaged)');
+  if ('v' in rec || (rec.k !== 'i' && rec.k !== 'o')) {
+    throw new BadRecord(`a record in a format this version of payops does not know (${JSON.stringify(line.slice(0, 40))}…): was it written by a newer payops?`);
+  }
+  if (rec.k === 'i') {
+    const i = intentOf(['i', rec.key, rec.id, rec.gen, rec.type, rec.ref, rec.amount, rec.currency, rec.entity, null, null, null, null, null, null, rec.at, rec.src, rec.line]);
+    const { k: _k, ...r } = i;
+    return { k: 'i', rec: r };
+  }
+  const o = outcomeOf(['o', rec.key, rec.id, null, null, null, null, null, null, rec.s, rec.sent, rec.c ?? null, rec.d ?? null, rec.n ?? null, rec.note ?? null, rec.at, rec.src, rec.line]);
+  const { k: _k, ...r } = o;
+  // A description the journal left out (the code's own) stays left out.
+  if (rec.d === undefined) delete r.d;
+  return { k: 'o', rec: r };
+}

@@ -1,0 +1,310 @@
+/**
+ * The default state store: one SQLite database per state partition
+ * (`state.db`), through better-sqlite3.
+ *
+ * Durability: WAL with `synchronous=NORMAL`, and each group that holds an
+ * intent is made durable by an fdatasync of the WAL file on libuv's thread
+ * pool before its promise resolves. A commit puts the group's frames in the
+ * WAL (so a kill -9 right after loses nothing); the fdatasync makes them
+ * survive a power loss as `synchronous=FULL` would, without stopping the
+ * event loop while the disk syncs. (SQLite syncs the WAL itself before every
+ * checkpoint, and the database after, so frames a WAL restart overwrites
+ * are already safe in the database file.)
+ *
+ * Every record is a row of `records`, indexed by key: a lookup reads the
+ * rows of one key, so nothing about earlier runs is loaded at start-up.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readSync, renameSync, statfsSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { errnoOf, StateOpenError, StateWriteError } from './errors.js';
+import { GroupedWriter, type Pending } from './grouped.js';
+import { BadRecord, COLUMNS, entryOf, parseJournalLine, type Row, toRow } from './records.js';
+import type { JournalEntry, StateStore } from './types.js';
+
+const fdatasyncAsync = promisify(fdatasync);
+
+/** `PRAGMA application_id`: "payo". */
+export const APPLICATION_ID = 0x7061796f;
+/** The schema this version writes; a database with a higher one was written by a newer payops. */
+export const SCHEMA_VERSION = 1;
+/** Less room than this on the state's disk at start-up: refuse before anything is sent. */
+export const MIN_FREE_BYTES = 128 * 1024;
+
+const SCHEMA = `
+CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE records (
+  seq INTEGER PRIMARY KEY,
+  k TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL,
+  gen INTEGER, type TEXT, ref TEXT, amount TEXT, currency TEXT, entity TEXT,
+  s TEXT, sent INTEGER, c TEXT, d TEXT, n TEXT, note TEXT,
+  at TEXT NOT NULL, src TEXT NOT NULL, line INTEGER NOT NULL
+);
+CREATE INDEX records_key ON records (key);
+`;
+
+export interface SqliteOpenOptions {
+  /** The database file. */
+  file: string;
+  /** A JSONL journal of an earlier payops to import on open (renamed afterwards), if it exists. */
+  legacyJournal?: string;
+  /** Open an existing database only for reading (`payops state stats|export`, `--dry-run`). */
+  readOnly?: boolean;
+}
+
+/** Free and total bytes of the file system holding `dir`. */
+export function roomAt(dir: string): { free: number; total: number } | undefined {
+  try {
+    const s = statfsSync(dir);
+    return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+const kb = (n: number) => `${Math.floor(n / 1024)} kB`;
+
+function fullDiskMessage(file: string, when: string): string {
+  const room = roomAt(dirname(file));
+  const how = room ? ` (${kb(room.free)} free of ${kb(room.total)})` : '';
+  return `the disk holding the state database ${file} is full${how}: ${when}. Free some space (or move the state with --state-dir) and run the same command again`;
+}
+
+/** What went wrong with the database file, in words, with what to do. */
+export function describeSqliteError(file: string, err: unknown, when: string): string {
+  const code = errnoOf(err) ?? '';
+  const msg = (err as Error)?.message ?? String(err);
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || /disk is full|ENOSPC/i.test(msg)) return fullDiskMessage(file, when);
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_CANTOPEN')) {
+    return `the state database ${file} cannot be written (${msg}): ${when}. Check that its directory is writable and not on a read-only disk, or choose another with --state-dir`;
+  }
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return `the state database ${file} is damaged (${msg}): ${when}. Restore it from a backup (see "State" in the README); do not delete it, or rows it records could be sent again`;
+  }
+  return `the state database ${file} failed (${code ? code + ': ' : ''}${msg}): ${when}`;
+}
+
+export class SqliteStore extends GroupedWriter implements StateStore {
+  private walFd = -1;
+  private readonly selectKey: Database.Statement;
+  private readonly insert: Database.Statement;
+  private readonly insertMany: (rows: Row[]) => void;
+  /** Rows committed whose WAL frames may not be synced yet (second signal). */
+  private unsynced = false;
+
+  private constructor(
+    readonly db: Database.Database,
+    readonly file: string,
+    readonly readOnly: boolean,
+    /** Records imported from a JSONL journal at this open. */
+    readonly imported: number,
+  ) {
+    super();
+    this.selectKey = db.prepare(`SELECT ${COLUMNS.join(', ')} FROM records WHERE key = ? ORDER BY seq`).raw(true);
+    this.insert = readOnly ? this.selectKey : db.prepare(`INSERT INTO records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+    this.insertMany = db.transaction((rows: Row[]) => {
+      for (const r of rows) this.insert.run(r);
+    });
+  }
+
+  get location(): string {
+    return this.file;
+  }
+
+  static open(opts: SqliteOpenOptions): SqliteStore {
+    const { file } = opts;
+    const fail = (err: unknown, when = 'nothing was sent'): never => {
+      if (err instanceof StateOpenError) throw err;
+      throw new StateOpenError(describeSqliteError(file, err, when));
+    };
+    const exists = existsSync(file) && statSync(file).size > 0;
+    if (opts.readOnly && !exists) throw new StateOpenError(`there is no state database ${file}`);
+    let db: Database.Database;
+    try {
+      db = new Database(file, { timeout: 5000, ...(opts.readOnly ? { readonly: true, fileMustExist: true } : {}) });
+    } catch (err) {
+      return fail(err);
+    }
+    try {
+      if (exists) {
+        const app = db.pragma('application_id', { simple: true }) as number;
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (app !== APPLICATION_ID) {
+          throw new StateOpenError(`${file} is not a payops state database; move it away or choose another --state-dir (nothing was sent)`);
+        }
+        if (version > SCHEMA_VERSION) {
+          throw new StateOpenError(
+            `the state database ${file} was written by a newer payops (schema ${version}; this one knows ${SCHEMA_VERSION}): upgrade payops to use it. Nothing was sent`,
+          );
+        }
+      }
+      if (!opts.readOnly) {
+        const room = roomAt(dirname(file));
+        if (room && room.free < MIN_FREE_BYTES) {
+          throw new StateOpenError(
+            `the disk holding the state database ${file} has ${kb(room.free)} free of ${kb(room.total)}; payops needs at least ${kb(MIN_FREE_BYTES)} before it sends anything. Free some space or choose another --state-dir (nothing was sent)`,
+          );
+        }
+        if (!exists) db.pragma('auto_vacuum = INCREMENTAL');
+        const mode = db.pragma('journal_mode = WAL', { simple: true });
+        if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, not wal`);
+        db.pragma('synchronous = NORMAL');
+        if (!exists) {
+          db.transaction(() => {
+            db.exec(SCHEMA);
+            db.pragma(`application_id = ${APPLICATION_ID}`);
+            db.pragma(`user_version = ${SCHEMA_VERSION}`);
+            db.prepare(`INSERT INTO meta (k, v) VALUES ('created', ?)`).run(new Date().toISOString());
+          })();
+        }
+        // A write at open: a read-only or full disk stops here, before anything is sent.
+        db.prepare(`INSERT OR REPLACE INTO meta (k, v) VALUES ('opened', ?)`).run(new Date().toISOString());
+      }
+    } catch (err) {
+      db.close();
+      return fail(err);
+    }
+    let imported = 0;
+    if (!opts.readOnly && opts.legacyJournal && existsSync(opts.legacyJournal)) {
+      try {
+        imported = importJournal(db, opts.legacyJournal);
+      } catch (err) {
+        db.close();
+        return fail(err, 'nothing was imported and nothing was sent');
+      }
+    }
+    const store = new SqliteStore(db, file, Boolean(opts.readOnly), imported);
+    if (!opts.readOnly) {
+      try {
+        store.walFd = openSync(file + '-wal', 'r');
+      } catch (err) {
+        db.close();
+        return fail(err);
+      }
+    }
+    return store;
+  }
+
+  lookup(key: string): JournalEntry | undefined {
+    let rows: Row[];
+    try {
+      rows = this.selectKey.all(key) as Row[];
+    } catch (err) {
+      throw new StateWriteError(describeSqliteError(this.file, err, `the history of ${key} cannot be read, so the row is not sent and the run stopped`));
+    }
+    try {
+      return entryOf(rows);
+    } catch (err) {
+      if (!(err instanceof BadRecord)) throw err;
+      throw new StateWriteError(
+        `the state database ${this.file} holds a record of ${key} that cannot be read (${err.message}): the row is not sent and the run stopped. Restore the database from a backup, or upgrade payops if a newer one wrote it`,
+      );
+    }
+  }
+
+  prefetch(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected async commit(records: Pending[], durable: boolean): Promise<void> {
+    this.insertMany(records.map(toRow));
+    this.unsynced = true;
+    if (durable) {
+      await fdatasyncAsync(this.walFd);
+      this.unsynced = false;
+    }
+  }
+
+  protected commitNow(records: Pending[]): void {
+    this.insertMany(records.map(toRow));
+    this.unsynced = true;
+  }
+
+  protected override closeNowExtra(): void {
+    if (this.unsynced && this.walFd >= 0) {
+      try {
+        fdatasyncSync(this.walFd);
+      } catch {
+        /* nothing more can be done */
+      }
+    }
+  }
+
+  protected describeFailure(err: unknown): StateWriteError {
+    return new StateWriteError(describeSqliteError(this.file, err, 'the run stopped and nothing more is sent; the outputs hold what was done'));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.stopTimers();
+    if (this.walFd >= 0) closeSync(this.walFd);
+    this.walFd = -1;
+    try {
+      this.db.close();
+    } catch {
+      /* closed already */
+    }
+  }
+
+  override closeNow(): void {
+    super.closeNow();
+  }
+}
+
+/**
+ * Import a JSONL journal of an earlier payops: every record, in order, in one
+ * transaction; a torn last line (no newline) is ignored as it always was.
+ * A complete line that is not a record this version knows stops the import,
+ * naming the line. The file is then renamed and kept beside the database.
+ */
+function importJournal(db: Database.Database, path: string): number {
+  const fd = openSync(path, 'r');
+  const insert = db.prepare(`INSERT INTO records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+  let count = 0;
+  try {
+    db.transaction(() => {
+      const chunk = Buffer.alloc(1 << 20);
+      let carry = Buffer.alloc(0);
+      let offset = 0;
+      let lineNo = 0;
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+        let start = 0;
+        for (let nl = buf.indexOf(10, start); nl >= 0; nl = buf.indexOf(10, start)) {
+          lineNo++;
+          const text = buf.toString('utf8', start, nl);
+          start = nl + 1;
+          if (text === '') continue;
+          let rec: Pending;
+          try {
+            rec = parseJournalLine(text);
+          } catch (err) {
+            if (!(err instanceof BadRecord)) throw err;
+            throw new StateOpenError(
+              `the journal ${path} line ${lineNo} cannot be read: ${err.message}. payops imports nothing from it and sends nothing until every line reads: ` +
+                `restore the file from a backup, or upgrade payops if a newer one wrote it (removing the line would let the row it records be sent again)`,
+            );
+          }
+          insert.run(toRow(rec));
+          count++;
+        }
+        carry = Buffer.from(buf.subarray(start));
+      }
+      db.prepare(`INSERT OR REPLACE INTO meta (k, v) VALUES ('imported', ?)`).run(
+        JSON.stringify({ from: basename(path), records: count, at: new Date().toISOString() }),
+      );
+    }).immediate();
+  } finally {
+    closeSync(fd);
+  }
+  // Committed: keep the journal beside the database as a backup (never imported again under this name).
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  renameSync(path, `${path}.imported-${stamp}.bak`);
+  return count;
+}
