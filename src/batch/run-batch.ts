@@ -271,16 +271,19 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (row.attempts >= o.maxAttempts) {
         return { done: failed(row, `not sent: gave up after ${row.attempts} attempts (--max-attempts)`, false) };
       }
-      if (!pacer.isOpen()) await pacer.ready();
-      if (stoppedBy) continue;
       const req = buildOperationRequest(row.op, { entityId: row.entity, merchantTransactionId: row.decision.id, testMode: o.testMode });
-      row.attempts++;
-      // A connection slot only while the request is in flight: a row waiting
-      // out a backoff or a per-id throttle holds none.
-      const ex = await limit(() => {
+      // A connection slot only while the request waits for the pace and is in
+      // flight: a row waiting out a backoff or a per-id throttle holds none.
+      // The pace is awaited inside the slot, so a pause for the whole account
+      // holds every row queued for a slot too.
+      const ex = await limit(async () => {
+        if (!pacer.isOpen()) await pacer.ready();
+        if (stoppedBy) return undefined;
+        row.attempts++;
         row.lastSentAt = Date.now();
         return o.client.send(req);
       });
+      if (ex === undefined) continue;
       // --settle counts from the end of the send: until then it may be executing.
       row.lastSentAt = Date.now();
       row.absentAt = 0;
@@ -360,8 +363,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       let found: { status: RowStatus; result: GatewayResult; note: string } | undefined;
       let unconfirmed = false;
       for (const id of ids) {
-        if (!pacer.isOpen()) await pacer.ready();
-        const ex = await limit(() => o.client.send(buildLookupRequest(id, row.entity)));
+        const ex = await limit(async () => {
+          if (!pacer.isOpen()) await pacer.ready();
+          return o.client.send(buildLookupRequest(id, row.entity));
+        });
         const ans = interpretLookup(ex, target(row), id);
         observe(ans, ex.kind === 'answered' ? ex.httpStatus : undefined);
         row.lastSentAt = Date.now();
