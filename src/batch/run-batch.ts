@@ -272,23 +272,42 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         return { done: failed(row, `not sent: gave up after ${row.attempts} attempts (--max-attempts)`, false) };
       }
       const req = buildOperationRequest(row.op, { entityId: row.entity, merchantTransactionId: row.decision.id, testMode: o.testMode });
-      // A connection slot only while the request waits for the pace and is in
-      // flight: a row waiting out a backoff or a per-id throttle holds none.
-      // The pace is awaited inside the slot, so a pause for the whole account
-      // holds every row queued for a slot too.
-      const ex = await limit(async () => {
+      // A connection slot only while the request waits for the pace, is in
+      // flight and its answer is judged: a row waiting out a backoff or a
+      // per-id throttle holds none. The pace is awaited inside the slot, so a
+      // pause for the whole account holds every row queued for a slot too,
+      // and what stops the run (refused credentials) is known before the
+      // slot goes to the next row.
+      const it = await limit(async () => {
         if (!pacer.isOpen()) await pacer.ready();
-        if (stoppedBy) return undefined;
+        if (stoppedBy || refusedEntities.has(row.entity)) return undefined;
         row.attempts++;
         row.lastSentAt = Date.now();
-        return o.client.send(req);
+        const ex = await o.client.send(req);
+        // --settle counts from the end of the send: until then it may be executing.
+        row.lastSentAt = Date.now();
+        row.absentAt = 0;
+        const got = interpretExchange(ex, { paymentId: row.op.paymentId, merchantTransactionId: row.decision.id });
+        observe(got, ex.kind === 'answered' ? ex.httpStatus : undefined);
+        if (got.kind === 'credentials') {
+          if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
+            stop(
+              new AbortError(
+                `the gateway refused the access token for entity ${row.entity} (${got.reason.replace(/^credentials refused /, '')}); ` +
+                  `check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`,
+              ),
+            );
+          } else {
+            refusedEntities.add(row.entity);
+          }
+        }
+        // A throttle for the whole account slows every worker.
+        if (got.kind === 'retry' && got.throttled && got.throttledId === undefined) {
+          pacer.pauseAll(Math.max(got.retryAfterMs ?? 0, backoffMs(row.attempts)));
+        }
+        return got;
       });
-      if (ex === undefined) continue;
-      // --settle counts from the end of the send: until then it may be executing.
-      row.lastSentAt = Date.now();
-      row.absentAt = 0;
-      const it = interpretExchange(ex, { paymentId: row.op.paymentId, merchantTransactionId: row.decision.id });
-      observe(it, ex.kind === 'answered' ? ex.httpStatus : undefined);
+      if (it === undefined) continue;
       switch (it.kind) {
         case 'outcome':
           if (it.status === 'unknown') {
@@ -298,24 +317,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
           }
           return { done: record(row, fromResult(row, it.status, it.result, it.note)) };
         case 'credentials':
-          if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
-            stop(
-              new AbortError(
-                `the gateway refused the access token for entity ${row.entity} (${it.reason.replace(/^credentials refused /, '')}); ` +
-                  `check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`,
-              ),
-            );
-          } else {
-            refusedEntities.add(row.entity);
-          }
           return { done: failed(row, `not executed: ${it.reason} for entity ${row.entity}`, false) };
         case 'retry': {
-          const wait = Math.max(it.retryAfterMs ?? 0, backoffMs(row.attempts));
-          // A throttle for the whole account slows every worker; one naming
-          // this payment or id delays only this row (and, in file order, the
-          // rows of its payment behind it).
-          if (it.throttled && it.throttledId === undefined) pacer.pauseAll(wait);
-          else await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+          // A throttle for the whole account paused every worker (above); one
+          // naming this payment or id delays only this row (and, in file
+          // order, the rows of its payment behind it), as does any other retry.
+          if (!(it.throttled && it.throttledId === undefined)) {
+            const wait = Math.max(it.retryAfterMs ?? 0, backoffMs(row.attempts));
+            await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+          }
           if (row.attempts >= o.maxAttempts) {
             return { done: failed(row, `not sent: ${it.reason}; gave up after ${row.attempts} attempts (--max-attempts)`, false) };
           }
@@ -479,20 +489,22 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     });
   };
 
-  const process = (row: Row): Promise<RowOutcome | undefined> =>
-    inOrder(row, async () => {
+  const process = async (row: Row): Promise<RowOutcome | undefined> => {
+    // The intent is on disk before the request can leave. It is written
+    // before the row waits for its payment's turn or a connection slot, so
+    // the rows waiting for one sync travel together while the slots stay
+    // busy sending (a crash meanwhile makes the row a lookup, never a resend).
+    if (row.decision.action === 'send') await recordIntent(row);
+    return inOrder(row, async () => {
       if (row.decision.action === 'lookup') {
         row.lastSentAt = row.decision.lastSentAt;
         return setAside(row, row.decision.confirm ? 'an earlier run' : '--lookup-first');
       }
-      // The intent is on disk before the request can leave. It is written
-      // before the row takes a connection slot, so the rows waiting for one
-      // sync travel together while the slots stay busy sending.
-      await recordIntent(row);
       const first = await sendPhase(row);
       if ('done' in first) return first.done;
       return setAside(row, first.unknown);
     });
+  };
 
   const start = async (row: Row): Promise<void> => {
     active++;
