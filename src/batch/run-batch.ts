@@ -443,6 +443,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     const out: RowOutcome = row.lastResult
       ? fromResult(row, 'unknown', row.lastResult.result, row.lastResult.note)
       : { ...base(row, row.decision.id), status: 'unknown', attempts: row.attempts, processedAt: isoNow() };
+    const pk = paymentKey(row);
+    if (pk !== undefined && !unsettled.has(pk)) unsettled.set(pk, row.line);
     out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`;
     o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, ...(out.resultCode ? { c: out.resultCode } : {}), d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
     return out;
@@ -489,6 +491,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     });
   };
 
+  /** Payments with a row left unknown in this run (→ its line): their later rows are not sent. */
+  const unsettled = new Map<string, number>();
+
   const process = async (row: Row): Promise<RowOutcome | undefined> => {
     // The intent is on disk before the request can leave. It is written
     // before the row waits for its payment's turn or a connection slot, so
@@ -496,6 +501,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     // busy sending (a crash meanwhile makes the row a lookup, never a resend).
     if (row.decision.action === 'send') await recordIntent(row);
     return inOrder(row, async () => {
+      const key = paymentKey(row);
+      const before = key === undefined ? undefined : unsettled.get(key);
+      if (before !== undefined) {
+        // An earlier row of this payment may or may not have executed: what
+        // this one does depends on it (a reversal after a capture).
+        const why = `line ${before} of the same payment has an unknown outcome; run again once it is known, and the rows go in file order`;
+        if (row.decision.action === 'send') return failed(row, `not sent: ${why}`, false);
+        // Sent by an earlier run, perhaps: the journal keeps saying so (no outcome written).
+        return { ...base(row, row.decision.id), status: 'unknown', attempts: 0, processedAt: isoNow(), error: `not looked up: ${why}` };
+      }
       if (row.decision.action === 'lookup') {
         row.lastSentAt = row.decision.lastSentAt;
         return setAside(row, row.decision.confirm ? 'an earlier run' : '--lookup-first');
