@@ -79,6 +79,8 @@ interface Row {
   attempts: number;
   lastSentAt: number;
   lookups: number;
+  /** When a round of lookups last found every id absent (0: not since the last send). */
+  absentAt: number;
   /** The gateway's last answer when it was an unknown-group code (900.x, 000.400.030…). */
   lastResult?: { result: GatewayResult; note?: string };
 }
@@ -270,14 +272,43 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (row.attempts >= o.maxAttempts) {
         return { done: failed(row, `not sent: gave up after ${row.attempts} attempts (--max-attempts)`, false) };
       }
-      if (!pacer.isOpen()) await pacer.ready();
-      if (stoppedBy) continue;
       const req = buildOperationRequest(row.op, { entityId: row.entity, merchantTransactionId: row.decision.id, testMode: o.testMode });
-      row.attempts++;
-      row.lastSentAt = Date.now();
-      const ex = await o.client.send(req);
-      const it = interpretExchange(ex);
-      observe(it, ex.kind === 'answered' ? ex.httpStatus : undefined);
+      // A connection slot only while the request waits for the pace, is in
+      // flight and its answer is judged: a row waiting out a backoff or a
+      // per-id throttle holds none. The pace is awaited inside the slot, so a
+      // pause for the whole account holds every row queued for a slot too,
+      // and what stops the run (refused credentials) is known before the
+      // slot goes to the next row.
+      const it = await limit(async () => {
+        if (!pacer.isOpen()) await pacer.ready();
+        if (stoppedBy || refusedEntities.has(row.entity)) return undefined;
+        row.attempts++;
+        row.lastSentAt = Date.now();
+        const ex = await o.client.send(req);
+        // --settle counts from the end of the send: until then it may be executing.
+        row.lastSentAt = Date.now();
+        row.absentAt = 0;
+        const got = interpretExchange(ex, { paymentId: row.op.paymentId, merchantTransactionId: row.decision.id });
+        observe(got, ex.kind === 'answered' ? ex.httpStatus : undefined);
+        if (got.kind === 'credentials') {
+          if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
+            stop(
+              new AbortError(
+                `the gateway refused the access token for entity ${row.entity} (${got.reason.replace(/^credentials refused /, '')}); ` +
+                  `check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`,
+              ),
+            );
+          } else {
+            refusedEntities.add(row.entity);
+          }
+        }
+        // A throttle for the whole account slows every worker.
+        if (got.kind === 'retry' && got.throttled && got.throttledId === undefined) {
+          pacer.pauseAll(Math.max(got.retryAfterMs ?? 0, backoffMs(row.attempts)));
+        }
+        return got;
+      });
+      if (it === undefined) continue;
       switch (it.kind) {
         case 'outcome':
           if (it.status === 'unknown') {
@@ -287,21 +318,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
           }
           return { done: record(row, fromResult(row, it.status, it.result, it.note)) };
         case 'credentials':
-          if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
-            stop(
-              new AbortError(
-                `the gateway refused the access token for entity ${row.entity} (${it.reason.replace(/^credentials refused /, '')}); ` +
-                  `check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`,
-              ),
-            );
-          } else {
-            refusedEntities.add(row.entity);
-          }
           return { done: failed(row, `not executed: ${it.reason} for entity ${row.entity}`, false) };
         case 'retry': {
-          const wait = Math.max(it.retryAfterMs ?? 0, backoffMs(row.attempts));
-          if (it.throttled) pacer.pauseAll(wait);
-          else await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+          // A throttle for the whole account paused every worker (above); one
+          // naming this payment or id delays only this row (and, in file
+          // order, the rows of its payment behind it), as does any other retry.
+          if (!(it.throttled && it.throttledId === undefined)) {
+            const wait = Math.max(it.retryAfterMs ?? 0, backoffMs(row.attempts));
+            await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+          }
           if (row.attempts >= o.maxAttempts) {
             return { done: failed(row, `not sent: ${it.reason}; gave up after ${row.attempts} attempts (--max-attempts)`, false) };
           }
@@ -321,64 +346,106 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     return t;
   };
 
-  /** Look a set-aside row up until the gateway says what happened (SPEC §4 Unknown outcomes). */
+  /**
+   * Look a set-aside row up until the gateway says what happened (SPEC §4
+   * Unknown outcomes). The first lookup waits `--settle` after the end of the
+   * last send (which is at least `--timeout`); the row is sent again only
+   * after two rounds `--lookup-interval` apart found every id absent, so an
+   * original still queued in front of the gateway, or not yet in its query
+   * results, is found by the second round. Runs inside the row's payment
+   * chain: the rows of its payment wait, and a send again keeps file order.
+   */
   const settle = async (row: Row, reason: string): Promise<RowOutcome> => {
     let lastReason = reason;
+    /** A per-id throttle of a lookup: this row's next round waits at least until then. */
+    let holdUntil = 0;
     for (;;) {
-      const due = row.lastSentAt + (row.lookups === 0 ? o.settleMs : o.lookupIntervalMs);
+      const due = Math.max(holdUntil, row.lastSentAt + (row.lookups === 0 ? o.settleMs : o.lookupIntervalMs));
       if (stoppedBy || row.lookups >= o.maxAttempts) break;
       const wait = due - Date.now();
       if (wait > 0) await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
       if (stoppedBy) break;
       row.lookups++;
-      const ids = row.decision.action === 'lookup' ? row.decision.ids : [row.decision.id];
+      const d = row.decision;
+      const ids = d.action === 'lookup' ? d.ids : [d.id];
+      const sendAs = d.action === 'lookup' && d.sendAs ? d.sendAs : { id: d.id, key: d.key, gen: d.gen };
+      const rerun = d.action === 'lookup' && d.rerunRejected === true;
       let absent = 0;
       let found: { status: RowStatus; result: GatewayResult; note: string } | undefined;
+      let unconfirmed = false;
       for (const id of ids) {
-        if (!pacer.isOpen()) await pacer.ready();
-        const ex = await limit(() => o.client.send(buildLookupRequest(id, row.entity)));
-        const ans = interpretLookup(ex, target(row));
+        const ex = await limit(async () => {
+          if (!pacer.isOpen()) await pacer.ready();
+          return o.client.send(buildLookupRequest(id, row.entity));
+        });
+        const ans = interpretLookup(ex, target(row), id);
         observe(ans, ex.kind === 'answered' ? ex.httpStatus : undefined);
         row.lastSentAt = Date.now();
-        if (ans.kind === 'found') {
+        // A rerun of a rejected row: the old attempt's rejection, or the
+        // content before the user corrected it, is not this send's outcome.
+        const oldAttempt = rerun && id !== sendAs.id;
+        if (ans.kind === 'found' && !(oldAttempt && ans.status === 'rejected')) {
           const note = `found by lookup after ${lastReason}`;
           if (!found || ans.status !== 'rejected') {
             found = { status: ans.status, result: ans.result, note: ans.result.code === MANUAL_ACTION_CODE ? `${note}; manual action required` : note };
           }
           if (ans.status !== 'rejected') break;
-        } else if (ans.kind === 'absent') {
+        } else if (ans.kind === 'absent' || ans.kind === 'found' || (ans.kind === 'mismatch' && oldAttempt)) {
           absent++;
         } else if (ans.kind === 'mismatch') {
           return failed(row, `merchant_transaction_id ${id} is used at the gateway by another operation (${ans.result.paymentType ?? '?'} ${ans.result.amount ?? ''} ${ans.result.currency ?? ''}); not sent`, false);
+        } else if (ans.kind === 'unconfirmed') {
+          unconfirmed = true;
+          lastReason = `the lookup of ${id} found a transaction (${ans.result.code}) whose answer lacks the fields to confirm it is this row's`;
         } else if (ans.kind === 'credentials') {
           lastReason = ans.reason;
         } else {
           lastReason = ans.reason;
-          if (ans.throttled) pacer.pauseAll(Math.max(ans.retryAfterMs ?? 0, backoffMs(row.lookups)));
+          if (ans.throttled) {
+            const hold = Math.max(ans.retryAfterMs ?? 0, backoffMs(row.lookups));
+            if (ans.throttledId !== undefined) holdUntil = Math.max(holdUntil, Date.now() + hold);
+            else pacer.pauseAll(hold);
+          }
         }
       }
-      if (found) {
+      // A transaction that may be this row's, executed, outranks a rejection.
+      if (found && !(unconfirmed && found.status === 'rejected')) {
         if (found.status === 'unknown') {
           lastReason = `the gateway reported ${found.result.code}`;
           row.lastResult = { result: found.result, note: found.note };
+          row.absentAt = 0;
           continue;
         }
         return record(row, fromResult(row, found.status, found.result, found.note));
       }
-      if (absent === ids.length) {
-        // The gateway never executed it: send again under the latest id.
-        row.decision = { action: 'send', id: row.decision.id, key: row.decision.key, gen: row.decision.gen, derived: row.decision.derived };
-        // This journal may never have seen the row (a failed-rows file from elsewhere).
-        await recordIntent(row);
-        const again = await inOrder(row);
-        if ('done' in again) return again.done;
-        lastReason = again.unknown;
-        row.lookups = 0;
+      if (found || unconfirmed || absent < ids.length) {
+        row.absentAt = 0;
+        continue;
       }
+      const confirm = d.action !== 'lookup' || d.confirm;
+      if (confirm && row.absentAt === 0) {
+        // Absent once: a second round, --lookup-interval later, must agree.
+        row.absentAt = Date.now();
+        lastReason = 'absent at the first lookup, to be confirmed by a second';
+        if (row.lookups >= o.maxAttempts) break;
+        continue;
+      }
+      // The gateway never executed it: send under the latest id (or, for a
+      // rerun of a rejected row, the next one), in this payment's turn.
+      row.decision = { action: 'send', id: sendAs.id, key: sendAs.key, gen: sendAs.gen, derived: d.derived };
+      row.identity.id = sendAs.id;
+      // This journal may never have seen the row (a failed-rows file from elsewhere).
+      await recordIntent(row);
+      const again = await sendPhase(row);
+      if ('done' in again) return again.done;
+      lastReason = again.unknown;
+      row.lookups = 0;
     }
     const out: RowOutcome = row.lastResult
       ? fromResult(row, 'unknown', row.lastResult.result, row.lastResult.note)
       : { ...base(row, row.decision.id), status: 'unknown', attempts: row.attempts, processedAt: isoNow() };
+    const pk = paymentKey(row);
+    if (pk !== undefined && !unsettled.has(pk)) unsettled.set(pk, row.line);
     out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`;
     o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, ...(out.resultCode ? { c: out.resultCode } : {}), d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
     return out;
@@ -409,30 +476,50 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     }
   };
 
-  /** Send a row once every earlier row of its payment is done, under the concurrency limit. */
-  const inOrder = (row: Row): Promise<SendResult> => {
+  /**
+   * Run a row's whole course (send, and the lookups of a set-aside row) once
+   * every earlier row of its payment has finished its own: a capture whose
+   * outcome is unknown holds back the reversal after it until it is settled.
+   */
+  const inOrder = <T>(row: Row, task: () => Promise<T>): Promise<T> => {
     const key = paymentKey(row);
-    if (!order.isBusy(key)) return order.run(key, () => limit(() => sendPhase(row)));
+    if (!order.isBusy(key)) return order.run(key, task);
     parked++;
     wakeReader();
     return order.run(key, () => {
       parked--;
-      return limit(() => sendPhase(row));
+      return task();
     });
   };
 
+  /** Payments with a row left unknown in this run (→ its line): their later rows are not sent. */
+  const unsettled = new Map<string, number>();
+
   const process = async (row: Row): Promise<RowOutcome | undefined> => {
-    if (row.decision.action === 'lookup') {
-      row.lastSentAt = row.decision.lastSentAt;
-      return setAside(row, 'an earlier run');
-    }
     // The intent is on disk before the request can leave. It is written
-    // before the row takes a connection slot, so the rows waiting for one
-    // sync travel together while the slots stay busy sending.
-    await recordIntent(row);
-    const first = await inOrder(row);
-    if ('done' in first) return first.done;
-    return setAside(row, first.unknown);
+    // before the row waits for its payment's turn or a connection slot, so
+    // the rows waiting for one sync travel together while the slots stay
+    // busy sending (a crash meanwhile makes the row a lookup, never a resend).
+    if (row.decision.action === 'send') await recordIntent(row);
+    return inOrder(row, async () => {
+      const key = paymentKey(row);
+      const before = key === undefined ? undefined : unsettled.get(key);
+      if (before !== undefined) {
+        // An earlier row of this payment may or may not have executed: what
+        // this one does depends on it (a reversal after a capture).
+        const why = `line ${before} of the same payment has an unknown outcome; run again once it is known, and the rows go in file order`;
+        if (row.decision.action === 'send') return failed(row, `not sent: ${why}`, false);
+        // Sent by an earlier run, perhaps: the journal keeps saying so (no outcome written).
+        return { ...base(row, row.decision.id), status: 'unknown', attempts: 0, processedAt: isoNow(), error: `not looked up: ${why}` };
+      }
+      if (row.decision.action === 'lookup') {
+        row.lastSentAt = row.decision.lastSentAt;
+        return setAside(row, row.decision.confirm ? 'an earlier run' : '--lookup-first');
+      }
+      const first = await sendPhase(row);
+      if ('done' in first) return first.done;
+      return setAside(row, first.unknown);
+    });
   };
 
   const start = async (row: Row): Promise<void> => {
@@ -517,7 +604,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     const rowIdentity: RowIdentity = { id: decision.id, type: identity.type, ref: identity.ref, amount: identity.amount, currency: identity.currency, entity };
-    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0 });
+    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, absentAt: 0 });
   }
   }
   if (active > 0) await new Promise<void>((resolve) => (allFinished = resolve));

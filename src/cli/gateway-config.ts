@@ -28,6 +28,23 @@ export function readEntity(argv: Record<string, unknown>, env: NodeJS.ProcessEnv
   return v.toLowerCase();
 }
 
+/**
+ * A token goes into an HTTP header: a control character (CR, LF, tab…) or a
+ * character above U+00FF cannot be sent, and undici throws before the request
+ * leaves. That is a configuration error, found before any row, and the
+ * message never shows the token.
+ */
+function checkToken(token: string, where: string): string {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c > 0xff) {
+      const what = c === 0x0d || c === 0x0a ? 'a line break' : c > 0xff ? 'a character that is not Latin-1' : 'a control character';
+      throw new UsageError(`the access token from ${where} has ${what} at position ${i + 1}; it cannot be sent in an HTTP header. Copy the token again (without quotes or line breaks)`);
+    }
+  }
+  return token;
+}
+
 function readToken(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
   if (argv.token !== undefined) {
     throw new UsageError(
@@ -44,11 +61,11 @@ function readToken(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): strin
     }
     const token = text.trim();
     if (!token) throw new UsageError(`--token-file ${file} is empty`);
-    return token;
+    return checkToken(token, `--token-file ${file}`);
   }
   const token = env.OPPWA_ACCESS_TOKEN?.trim();
   if (!token) throw new UsageError('no access token: set OPPWA_ACCESS_TOKEN or use --token-file FILE');
-  return token;
+  return checkToken(token, 'OPPWA_ACCESS_TOKEN');
 }
 
 export async function resolveGatewayConfig(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {

@@ -11,7 +11,7 @@ export const DEFAULTS = {
   timeout: '60s',
   maxAttempts: 5,
   maxOutage: '5m',
-  settle: '2m',
+  settle: '5m',
   lookupInterval: '30s',
   logFormat: 'text',
 } as const;
@@ -35,7 +35,11 @@ const tuning = {
   timeout: { type: 'string', default: DEFAULTS.timeout, describe: 'per request; 250ms, 60s, 5m or milliseconds' },
   'max-attempts': { type: 'number', default: DEFAULTS.maxAttempts, describe: 'sends per row per run, and lookups of an unknown row' },
   'max-outage': { type: 'string', default: DEFAULTS.maxOutage, describe: 'stop (exit 3) after this long without a successful exchange' },
-  settle: { type: 'string', default: DEFAULTS.settle, describe: 'wait this long after a send before looking up an unknown outcome' },
+  settle: {
+    type: 'string',
+    default: DEFAULTS.settle,
+    describe: 'wait this long after a send ends before looking up an unknown outcome; at least --timeout, and longer than the gateway\'s query lag',
+  },
   'lookup-interval': { type: 'string', default: DEFAULTS.lookupInterval, describe: 'between lookups of one row (the gateway allows 2 per minute per id)' },
 } satisfies Record<string, Options>;
 
@@ -61,6 +65,11 @@ const state = {
   'batch-id': { type: 'string', default: '', describe: 'mixed into derived merchant transaction ids: use a new one for operations that legitimately repeat' },
   'retry-rejected': { type: 'boolean', default: false, describe: 'send rows the gateway rejected in an earlier run again (as a new generation)' },
   'break-lock': { type: 'boolean', default: false, describe: "take over the state lock of a run that is not running on this host" },
+  'lookup-first': {
+    type: 'boolean',
+    default: false,
+    describe: 'look every row up at the gateway before its first send (a new or lost state directory, another machine)',
+  },
 } satisfies Record<string, Options>;
 
 export const RUN_OPTIONS = {
@@ -131,6 +140,21 @@ export function normaliseTuning(argv: Record<string, unknown>): Tuning {
     settleMs: duration(argv.settle, 'settle'),
     lookupIntervalMs: duration(argv['lookup-interval'], 'lookup-interval'),
   };
+}
+
+/**
+ * A lookup proves a row absent only once its request can no longer be
+ * executing: `--settle` is counted from the end of the send, and may not be
+ * shorter than `--timeout` (a request the client gave up on may still be
+ * queued in front of the gateway for as long as the client waited).
+ */
+export function checkSettle(t: Pick<Tuning, 'settleMs' | 'timeoutMs'>, argv: Record<string, unknown>): void {
+  if (t.settleMs < t.timeoutMs) {
+    throw new UsageError(
+      `--settle ${String(argv.settle)} is shorter than --timeout ${String(argv.timeout)}: a lookup that soon could call absent a request that is still being processed, ` +
+        `and the row would be sent twice. Give --settle at least the --timeout (lower --timeout to look up sooner)`,
+    );
+  }
 }
 
 /** `--encoding` and `--delimiter` as the input reader takes them (absent = detect). */

@@ -10,6 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { buildFromResultsFile } from '../report/results-reader.js';
 import type { ReportMeta } from '../report/model.js';
+import { checkOutputPaths } from './paths.js';
 import { checkReportPath, payopsVersion, writeReport } from '../report/write.js';
 import { UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -79,7 +80,12 @@ export async function report(argv: Record<string, unknown>): Promise<number> {
   const resultsPath = String(argv.results);
   if (resultsPath === '-') throw new UsageError('payops report reads a results file by name (not stdin)');
   const outPath = (argv.out as string | undefined) ?? defaultReportPath(resultsPath);
-  checkReportPath(outPath, { 'results file': resultsPath, 'summary file': argv['summary-json'] as string | undefined });
+  checkReportPath(outPath);
+  // The summary is read, not written: only the report is an output here.
+  checkOutputPaths(resultsPath, [
+    { name: '-o', path: outPath },
+    ...(argv['summary-json'] ? [{ name: '--summary-json (read)', path: String(argv['summary-json']) }] : []),
+  ]);
   const fromSummary = argv['summary-json'] ? readSummaryMeta(String(argv['summary-json'])) : {};
   const model = await buildFromResultsFile(
     resultsPath,

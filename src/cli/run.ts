@@ -12,9 +12,10 @@ import { openState, stateUrlOf } from '../plan/store/open.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
 import { UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { normaliseTuning, RUN_OPTIONS, inputOptions } from './options.js';
+import { checkSettle, normaliseTuning, RUN_OPTIONS, inputOptions } from './options.js';
+import { refuseResultsFileAsInput } from './results-as-input.js';
 import { confirmLiveRun } from './confirm-live.js';
-import { defaultOutputPath } from './paths.js';
+import { checkOutputPaths, defaultOutputPath } from './paths.js';
 import { Reporter } from './reporter.js';
 import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
@@ -39,27 +40,36 @@ export const runCommand: CommandModule = {
 
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const tuning = normaliseTuning(argv);
+  checkSettle(tuning, argv);
   const inputPath = String(argv.input);
   const stdin = inputPath === '-';
   if (stdin && (!argv.out || !argv.failed)) {
     throw new UsageError('reading stdin needs --out and --failed (there is no input file to put them beside)');
   }
   const dryRun = Boolean(argv['dry-run']);
+  const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');
+  const failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
+  const summaryPath = argv['summary-json'] as string | undefined;
+  const reportPath = argv.report as string | undefined;
+  if (reportPath !== undefined) {
+    if (dryRun) throw new UsageError('--report describes what a run did; --dry-run sends nothing, so there is nothing to report');
+    checkReportPath(reportPath);
+  }
+  // Before anything is read from the gateway or sent to it.
+  checkOutputPaths(inputPath, [
+    { name: '--out', path: outPath },
+    { name: '--failed', path: failedPath },
+    ...(summaryPath !== undefined ? [{ name: '--summary-json', path: summaryPath }] : []),
+    ...(reportPath !== undefined ? [{ name: '--report', path: reportPath }] : []),
+  ]);
   const source = await openInput(inputPath, inputOptions(argv));
+  refuseResultsFileAsInput(source.header, stdin ? 'the input on stdin' : inputPath);
   const gw = await resolveGatewayConfig(argv);
   const cleanup: Array<() => Promise<void> | void> = [];
   try {
     if (gw.sim) cleanup.push(() => gw.sim!.close());
     if (!gw.defaultEntityId && source.headers.fields.entity_id === undefined) {
       throw new UsageError('no entity: pass --entity-id or set OPPWA_ENTITY_ID, or add an entity_id column');
-    }
-    const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');
-    const failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
-    // --report: where its path is resolved (and checked against the run's other files).
-    const reportPath = argv.report as string | undefined;
-    if (reportPath !== undefined) {
-      if (dryRun) throw new UsageError('--report describes what a run did; --dry-run sends nothing, so there is nothing to report');
-      checkReportPath(reportPath, { input: stdin ? undefined : inputPath, 'results file': outPath, 'failed-rows file': failedPath });
     }
     const reporter = new Reporter({
       quiet: Boolean(argv.quiet),
@@ -97,7 +107,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         cardKey,
         ...(source.recordCount !== undefined ? { expectedRows: source.recordCount } : {}),
       }),
-      { retryRejected: Boolean(argv['retry-rejected']) },
+      { retryRejected: Boolean(argv['retry-rejected']), lookupFirst: Boolean(argv['lookup-first']) },
     );
     // The report's clock starts with the run (after a live confirmation).
     const runReport = reportPath !== undefined ? new RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;

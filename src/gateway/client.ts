@@ -37,6 +37,8 @@ const NOT_SENT_CODES = new Set([
   'CERT_HAS_EXPIRED',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
+  // undici refused to build the request (a header value it cannot send): it never left.
+  'UND_ERR_INVALID_ARG',
 ]);
 
 function errorCode(err: unknown): string | undefined {

@@ -49,7 +49,11 @@ export function classifyGatewayUrl(raw: string): GatewayEnvironment {
   // `eu-prod.oppwa.com.` (a fully qualified name) is the same host.
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const partitionHost = LIVE_HOSTS.has(host) ? 'eu-prod.oppwa.com' : host;
+  // One host, one partition: the production aliases are one, and so is every
+  // spelling of this machine (localhost, 127.0.0.1, [::1], 127.1…): the WHATWG
+  // parser has already lower-cased the name and written IPv4/IPv6 addresses
+  // in their canonical form, and the port is explicit.
+  const partitionHost = LIVE_HOSTS.has(host) ? 'eu-prod.oppwa.com' : isLoopback(host) ? 'localhost' : host;
   const partition = `${url.protocol.replace(':', '')}://${partitionHost}:${port}`;
   const baseUrl = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
   let kind: GatewayKind;

@@ -19,9 +19,24 @@ export interface LookupTarget {
 export type LookupAnswer = (
   | { kind: 'found'; status: RowStatus; result: GatewayResult }
   | { kind: 'absent' }
+  /** A transaction of this type on this reference under the id, for another amount or currency. */
   | { kind: 'mismatch'; result: GatewayResult }
+  /**
+   * A transaction under the id that may be this row's, but a field needed to
+   * tell (type, reference, amount, currency) is missing from the answer: it
+   * is neither found nor absent. Looked up again; in the end the row stays
+   * unknown, never sent again.
+   */
+  | { kind: 'unconfirmed'; result: GatewayResult }
   | { kind: 'credentials'; reason: string }
-  | { kind: 'unknown'; reason: string; retryAfterMs?: number; throttled: boolean }
+  | {
+      kind: 'unknown';
+      reason: string;
+      retryAfterMs?: number;
+      throttled: boolean;
+      /** The throttle named this id or the row's payment: a per-id quota, not the whole account's. */
+      throttledId?: string;
+    }
 ) & {
   /** The gateway answered with its JSON and not a 5xx (SPEC §4 Stopping). */
   exchanged: boolean;
@@ -31,13 +46,29 @@ export type LookupAnswer = (
 
 const RANK: Record<RowStatus, number> = { succeeded: 4, review: 4, pending: 3, unknown: 2, rejected: 1 };
 
-/** Interpret the answer to one lookup of one merchant transaction id. */
-export function interpretLookup(ex: Exchange, target: LookupTarget): LookupAnswer {
+/**
+ * Interpret the answer to one lookup of one merchant transaction id.
+ *
+ * Merchants often give every transaction of an order one id (PA, CP, RF):
+ * a transaction of another type, or on another reference, is not this row's
+ * and is passed over. Only one of this type on this reference with another
+ * amount or currency is a conflict; amounts compare as numbers.
+ */
+export function interpretLookup(ex: Exchange, target: LookupTarget, lookedUpId?: string): LookupAnswer {
   if (ex.kind !== 'answered') return { kind: 'unknown', reason: ex.reason, throttled: false, exchanged: false, foreign: false };
   const parsed = parseGatewayJson(ex.body);
   const seen = { exchanged: parsed !== undefined && ex.httpStatus < 500, foreign: parsed === undefined };
   if (ex.httpStatus === 429 || parsed?.code === THROTTLED_CODE) {
-    return { kind: 'unknown', reason: 'lookup throttled', throttled: true, ...seen, ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}) };
+    const named = parsed?.id?.toLowerCase();
+    const perId = named !== undefined && (named === lookedUpId?.toLowerCase() || (target.paymentId !== undefined && named === target.paymentId.toLowerCase()));
+    return {
+      kind: 'unknown',
+      reason: 'lookup throttled',
+      throttled: true,
+      ...seen,
+      ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}),
+      ...(perId ? { throttledId: named } : {}),
+    };
   }
   if (ex.httpStatus === 401 || ex.httpStatus === 403 || isCredentialsRefused(parsed?.code)) {
     return { kind: 'credentials', reason: 'credentials refused for the lookup', ...seen };
@@ -48,27 +79,67 @@ export function interpretLookup(ex: Exchange, target: LookupTarget): LookupAnswe
   if (!Array.isArray(payments)) return { kind: 'unknown', reason: `lookup answered ${parsed.code}`, throttled: false, ...seen };
   let best: { status: RowStatus; result: GatewayResult } | undefined;
   let mismatch: GatewayResult | undefined;
+  let unconfirmed: GatewayResult | undefined;
   for (const p of payments) {
     const result = gatewayResultOf(p);
     if (!result) continue;
-    if (!matches(result, target)) {
-      mismatch ??= result;
-      continue;
+    const m = matchOf(result, target);
+    if (m === 'other') continue;
+    if (m === 'conflict') mismatch ??= result;
+    else if (m === 'unconfirmed') unconfirmed ??= result;
+    else {
+      const status = classifyResultCode(result.code);
+      if (!best || RANK[status] > RANK[best.status]) best = { status, result };
     }
-    const status = classifyResultCode(result.code);
-    if (!best || RANK[status] > RANK[best.status]) best = { status, result };
   }
-  if (best) return { kind: 'found', ...best, ...seen };
+  // A rejection found beside a transaction that cannot be confirmed is not
+  // the whole story: that one may be this row's, executed.
+  if (best && (best.status !== 'rejected' || !unconfirmed)) return { kind: 'found', ...best, ...seen };
   if (mismatch) return { kind: 'mismatch', result: mismatch, ...seen };
+  if (unconfirmed) return { kind: 'unconfirmed', result: unconfirmed, ...seen };
   return { kind: 'absent', ...seen };
 }
 
-function matches(tx: GatewayResult, t: LookupTarget): boolean {
-  if (tx.paymentType !== undefined && tx.paymentType !== t.type) return false;
-  if (t.paymentId && tx.referencedId !== undefined && tx.referencedId.toLowerCase() !== t.paymentId) return false;
+type Match = 'this' | 'other' | 'conflict' | 'unconfirmed';
+
+/**
+ * Whether a transaction found under the id is this row's. A field the
+ * answer lacks never widens the match: the transaction is then "unconfirmed"
+ * unless a field it does have already shows it is another row's.
+ */
+export function matchOf(tx: GatewayResult, t: LookupTarget): Match {
+  let missing = false;
+  if (tx.paymentType === undefined) missing = true;
+  else if (tx.paymentType !== t.type) return 'other';
+  if (t.paymentId !== undefined) {
+    if (tx.referencedId === undefined) missing = true;
+    else if (tx.referencedId.toLowerCase() !== t.paymentId.toLowerCase()) return 'other';
+  }
+  if (missing) return 'unconfirmed';
   // A full reversal is sent without an amount and the gateway reports the
-  // amount it reversed, so an absent amount matches any.
-  if (t.amount !== undefined && tx.amount !== undefined && tx.amount !== t.amount) return false;
-  if (t.currency !== undefined && tx.currency !== undefined && tx.currency !== t.currency) return false;
-  return true;
+  // amount it reversed: any amount is this row's.
+  if (t.amount !== undefined) {
+    if (tx.amount === undefined) return 'unconfirmed';
+    if (!sameAmount(tx.amount, t.amount)) return 'conflict';
+  }
+  if (t.currency !== undefined) {
+    if (tx.currency === undefined) return 'unconfirmed';
+    if (tx.currency.toUpperCase() !== t.currency.toUpperCase()) return 'conflict';
+  }
+  return 'this';
+}
+
+/** `1000`, `1000.0` and `1000.00` are one amount; anything that is not a plain decimal equals only itself. */
+export function sameAmount(a: string, b: string): boolean {
+  if (a === b) return true;
+  const na = canonicalAmount(a);
+  return na !== undefined && na === canonicalAmount(b);
+}
+
+function canonicalAmount(v: string): string | undefined {
+  const m = /^\s*([0-9]+)(?:\.([0-9]*))?\s*$/.exec(v);
+  if (!m) return undefined;
+  const whole = m[1]!.replace(/^0+(?=[0-9])/, '');
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole;
 }

@@ -29,7 +29,14 @@ export type Interpretation = (
   /** The gateway decided: succeeded, review, pending, rejected, or an unknown-group code. */
   | { kind: 'outcome'; status: RowStatus; result: GatewayResult; note?: string }
   /** Nothing was executed; send again after a backoff. */
-  | { kind: 'retry'; reason: string; throttled: boolean; retryAfterMs?: number }
+  | {
+      kind: 'retry';
+      reason: string;
+      throttled: boolean;
+      retryAfterMs?: number;
+      /** The throttle named the request's payment or merchant transaction id: a per-id quota, not the account's. */
+      throttledId?: string;
+    }
   /** HTTP 401/403 or 800.900.3xx: the credentials were refused. */
   | { kind: 'credentials'; reason: string }
   /** The request may have executed; only a lookup can tell. */
@@ -73,21 +80,28 @@ export function gatewayResultOf(json: unknown): GatewayResult | undefined {
   return out;
 }
 
-/** Interpret one exchange of an operation request. */
-export function interpretExchange(ex: Exchange): Interpretation {
+/**
+ * Interpret one exchange of an operation request. `sent` names the ids of the
+ * request, so a throttle answer naming one of them is told apart from one
+ * for the whole account.
+ */
+export function interpretExchange(ex: Exchange, sent?: { paymentId?: string | undefined; merchantTransactionId?: string | undefined }): Interpretation {
   if (ex.kind === 'not-sent') return { kind: 'retry', reason: ex.reason, throttled: false, exchanged: false, foreign: false };
   if (ex.kind === 'lost') return { kind: 'unknown', reason: ex.reason, exchanged: false, foreign: false };
   const parsed = gatewayResultOf(parseJson(ex.body));
   const exchanged = parsed !== undefined && ex.httpStatus < 500;
   const foreign = parsed === undefined;
   if (ex.httpStatus === 429 || parsed?.code === THROTTLED_CODE) {
+    const named = parsed?.id?.toLowerCase();
+    const perId = named !== undefined && (named === sent?.paymentId?.toLowerCase() || named === sent?.merchantTransactionId?.toLowerCase());
     return {
       kind: 'retry',
-      reason: 'throttled by the gateway',
+      reason: perId ? `throttled by the gateway for ${named}` : 'throttled by the gateway',
       throttled: true,
       exchanged,
       foreign,
       ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}),
+      ...(perId ? { throttledId: named } : {}),
     };
   }
   if (ex.httpStatus === 401 || ex.httpStatus === 403 || isCredentialsRefused(parsed?.code)) {

@@ -8,11 +8,42 @@
 import { OPERATION_RULES } from '../rows/operations.js';
 import type { Operation, OpType, Provenance } from '../rows/types.js';
 import { type IntentRecord, type Journal, type OutcomeRecord, type RowIdentity, sameRow } from './journal.js';
-import { baseOf, generationOf, type IdDeriver, idsThrough, isDerivedId, withGeneration } from './txid.js';
+import { baseOf, generationOf, type IdDeriver, idsThrough, isDerivedId, SeenIds, withGeneration } from './txid.js';
+
+/** Where a row goes once its lookups found nothing of it: an id not yet used at the gateway. */
+export interface SendAs {
+  id: string;
+  key: string;
+  gen: number;
+}
 
 export type Decision =
   | { action: 'send'; id: string; key: string; gen: number; derived: boolean }
-  | { action: 'lookup'; id: string; key: string; gen: number; derived: boolean; ids: string[]; lastSentAt: number }
+  | {
+      action: 'lookup';
+      id: string;
+      key: string;
+      gen: number;
+      derived: boolean;
+      /** Every id the row may have been sent under: what the lookups ask for. */
+      ids: string[];
+      lastSentAt: number;
+      /**
+       * A rerun of a rejected row whose history is not in the state: what
+       * the lookups find rejected (or for the content before a correction)
+       * under `ids` was the old attempt; the row goes out under `sendAs`
+       * unless that id, too, is found.
+       */
+      rerunRejected?: boolean;
+      /** The id to send under when the lookups find nothing (default: `id`). */
+      sendAs?: SendAs;
+      /**
+       * Two "absent" answers `--lookup-interval` apart are needed before a
+       * send: the row may have been sent, recently or at an unknown time.
+       * Only a row nothing says was ever sent (`--lookup-first`) goes on one.
+       */
+      confirm: boolean;
+    }
   | { action: 'done'; id: string; outcome: OutcomeRecord }
   | { action: 'conflict'; id: string; message: string };
 
@@ -20,6 +51,12 @@ export interface PlanInput {
   op: Operation;
   identity: Omit<RowIdentity, 'id'>;
   provenance: Provenance;
+}
+
+export interface PlannerOptions {
+  retryRejected: boolean;
+  /** Look every row up before its first send (a state that knows nothing). */
+  lookupFirst?: boolean;
 }
 
 const SETTLED = new Set(['succeeded', 'review', 'pending']);
@@ -33,40 +70,66 @@ export function describeUse(intent: IntentRecord): string {
 }
 
 export class Planner {
+  /** Journal keys a row of this run is sent (or looked up) under: no two rows of one run share one. */
+  private readonly claimed = new SeenIds();
+
   constructor(
     private readonly journal: Journal,
     private readonly deriver: IdDeriver,
-    private readonly opts: { retryRejected: boolean },
+    private readonly opts: PlannerOptions,
   ) {}
 
   plan(row: PlanInput): Decision {
+    const d = this.decide(row);
+    if (d.action !== 'send' && d.action !== 'lookup') return d;
+    const keys = d.action === 'lookup' && d.sendAs && d.sendAs.key !== d.key ? [d.key, d.sendAs.key] : [d.key];
+    for (const k of keys) {
+      if (this.claimed.add(k)) {
+        return {
+          action: 'conflict',
+          id: d.id,
+          message:
+            `merchant_transaction_id ${d.id} (or the id this row would be sent under) is used by an earlier row of this run, ` +
+            `e.g. a row given twice, once as a fresh copy and once from a failed-rows file; not sent. Keep one of the two rows`,
+        };
+      }
+    }
+    return d;
+  }
+
+  private decide(row: PlanInput): Decision {
     const fileId = row.op.merchantTransactionId;
-    const last = row.provenance.lastStatus?.toLowerCase();
+    const last = row.provenance.lastStatus?.toLowerCase() || undefined;
     // Computed for every valid row, so an id column filled in for some rows
     // does not shift the occurrence count of the others.
     const derivedBase = this.deriver.nextBase(row.op);
     let key: string;
     let gen: number;
     let derived: boolean;
-    // A failed-rows file carries the derived id it was sent under; but an own
-    // id can have the same shape. The journal tells them apart when it has
-    // seen the id used as an own one; the last generation cannot be bumped.
-    const ownId =
-      fileId !== undefined &&
-      (!(last && isDerivedId(fileId)) || generationOf(fileId) >= MAX_GENERATION || this.journal.lookup(fileId)?.intent?.id === fileId);
-    if (fileId && ownId) {
+    // An id of the derived shape is looked for under its 14-character base
+    // wherever it comes from (a failed-rows file, ids copied from a results
+    // file, a results file given as input): that is where its history is.
+    // It stays own when the journal has seen it used as an own one, or when
+    // its generation cannot be bumped. Known to neither and without a
+    // last_status, it is kept verbatim, but looked up before it is sent.
+    let unsure = false;
+    if (fileId === undefined) {
+      key = derivedBase;
+      gen = 0;
+      derived = true;
+    } else if (!isDerivedId(fileId) || generationOf(fileId) >= MAX_GENERATION || this.journal.lookup(fileId)?.intent?.id === fileId) {
       key = fileId;
       gen = 0;
       derived = false;
-    } else if (fileId) {
-      // A failed-rows file carries the derived id it was sent under.
+    } else if (last !== undefined || this.isDerivedKey(baseOf(fileId))) {
       key = baseOf(fileId);
       gen = generationOf(fileId);
       derived = true;
     } else {
-      key = derivedBase;
+      key = fileId;
       gen = 0;
-      derived = true;
+      derived = false;
+      unsure = true;
     }
     const idFor = (g: number) => (derived ? withGeneration(key, g) : key);
     const entry = this.journal.lookup(key);
@@ -85,14 +148,27 @@ export class Planner {
     }
 
     if (!intent) {
-      if (last === 'failed' || last === 'unknown') return lookup(idFor(gen), gen, 0);
-      if (last === 'rejected' && derived) return send(gen + 1);
+      // Nothing in this state. A row of a failed-rows file, or one carrying a
+      // derived id, was sent from somewhere (a lost or other state): look it
+      // up first, whatever its last_status says.
+      if (last === 'rejected' && derived) {
+        // A rerun of a rejected row: a fresh base when its content or place
+        // changed (a corrected amount), else the next generation.
+        const sendAs: SendAs =
+          derivedBase !== key ? { id: withGeneration(derivedBase, 0), key: derivedBase, gen: 0 } : { id: idFor(gen + 1), key, gen: gen + 1 };
+        const ids = [...idsThrough(key, gen), ...(sendAs.key === key ? [sendAs.id] : idsThrough(sendAs.key, 0))];
+        return { action: 'lookup', id: idFor(gen), key, gen, derived, ids, lastSentAt: 0, rerunRejected: true, sendAs, confirm: true };
+      }
+      if (last !== undefined || unsure) return lookup(idFor(gen), gen, 0, true);
+      if (this.opts.lookupFirst) return lookup(idFor(gen), gen, 0, false);
       return send(gen);
     }
 
     const journalGen = intent.gen;
     const outcome = entry?.outcome;
-    if (!outcome) return lookup(intent.id, journalGen, Date.parse(intent.at));
+    // The file names a later generation than this state sent: it went out from elsewhere.
+    if (derived && gen > journalGen && !(outcome && SETTLED.has(outcome.s))) return lookup(idFor(gen), gen, Date.parse(intent.at), true);
+    if (!outcome) return lookup(intent.id, journalGen, Date.parse(intent.at), true);
     if (SETTLED.has(outcome.s)) return { action: 'done', id: outcome.id, outcome };
     if (outcome.s === 'rejected') {
       const deliberate = this.opts.retryRejected || (last === 'rejected' && journalGen <= gen);
@@ -100,25 +176,34 @@ export class Planner {
       if (deliberate) return send(journalGen);
       return { action: 'done', id: outcome.id, outcome };
     }
-    if (outcome.s === 'failed' && !outcome.sent) return send(journalGen);
-    return lookup(intent.id, journalGen, Date.parse(outcome.at));
+    if (outcome.s === 'failed' && !outcome.sent) return this.opts.lookupFirst ? lookup(intent.id, journalGen, 0, false) : send(journalGen);
+    return lookup(intent.id, journalGen, Date.parse(outcome.at), true);
 
     function send(g: number): Decision {
       return { action: 'send', id: idFor(g), key, gen: g, derived };
     }
-    function lookup(id: string, g: number, lastSentAt: number): Decision {
+    function lookup(id: string, g: number, lastSentAt: number, confirm: boolean): Decision {
       const ids = derived ? idsThrough(key, g) : [key];
-      return { action: 'lookup', id, key, gen: g, derived, ids, lastSentAt };
+      return { action: 'lookup', id, key, gen: g, derived, ids, lastSentAt, confirm };
     }
+  }
+
+  /** Whether the journal holds a derived id's history under this 14-character base. */
+  private isDerivedKey(base: string): boolean {
+    const intent = this.journal.lookup(base)?.intent;
+    return intent !== undefined && isDerivedId(intent.id) && baseOf(intent.id) === base;
   }
 
   private planFresh(base: string): Decision {
     const entry = this.journal.lookup(base);
-    if (!entry?.intent) return { action: 'send', id: withGeneration(base, 0), key: base, gen: 0, derived: true };
+    if (!entry?.intent) {
+      if (this.opts.lookupFirst) return { action: 'lookup', id: withGeneration(base, 0), key: base, gen: 0, derived: true, ids: idsThrough(base, 0), lastSentAt: 0, confirm: false };
+      return { action: 'send', id: withGeneration(base, 0), key: base, gen: 0, derived: true };
+    }
     // The corrected content was itself sent before: treat it like any row.
     const outcome = entry.outcome;
     if (outcome && SETTLED.has(outcome.s)) return { action: 'done', id: outcome.id, outcome };
     const ids = idsThrough(base, entry.intent.gen);
-    return { action: 'lookup', id: entry.intent.id, key: base, gen: entry.intent.gen, derived: true, ids, lastSentAt: Date.parse(entry.intent.at) };
+    return { action: 'lookup', id: entry.intent.id, key: base, gen: entry.intent.gen, derived: true, ids, lastSentAt: Date.parse(entry.intent.at), confirm: true };
   }
 }

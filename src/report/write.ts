@@ -23,7 +23,7 @@ export function payopsVersion(): string {
  * other files (its input, the results or failed-rows file: the report would
  * overwrite it), a directory, or in a folder that cannot be written.
  */
-export function checkReportPath(reportPath: string, others: Record<string, string | undefined>): void {
+export function checkReportPath(reportPath: string): void {
   if (reportPath === '' || reportPath === '-') throw new UsageError('the report is written to a file: name it, e.g. --report refunds.report.html');
   const target = resolve(reportPath);
   try {
@@ -35,11 +35,6 @@ export function checkReportPath(reportPath: string, others: Record<string, strin
     accessSync(dirname(target), constants.W_OK);
   } catch (err) {
     throw new UsageError(`cannot write the report ${reportPath}: its folder ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'}`);
-  }
-  for (const [role, path] of Object.entries(others)) {
-    if (path !== undefined && path !== '-' && resolve(path) === target) {
-      throw new UsageError(`--report ${reportPath} is also the ${role}: write the report to another file`);
-    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
-import { DEFAULTS, normaliseTuning, RECONCILE_OPTIONS, RUN_OPTIONS, VALIDATE_OPTIONS } from '../../src/cli/options.js';
+import { checkSettle, DEFAULTS, normaliseTuning, RECONCILE_OPTIONS, RUN_OPTIONS, VALIDATE_OPTIONS } from '../../src/cli/options.js';
 
 /** argv as yargs hands it over with every default in place. */
 const defaults = (): Record<string, unknown> => ({
@@ -20,7 +20,7 @@ describe('normaliseTuning', () => {
       timeoutMs: 60_000,
       maxAttempts: 5,
       maxOutageMs: 300_000,
-      settleMs: 120_000,
+      settleMs: 300_000,
       lookupIntervalMs: 30_000,
     });
   });
@@ -83,7 +83,7 @@ describe('option tables', () => {
       'gateway', 'live', 'yes', 'token-file', 'entity-id', 'test-mode', 'sim-seed',
       'concurrency', 'rate', 'timeout', 'max-attempts', 'max-outage', 'settle', 'lookup-interval',
       'out', 'failed', 'summary-json', 'state-dir', 'batch-id', 'quiet', 'log-format', 'strict',
-      'retry-rejected', 'break-lock', 'dry-run', 'decimal-comma', 'allow-card-data', 'encoding', 'delimiter',
+      'retry-rejected', 'break-lock', 'lookup-first', 'dry-run', 'decimal-comma', 'allow-card-data', 'encoding', 'delimiter',
     ]) {
       const o = (RUN_OPTIONS as Record<string, { describe?: string }>)[flag];
       expect(o, flag).toBeDefined();
@@ -93,7 +93,7 @@ describe('option tables', () => {
     expect(RUN_OPTIONS.timeout.default).toBe('60s');
     expect(RUN_OPTIONS['max-attempts'].default).toBe(5);
     expect(RUN_OPTIONS['max-outage'].default).toBe('5m');
-    expect(RUN_OPTIONS.settle.default).toBe('2m');
+    expect(RUN_OPTIONS.settle.default).toBe('5m');
     expect(RUN_OPTIONS['lookup-interval'].default).toBe('30s');
     expect(RUN_OPTIONS['log-format'].choices).toEqual(['text', 'json']);
     expect(RUN_OPTIONS['test-mode'].choices).toEqual(['EXTERNAL', 'INTERNAL']);
@@ -109,5 +109,23 @@ describe('option tables', () => {
 
   it('validate sends nothing: it has no gateway, token or tuning options', () => {
     for (const flag of ['gateway', 'token-file', 'concurrency', 'rate', 'live']) expect(Object.keys(VALIDATE_OPTIONS)).not.toContain(flag);
+  });
+});
+
+// Issue 10 point 4: a lookup sooner than --timeout after a send can call a
+// request still being processed absent.
+describe('checkSettle', () => {
+  it.each([['0', '60s'], ['500ms', '1s'], ['59s', '60s']])('--settle %s below --timeout %s is refused', (settle, timeout) => {
+    const t = normaliseTuning({ ...defaults(), settle, timeout });
+    expect(() => checkSettle(t, { settle, timeout })).toThrow(UsageError);
+    expect(() => checkSettle(t, { settle, timeout })).toThrow(/--settle .* is shorter than --timeout/);
+  });
+
+  it.each([['1s', '1s'], ['5m', '60s']])('--settle %s with --timeout %s is accepted', (settle, timeout) => {
+    expect(() => checkSettle(normaliseTuning({ ...defaults(), settle, timeout }), { settle, timeout })).not.toThrow();
+  });
+
+  it('the default --settle covers a query lag of 5 minutes', () => {
+    expect(normaliseTuning(defaults()).settleMs).toBeGreaterThanOrEqual(300_000);
   });
 });

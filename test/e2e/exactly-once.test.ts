@@ -57,13 +57,13 @@ describe('exactly once', () => {
       'mixed.csv',
       `operation,payment_id,amount,currency\nrefund,${DB},5.00,EUR\nrefund,${DB},5000.00,EUR\nrefund,${DB},13.03,EUR\n`,
     );
-    const first = await run(sim.url, state, input, ['--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '2']);
+    const first = await run(sim.url, state, input, ['--timeout', '2s', '--settle', '2s', '--lookup-interval', '10ms', '--max-attempts', '2']);
     expect(first.code).toBe(1);
     const failed = readCsv(join(dir, 'mixed.failed.csv'));
     expect(failed.map((f) => f.last_status)).toEqual(['rejected', 'unknown']);
     const before = await sim.transactions();
 
-    const rerun = await run(sim.url, state, join(dir, 'mixed.failed.csv'), ['--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '2']);
+    const rerun = await run(sim.url, state, join(dir, 'mixed.failed.csv'), ['--timeout', '2s', '--settle', '2s', '--lookup-interval', '10ms', '--max-attempts', '2']);
     expect(rerun.code).toBe(1);
     const after = await sim.transactions();
     const added = after.slice(before.length);
@@ -74,7 +74,7 @@ describe('exactly once', () => {
     expect(results[1]!.status).toBe('unknown');
     expect(results[1]!.attempts).toBe('0');
     // Not deliberately sent again: a plain rerun of the original file sends nothing.
-    await run(sim.url, state, input, ['--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '2']);
+    await run(sim.url, state, input, ['--timeout', '2s', '--settle', '2s', '--lookup-interval', '10ms', '--max-attempts', '2']);
     expect((await sim.transactions()).filter((t) => t.amount !== '13.03')).toHaveLength(after.filter((t) => t.amount !== '13.03').length);
   });
 

@@ -467,7 +467,8 @@ async function checkCase(c: Case, opts: { runToo: boolean }): Promise<void> {
         'state-dir': join(dir, 'state'),
         out,
         failed: join(dir, 'failed.csv'),
-        settle: '0',
+        timeout: '2s',
+        settle: '2s',
         'lookup-interval': '10ms',
         'max-attempts': 2,
       }),
@@ -536,7 +537,7 @@ describe('fuzz: mutated CSV files never crash payops and never lose a row', () =
         const bytes = bytesOf(c);
         writeFileSync(input, bytes);
         const out = join(dir, `cli-${i}.results.csv`);
-        const r = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, `state-${i}`), '--out', out, '--failed', join(dir, `cli-${i}.failed.csv`), '--settle', '0', ...(c.base === 1 ? ['--decimal-comma'] : [])]);
+        const r = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, `state-${i}`), '--out', out, '--failed', join(dir, `cli-${i}.failed.csv`), '--timeout', '2s', '--settle', '2s', ...(c.base === 1 ? ['--decimal-comma'] : [])]);
         const what = `CLI case ${i} ${JSON.stringify(c)}: exit ${r.code} ${r.signal ?? ''}\n${r.stderr}`;
         expect(r.signal, what).toBeNull();
         expect([0, 1, 2], what).toContain(r.code);

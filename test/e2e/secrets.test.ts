@@ -119,7 +119,7 @@ describe('no card number and no access token in anything payops writes', () => {
     const cards = input('cards.csv', CARDS_CSV);
     const r = record(
       'run cards.csv',
-      await runCli(['run', cards, ...gateway(), '--allow-card-data', '--log-format', 'json', '--summary-json', join(dir, 'summary.json'), '--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '2'], { env }),
+      await runCli(['run', cards, ...gateway(), '--allow-card-data', '--log-format', 'json', '--summary-json', join(dir, 'summary.json'), '--timeout', '2s', '--settle', '2s', '--lookup-interval', '10ms', '--max-attempts', '2'], { env }),
     );
     expect(r.code, r.stderr).toBe(1);
     const rows = readCsv(join(dir, 'cards.results.csv'));
@@ -174,7 +174,7 @@ describe('no card number and no access token in anything payops writes', () => {
     const before = await sim.transactions();
     const r = record(
       'rerun cards.failed.csv',
-      await runCli(['run', join(dir, 'cards.failed.csv'), ...gateway(), '--allow-card-data', '--token-file', tokenFile, '--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '2'], {
+      await runCli(['run', join(dir, 'cards.failed.csv'), ...gateway(), '--allow-card-data', '--token-file', tokenFile, '--timeout', '2s', '--settle', '2s', '--lookup-interval', '10ms', '--max-attempts', '2'], {
         env: { OPPWA_ACCESS_TOKEN: undefined, OPPWA_ENTITY_ID: ENTITY },
       }),
     );
@@ -211,7 +211,7 @@ describe('no card number and no access token in anything payops writes', () => {
 
     const out = record(
       'run --out -',
-      await runCli(['run', input('more.csv', CARDS_CSV.replace(/^(C-\d+),/gm, '$1b,')), ...gateway(), '--allow-card-data', '--batch-id', 'stdout', '--out', '-', '--failed', join(dir, 'more.failed.csv'), '--settle', '0', '--lookup-interval', '10ms', '--max-attempts', '1'], { env }),
+      await runCli(['run', input('more.csv', CARDS_CSV.replace(/^(C-\d+),/gm, '$1b,')), ...gateway(), '--allow-card-data', '--batch-id', 'stdout', '--out', '-', '--failed', join(dir, 'more.failed.csv'), '--timeout', '2s', '--settle', '2s', '--lookup-interval', '10ms', '--max-attempts', '1'], { env }),
     );
     expect(out.code, out.stderr).toBe(1);
     expect(out.stdout).toContain('C-1b,credit,,,5.00,EUR,411111******1111,Jane Doe');

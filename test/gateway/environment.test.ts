@@ -67,10 +67,20 @@ describe('classifyGatewayUrl: state partition (scheme, host, port)', () => {
     const p = (u: string) => classifyGatewayUrl(u).partition;
     expect(p('https://eu-test.oppwa.com')).toBe('https://eu-test.oppwa.com:443');
     expect(p('https://eu-test.oppwa.com')).not.toBe(p('https://eu-prod.oppwa.com'));
-    expect(p('http://127.0.0.1:41234')).toBe('http://127.0.0.1:41234');
+    expect(p('http://127.0.0.1:41234')).toBe('http://localhost:41234');
     expect(p('http://127.0.0.1:41235')).not.toBe(p('http://127.0.0.1:41234'));
     expect(p('http://eu-prod.oppwa.com')).toBe('http://eu-prod.oppwa.com:80');
     expect(p('https://eu-prod.oppwa.com:8443')).toBe('https://eu-prod.oppwa.com:8443');
+  });
+
+  // Issue 10 point 8: one gateway, one partition, however its host is spelt.
+  it('every spelling of one host is one partition: loopback names, case, default port, trailing dot, IPv4 forms', () => {
+    const p = (u: string) => classifyGatewayUrl(u).partition;
+    for (const u of ['http://127.0.0.1:41234', 'http://LOCALHOST:41234/', 'http://localhost.:41234', 'http://127.1:41234', 'http://[::1]:41234', 'http://0x7f.0.0.1:41234/v1']) {
+      expect(p(u), u).toBe('http://localhost:41234');
+    }
+    expect(p('https://EU-TEST.oppwa.com.:443/')).toBe(p('https://eu-test.oppwa.com'));
+    expect(p('https://Gw.Example.com')).toBe(p('https://gw.example.com:443'));
   });
 
   it('default ports are written out: 443 for https, 80 for http', () => {

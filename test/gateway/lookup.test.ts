@@ -103,10 +103,8 @@ describe('interpretLookup: absent', () => {
 
 describe('interpretLookup: mismatch', () => {
   it.each([
-    ['another type', { paymentType: 'CP' }],
     ['another amount', { amount: '10.01' }],
     ['another currency', { currency: 'USD' }],
-    ['another payment', { referencedId: '8ac7a4a08f1b2c3d4e5f60718293ffff' }],
   ])('the id is used at the gateway for %s → mismatch, naming that transaction', (_name, over) => {
     const other = tx('000.000.000', over);
     const a = interpretLookup(query([other]), target);
@@ -115,7 +113,54 @@ describe('interpretLookup: mismatch', () => {
   });
 });
 
+// Issue 14 point 9: merchants give every transaction of an order one id.
+describe('interpretLookup: own ids that are order ids', () => {
+  it.each([
+    ['another type', { paymentType: 'PA' }],
+    ['another payment', { referencedId: '8ac7a4a08f1b2c3d4e5f60718293ffff' }],
+  ])('a transaction of %s under the id is not this row\'s → absent', (_name, over) => {
+    expect(interpretLookup(query([tx('000.000.000', over)]), target)).toMatchObject({ kind: 'absent' });
+  });
+
+  it('the PA and CP of the order under the id, and this refund among them → found', () => {
+    const mine = tx('000.100.110');
+    const a = interpretLookup(query([tx('000.000.000', { paymentType: 'PA', referencedId: undefined }), tx('000.000.000', { paymentType: 'CP' }), mine]), target);
+    expect(a).toMatchObject({ kind: 'found', status: 'succeeded', result: { id: mine.id } });
+  });
+});
+
+// Issue 14 point 10.
+describe('interpretLookup: amounts as numbers, missing fields', () => {
+  it.each(['10', '10.0', '010.00'])('%s at the gateway is the row\'s 10.00', (amount) => {
+    expect(interpretLookup(query([tx('000.000.000', { amount })]), target)).toMatchObject({ kind: 'found', status: 'succeeded' });
+  });
+
+  it.each([['paymentType'], ['referencedId'], ['amount'], ['currency']])('an answer without %s cannot confirm the row: unconfirmed, not found nor absent', (field) => {
+    const t = tx('000.000.000');
+    delete (t as Record<string, unknown>)[field];
+    expect(interpretLookup(query([t]), target)).toMatchObject({ kind: 'unconfirmed' });
+  });
+
+  it('a rejection beside a transaction that cannot be confirmed is not taken as the outcome', () => {
+    const t = tx('000.000.000');
+    delete (t as Record<string, unknown>).amount;
+    expect(interpretLookup(query([tx('700.400.200'), t]), target)).toMatchObject({ kind: 'unconfirmed' });
+  });
+
+  it('a field that shows another row\'s transaction decides even when another is missing', () => {
+    const t = tx('000.000.000', { paymentType: 'PA' });
+    delete (t as Record<string, unknown>).referencedId;
+    expect(interpretLookup(query([t]), target)).toMatchObject({ kind: 'absent' });
+  });
+});
+
 describe('interpretLookup: unknown and credentials', () => {
+  it('a throttle naming the looked-up id is per id; one without an id is for everyone', () => {
+    const named = { kind: 'answered', httpStatus: 429, body: JSON.stringify({ id: MTID, result: { code: '800.120.100', description: 'Too many requests. Please try again later.' } }) } as const;
+    expect(interpretLookup(named, target, MTID)).toMatchObject({ kind: 'unknown', throttled: true, throttledId: MTID });
+    expect(interpretLookup(query(undefined, '800.120.100'), target, MTID)).not.toHaveProperty('throttledId');
+  });
+
   it('HTTP 429 → unknown, throttled, with Retry-After', () => {
     const a = interpretLookup({ kind: 'answered', httpStatus: 429, body: '', retryAfterMs: 30_000 }, target);
     expect(a).toMatchObject({ kind: 'unknown', reason: 'lookup throttled', throttled: true, retryAfterMs: 30_000 });

@@ -191,6 +191,7 @@ describe('Planner: outcomes not known → look up first', () => {
       derived: true,
       ids: [`${key}00`],
       lastSentAt: Date.parse('2026-11-23T10:00:00.000Z'),
+      confirm: true,
     });
   });
 
@@ -241,6 +242,7 @@ describe('Planner: outcomes not known → look up first', () => {
         derived: true,
         ids: ['k3j5h7g9f1d3s500', 'k3j5h7g9f1d3s501', 'k3j5h7g9f1d3s502'],
         lastSentAt: 0,
+        confirm: true,
       });
     },
   );
@@ -248,13 +250,51 @@ describe('Planner: outcomes not known → look up first', () => {
   it('a failed-rows row with an own id and last_status unknown, unknown to this state directory → lookup of that id', async () => {
     const pl = await planner([]);
     const d = pl.plan(input(refund('10.00', { merchantTransactionId: 'INV-2026-0001' }), { lastStatus: 'unknown' }));
-    expect(d).toEqual({ action: 'lookup', id: 'INV-2026-0001', key: 'INV-2026-0001', gen: 0, derived: false, ids: ['INV-2026-0001'], lastSentAt: 0 });
+    expect(d).toEqual({ action: 'lookup', id: 'INV-2026-0001', key: 'INV-2026-0001', gen: 0, derived: false, ids: ['INV-2026-0001'], lastSentAt: 0, confirm: true });
   });
 
-  it('a failed-rows row with last_status rejected, unknown to this state directory → next generation', async () => {
+  // Issue 10 point 2: with the state lost, a rejected row of a failed-rows
+  // file was sent blindly, once per rerun. It is looked up first: the old
+  // attempts and the id it would go out under.
+  it('a failed-rows row with last_status rejected, unknown to this state directory → lookup, then the next generation', async () => {
+    const op = refund('10.00');
+    const key = baseFor(op);
     const pl = await planner([]);
-    const d = pl.plan(input(refund('10.00', { merchantTransactionId: 'k3j5h7g9f1d3s500' }), { lastStatus: 'rejected' }));
-    expect(d).toEqual({ action: 'send', id: 'k3j5h7g9f1d3s501', key: 'k3j5h7g9f1d3s5', gen: 1, derived: true });
+    const d = pl.plan(input({ ...op, merchantTransactionId: `${key}00` }, { lastStatus: 'rejected' }));
+    expect(d).toEqual({
+      action: 'lookup',
+      id: `${key}00`,
+      key,
+      gen: 0,
+      derived: true,
+      ids: [`${key}00`, `${key}01`],
+      lastSentAt: 0,
+      rerunRejected: true,
+      sendAs: { id: `${key}01`, key, gen: 1 },
+      confirm: true,
+    });
+  });
+
+  it('…and a corrected one (another amount) is looked up and goes out under a fresh base', async () => {
+    const old = refund('10.00');
+    const oldKey = baseFor(old);
+    const fixed = refund('12.00');
+    const freshKey = baseFor(fixed);
+    const pl = await planner([]);
+    const d = pl.plan(input({ ...fixed, merchantTransactionId: `${oldKey}00` }, { lastStatus: 'rejected' }));
+    expect(d).toMatchObject({
+      action: 'lookup',
+      key: oldKey,
+      ids: [`${oldKey}00`, `${freshKey}00`],
+      rerunRejected: true,
+      sendAs: { id: `${freshKey}00`, key: freshKey, gen: 0 },
+    });
+  });
+
+  it('a row of any last_status and no id, unknown to this state directory → looked up', async () => {
+    const op = refund('10.00');
+    const pl = await planner([]);
+    expect(pl.plan(input(op, { lastStatus: 'invalid' }))).toMatchObject({ action: 'lookup', id: `${baseFor(op)}00`, confirm: true });
   });
 });
 
@@ -349,9 +389,14 @@ describe('Planner: own ids that happen to look derived (16 × [0-9a-z])', () => 
   // its failed-rows file reads it as <14-char base><2-char generation>.
   const OWN = 'order00000000001';
 
-  it('a first run keeps it verbatim', async () => {
+  // Issue 10 point 1: it may be a derived id copied from a results file
+  // (whose history is elsewhere): kept verbatim, but looked up first, under
+  // that one id (not generations 0..g).
+  it('a first run keeps it verbatim, and looks it up before sending', async () => {
     const pl = await planner([]);
-    expect(pl.plan(input(refund('10.00', { merchantTransactionId: OWN })))).toEqual({ action: 'send', id: OWN, key: OWN, gen: 0, derived: false });
+    expect(pl.plan(input(refund('10.00', { merchantTransactionId: OWN })))).toEqual({
+      action: 'lookup', id: OWN, key: OWN, gen: 0, derived: false, ids: [OWN], lastSentAt: 0, confirm: true,
+    });
   });
 
   // BUG (src/plan/planner.ts:58-66): with a last_status column, any id of the
@@ -374,5 +419,32 @@ describe('Planner: own ids that happen to look derived (16 × [0-9a-z])', () => 
     const pl = await planner([intentFor(OWN, 0, op), outcomeFor(OWN, OWN, 'failed', { sent: false })]);
     const d: Decision = pl.plan(input(op, { lastStatus: 'failed' }));
     expect(d).toEqual({ action: 'send', id: OWN, key: OWN, gen: 0, derived: false });
+  });
+});
+
+describe('Planner: issue 10', () => {
+  it('a derived id without last_status (copied from a results file) is found under its base: done, not sent again', async () => {
+    const op = refund();
+    const key = baseFor(op);
+    const pl = await planner([intentFor(key, 1, op), outcomeFor(key, `${key}01`, 'succeeded')]);
+    expect(pl.plan(input({ ...op, merchantTransactionId: `${key}01` }))).toMatchObject({ action: 'done', id: `${key}01` });
+  });
+
+  it('no two rows of one run go under one id: a fresh copy, then the same row from a failed-rows file', async () => {
+    const op = refund();
+    const key = baseFor(op);
+    const pl = await planner([]);
+    expect(pl.plan(input(op))).toMatchObject({ action: 'send', id: `${key}00` });
+    const d = pl.plan(input({ ...op, merchantTransactionId: `${key}00` }, { lastStatus: 'unknown' }));
+    expect(d).toMatchObject({ action: 'conflict', id: `${key}00` });
+    if (d.action === 'conflict') expect(d.message).toMatch(/used by an earlier row of this run/);
+  });
+
+  it('--lookup-first: a row the state knows nothing of is looked up, one "absent" enough', async () => {
+    const op = refund();
+    const pl = new Planner(await journalWith([]), new IdDeriver(DERIVE), { retryRejected: false, lookupFirst: true });
+    expect(pl.plan(input(op))).toEqual({
+      action: 'lookup', id: `${baseFor(op)}00`, key: baseFor(op), gen: 0, derived: true, ids: [`${baseFor(op)}00`], lastSentAt: 0, confirm: false,
+    });
   });
 });
