@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import { runSim, simCommand, simOptionsFrom, type SimArgs } from '../../src/cli/sim.js';
 import { parseDuration, parseLatency } from '../../src/sim/options.js';
+import { startSimulator } from '../../src/sim/server.js';
 import { agent, ENTITY, TOKEN } from './helpers.js';
 import { request } from 'undici';
 
@@ -79,6 +80,11 @@ describe('flags', () => {
     await expect(async () => simOptionsFrom(await parse(['--fail-rate', '1.5']))).rejects.toThrow(/--fail-rate "1.5" is not a probability/);
     await expect(async () => simOptionsFrom(await parse(['--force-code', '13.13']))).rejects.toThrow(/not AMOUNT=CODE/);
     await expect(async () => simOptionsFrom(await parse(['--fault-seed', '-1']))).rejects.toThrow(UsageError);
+    await expect(async () => simOptionsFrom(await parse(['--per-id-throttle', '--query-limit', '0']))).rejects.toThrow(/--query-limit "0" is not a whole number above 0/);
+    await expect(async () => simOptionsFrom(await parse(['--per-id-throttle', '--throttle-window', 'a minute']))).rejects.toThrow(/--throttle-window "a minute" is not a duration/);
+    await expect(async () => simOptionsFrom(await parse(['--reversal-window', 'soon']))).rejects.toThrow(/--reversal-window "soon" is not a duration/);
+    await expect(async () => simOptionsFrom(await parse(['--mode', 'test']))).rejects.toThrow(/Choices/);
+    await expect(startSimulator({ noReports: ['abc'] })).rejects.toThrow(/no-reports entity "abc" is not 32 hexadecimal characters/);
   });
 });
 
