@@ -218,14 +218,15 @@ export class Ledger {
 
   constructor(readonly rules: RuleOptions) {}
 
-  seed(seeds: readonly NormalisedSeed[], time: number): void {
+  /** Seeded payments succeeded in their test_mode, else in the simulator's mode (`mode`). */
+  seed(seeds: readonly NormalisedSeed[], time: number, mode: TxMode = 'INTERNAL'): void {
     for (const s of seeds) {
       if (s.paymentType === 'RG') {
         this.registrations.set(s.id, s);
         continue;
       }
       const tx = this.make(
-        { id: s.id, paymentType: s.paymentType, amount: s.amount, currency: s.currency, entityId: s.entityId, resultCode: CODE.success, cents: s.cents, mode: s.testMode },
+        { id: s.id, paymentType: s.paymentType, amount: s.amount, currency: s.currency, entityId: s.entityId, resultCode: successCode(s.testMode ?? mode), cents: s.cents, mode: s.testMode },
         s.createdAt ?? time,
         true,
       );

@@ -227,7 +227,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<RunningSimu
     refundWindowMs: opts.refundWindowMs,
     captureWindowMs: opts.captureWindowMs,
   });
-  ledger.seed(seeds, Date.now());
+  ledger.seed(seeds, Date.now(), MODE_OF[mode]);
   const entities = new Set<string>([DEFAULT_SIM_ENTITY, ...seeds.map((s) => s.entityId), ...noReports]);
   const api = new GatewayApi(ledger, {
     token,

@@ -1,6 +1,7 @@
 /**
  * Per-id throttling, as white-label deployments of the gateway document it
- * (/work/shared/research/gateway-evidence.md, "per-id throttling"): at most 2
+ * (their support pages on throttling of GET query and their API parameter
+ * references; the project's gateway-evidence notes list them): at most 2
  * requests a minute per id on `GET /v1/query…` and on `GET /v1/payments/{id}`,
  * and at most 200 a minute per payment on backoffice POSTs. The documentation
  * gives the limits, not the algorithm; the simulator chose a fixed window per

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import { runSim, simCommand, simOptionsFrom, type SimArgs } from '../../src/cli/sim.js';
 import { parseDuration, parseLatency } from '../../src/sim/options.js';
+import { startSimulator } from '../../src/sim/server.js';
 import { agent, ENTITY, TOKEN } from './helpers.js';
 import { request } from 'undici';
 
@@ -79,6 +80,11 @@ describe('flags', () => {
     await expect(async () => simOptionsFrom(await parse(['--fail-rate', '1.5']))).rejects.toThrow(/--fail-rate "1.5" is not a probability/);
     await expect(async () => simOptionsFrom(await parse(['--force-code', '13.13']))).rejects.toThrow(/not AMOUNT=CODE/);
     await expect(async () => simOptionsFrom(await parse(['--fault-seed', '-1']))).rejects.toThrow(UsageError);
+    await expect(async () => simOptionsFrom(await parse(['--per-id-throttle', '--query-limit', '0']))).rejects.toThrow(/--query-limit "0" is not a whole number above 0/);
+    await expect(async () => simOptionsFrom(await parse(['--per-id-throttle', '--throttle-window', 'a minute']))).rejects.toThrow(/--throttle-window "a minute" is not a duration/);
+    await expect(async () => simOptionsFrom(await parse(['--reversal-window', 'soon']))).rejects.toThrow(/--reversal-window "soon" is not a duration/);
+    await expect(async () => simOptionsFrom(await parse(['--mode', 'test']))).rejects.toThrow(/Choices/);
+    await expect(startSimulator({ noReports: ['abc'] })).rejects.toThrow(/no-reports entity "abc" is not 32 hexadecimal characters/);
   });
 });
 
@@ -111,6 +117,39 @@ describe('running', () => {
     await done;
     await expect(request(`${lines[0]}/__sim/transactions`)).rejects.toThrow();
     expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('serves with the gateway rules its flags ask for, and says which', async () => {
+    const lines: string[] = [];
+    const signals = new EventEmitter();
+    let printed!: () => void;
+    const started = new Promise<void>((r) => (printed = r));
+    const seed = fileURLToPath(new URL('../../fixtures/sim/seed-state.csv', import.meta.url));
+    const done = runSim(await parse(['--seed', seed, '--mode', 'live', '--per-id-throttle', '--query-limit', '1', '--reversal-window', '1d', '--no-reports', 'ff80808167b2d5d40167c2fd1c6e12ab']), {
+      out: (l) => {
+        lines.push(l);
+        if (lines.length === 2) printed();
+      },
+      signals,
+    });
+    await started;
+    expect(lines[1]).toContain('rules: mode live, per-id throttle 1/200 per 1m, no reports for ff80808167b2d5d40167c2fd1c6e12ab, reversal window 1d');
+    const call = async (path: string, body?: string) => {
+      const res = await request(`${lines[0]}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+        ...(body === undefined ? {} : { body }),
+        dispatcher: agent,
+      });
+      return { status: res.statusCode, code: ((await res.body.json()) as { result: { code: string } }).result.code };
+    };
+    const old = 'a0000000000000000000000000000001'; // created 2020-01-01
+    expect(await call(`/v1/payments/${old}`, `entityId=${ENTITY}&paymentType=RV`)).toEqual({ status: 400, code: '700.300.700' });
+    expect(await call(`/v1/payments/${old}`, `entityId=${ENTITY}&paymentType=CP&amount=1.00&currency=EUR`)).toEqual({ status: 200, code: '000.000.000' });
+    expect(await call(`/v1/query/${old}?entityId=${ENTITY}`)).toEqual({ status: 200, code: '000.000.000' });
+    expect(await call(`/v1/query/${old}?entityId=${ENTITY}`)).toEqual({ status: 429, code: '800.120.100' });
+    signals.emit('SIGTERM');
+    await done;
   });
 
   it('prints the fault seed so a faulty run can be repeated', async () => {
