@@ -139,7 +139,7 @@ describe('payops run --report and payops report', () => {
     writeFileSync(input, 'operation,payment_id,amount,currency\nrefund,aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001,1.00,EUR\n');
     const rep = await runCli(['run', input, '--gateway', 'sim', '--report', join(r.dir, 'again.results.csv')]);
     expect(rep.code).toBe(2);
-    expect(rep.stderr).toContain('is also the results file');
+    expect(rep.stderr).toContain('the --out and the --report are both');
     const dry = await runCli(['run', input, '--gateway', 'sim', '--dry-run', '--report', join(r.dir, 'dry.html')]);
     expect(dry.code).toBe(2);
     expect(dry.stderr).toContain('--dry-run sends nothing');

@@ -82,7 +82,7 @@ export async function runEveryStatus(extra: string[] = []): Promise<EveryStatusR
     'run', input,
     '--gateway', sim.url,
     '--state-dir', join(dir, 'state'),
-    '--settle', '0',
+    '--timeout', '1s', '--settle', '1s',
     '--lookup-interval', '20ms',
     '--max-attempts', '2',
     '--summary-json', out.summary,
