@@ -23,7 +23,8 @@
  *            case; payops runs first (spawn to exit), then the bare undici
  *            loop at C connections and the peers of scripts/peers/ (--peers
  *            p1,p2,p3), sending the ids payops derived. p1 (a curl per row)
- *            gets at most --p1-rows (5,000). --peer-repeat N interleaves N runs.
+ *            gets at most --p1-rows (2,000: it is CPU-bound at 6–8 ms a row, so
+ *            its rate is flat after a few hundred). --peer-repeat N interleaves N runs.
  *   startup  wall clock of `node -e 0`, `payops validate` of 10 rows and the
  *            demo's `payops run … --gateway sim`, --startup-runs (7) times each.
  *   sub      every scripts/bench-NAME.mjs present (--sub-dir to look
@@ -193,7 +194,7 @@ for (const p of PARTS) {
 }
 const PEER_ROWS = int(opt['peer-rows'], quick ? 300 : 20_000);
 const PEER_ROWS_SMALL = quick ? 0 : int(opt['peer-rows-small'], 5_000);
-const P1_ROWS = int(opt['p1-rows'], quick ? 300 : 5_000);
+const P1_ROWS = int(opt['p1-rows'], quick ? 300 : 2_000);
 const PEER_KEYS = (opt.peers ?? 'p1,p2,p3').split(',').map((x) => x.trim()).filter(Boolean);
 for (const k of PEER_KEYS) {
   if (!['p1', 'p2', 'p3'].includes(k)) {
