@@ -39,7 +39,7 @@
  * load and fdatasync latency, and a warning when dist/ or src/ changed during
  * the run.
  *
- * --quick (CI): small files (core 2,000 rows, no large run; peers 300 rows,
+ * --quick (CI): small files (core 2,000 rows, no large run; peers 300 rows, p1 100,
  * no small-file cases; start-up once; sub-benches with --quick). It exits
  * non-zero when a run fails (an exit code other than 0/1, a results file
  * missing rows, the simulator dying during a case, a bare-loop or peer
@@ -194,7 +194,7 @@ for (const p of PARTS) {
 }
 const PEER_ROWS = int(opt['peer-rows'], quick ? 300 : 20_000);
 const PEER_ROWS_SMALL = quick ? 0 : int(opt['peer-rows-small'], 5_000);
-const P1_ROWS = int(opt['p1-rows'], quick ? 300 : 2_000);
+const P1_ROWS = int(opt['p1-rows'], quick ? 100 : 2_000);
 const PEER_KEYS = (opt.peers ?? 'p1,p2,p3').split(',').map((x) => x.trim()).filter(Boolean);
 for (const k of PEER_KEYS) {
   if (!['p1', 'p2', 'p3'].includes(k)) {
