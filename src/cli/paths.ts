@@ -1,7 +1,8 @@
 import { basename, dirname, extname, join } from 'node:path';
 
 /**
- * `<input stem>.<kind>.csv` beside the input: refunds.csv → refunds.results.csv
+ * `<input stem>.<kind>.csv` beside the input (`.xlsx` for an Excel workbook
+ * input: book.xlsx → book.results.xlsx and book.failed.xlsx): refunds.csv → refunds.results.csv
  * and refunds.failed.csv; a rerun of refunds.failed.csv writes
  * refunds.failed.results.csv and refunds.failed.failed.csv, so no output ever
  * lands on its own input.
@@ -9,6 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 export function defaultOutputPath(inputPath: string, kind: 'results' | 'failed' | 'reconciled' | 'validated'): string {
   const name = basename(inputPath);
   const ext = extname(name).toLowerCase();
+  if (ext === '.xlsx' || ext === '.xlsm') return join(dirname(inputPath), `${name.slice(0, -ext.length)}.${kind}.xlsx`);
   const stem = ext === '.csv' || ext === '.txt' || ext === '.tsv' ? name.slice(0, -ext.length) : name;
   return join(dirname(inputPath), `${stem}.${kind}.csv`);
 }

@@ -23,6 +23,7 @@ import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 import { openWriters } from './writers.js';
 import type { RowOutcome } from '../rows/types.js';
+import { referOutcomeToCell } from '../rows/validate.js';
 
 export const runCommand: CommandModule = {
   command: 'run <input>',
@@ -130,6 +131,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       ...(gw.testMode ? { testMode: gw.testMode } : {}),
       dryRun,
       sink: async (outcome) => {
+        referOutcomeToCell(outcome); // a workbook row's error names its cell (D7)
         reporter.row(outcome, dryRun);
         if (writers) await writers.write(outcome);
       },
