@@ -555,6 +555,7 @@ class SheetTable {
   private readonly rows: AsyncGenerator<SheetRow[]>;
   private afterHeader: SheetRow[] = [];
   private notes: NoteTable | undefined;
+  private readonly sheetGiven: boolean;
 
   constructor(
     path: string,
@@ -563,6 +564,7 @@ class SheetTable {
     maxColumns: number,
     private readonly headerMode: HeaderMode,
   ) {
+    this.sheetGiven = sheet !== undefined;
     this.stream = meteredStream(path, (n) => (this.bytes += n));
     this.rows = readSheet(this.stream, name, sheet, maxColumns, this.info);
   }
@@ -585,11 +587,16 @@ class SheetTable {
             names.push(c.text);
           }
         });
-        const mapped = mapHeaders(
-          names,
-          kept.map((i) => i + 1),
-          { mode: this.headerMode },
-        );
+        let mapped: HeaderMap;
+        try {
+          mapped = mapHeaders(
+            names,
+            kept.map((i) => i + 1),
+            { mode: this.headerMode },
+          );
+        } catch (err) {
+          throw this.inSheet(err, headerRow.line);
+        }
         // The values of a row carry its cell notes to the validator.
         const map: HeaderMap = {
           ...mapped,
@@ -615,6 +622,17 @@ class SheetTable {
       this.close();
       throw err;
     }
+  }
+
+  /** A header error, saying which sheet (and row) it is about and that there are others. */
+  private inSheet(err: unknown, line: number): unknown {
+    if (!(err instanceof UsageError)) return err;
+    const choice = this.info.choice;
+    let where = ` (header row ${line} of sheet ${JSON.stringify(choice?.name ?? '')}`;
+    if (choice && choice.all.length > 1 && !this.sheetGiven) {
+      where += `, the first of ${choice.all.map((s) => JSON.stringify(s)).join(', ')}: pass --sheet NAME to read another`;
+    }
+    return new UsageError(err.message.replace(/\.?$/, '') + where + ').');
   }
 
   async *batches(): AsyncGenerator<InputRecord[]> {
