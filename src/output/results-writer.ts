@@ -77,8 +77,12 @@ export function createResultsWriter(
     // A column name is free text too (a file without a header row has a data row there).
     header: resultsHeader(layout.header.map(maskCardNumbersForOutput)),
     role: 'results file',
-    // In a workbook: the amount, line and attempts as numbers (outputCells' order).
-    numberColumns: [...(layout.fieldIndex.amount !== undefined ? [layout.fieldIndex.amount] : []), width, width + 7],
+    // In a workbook: the amount, a carried source_line, line and attempts as numbers (outputCells' order).
+    numberColumns: [
+      ...[layout.fieldIndex.amount, layout.fieldIndex.source_line].filter((i): i is number => i !== undefined),
+      width,
+      width + 7,
+    ],
     ...(inputPath !== undefined ? { inputPath } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
   });
