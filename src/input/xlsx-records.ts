@@ -30,7 +30,7 @@
  * through once before {@link openWorkbookInput} returns, so every problem
  * that stops the run is found before a record is handed out, as for CSV.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { UsageError } from '../cli/errors.js';
@@ -40,7 +40,7 @@ import { type Dialect } from './dialect.js';
 import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
 import type { InputSource } from './records.js';
 import { cellProblem, columnLetters, columnOfRef, dateText, isDateFormat, numberText, type ReadCell } from './xlsx-cells.js';
-import { checkZip, type ZipLimits } from './xlsx-zip.js';
+import { checkZip, entryRecords, readEntry, type ZipEntry, type ZipLimits } from './xlsx-zip.js';
 
 const require = createRequire(import.meta.url);
 const excelRequire = createRequire(require.resolve('exceljs'));
@@ -186,63 +186,140 @@ function notReadable(name: string, why: string): UsageError {
   return new UsageError(`${name} is not a readable Excel workbook (${why}). Open it in Excel or LibreOffice and save it again as Excel Workbook (.xlsx).`);
 }
 
+/** The workbook's sheets and settings, read from its small parts before any sheet. */
+interface WorkbookParts {
+  /** Worksheets in tab order (chart sheets left out), with their part. */
+  sheets: Array<{ name: string; entry: ZipEntry | undefined; hidden: boolean }>;
+  date1904: boolean;
+  styles: ZipEntry | undefined;
+  sharedStrings: ZipEntry | undefined;
+  workbook: ZipEntry;
+  workbookRels: ZipEntry | undefined;
+}
+
+/** Parse small XML with saxes: each element's local name and attributes. */
+function eachElement(xml: string, fn: (tag: string, attributes: Record<string, string>) => void): void {
+  const parser = new SaxesParser();
+  let error: Error | undefined;
+  parser.on('error', (e) => (error ??= e));
+  parser.on('opentag', (node) => fn(localName(node.name), node.attributes));
+  parser.write(xml);
+  parser.close();
+  if (error) throw error;
+}
+
+/** A part's path from a relationship target, relative to `xl/`. */
+function partPath(target: string): string {
+  const t = target.replace(/\\/g, '/');
+  if (t.startsWith('/')) return t.slice(1);
+  const parts: string[] = ['xl'];
+  for (const seg of t.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.join('/');
+}
+
+async function workbookParts(path: string, entries: readonly ZipEntry[], name: string): Promise<WorkbookParts> {
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const workbook = byName.get('xl/workbook.xml');
+  if (!workbook) {
+    throw new UsageError(`${name} is a ZIP file but not an Excel workbook (it has no xl/workbook.xml). Save the data as Excel Workbook (.xlsx) or CSV.`);
+  }
+  const workbookRels = byName.get('xl/_rels/workbook.xml.rels');
+  const rels = new Map<string, { target: string; type: string }>();
+  const sheets: Array<{ name: string; rId: string; hidden: boolean }> = [];
+  let date1904 = false;
+  try {
+    if (workbookRels) {
+      eachElement((await readEntry(path, workbookRels)).toString('utf8'), (tag, a) => {
+        if (tag === 'Relationship' && a.Id && a.Target) rels.set(a.Id, { target: a.Target, type: a.Type ?? '' });
+      });
+    }
+    eachElement((await readEntry(path, workbook)).toString('utf8'), (tag, a) => {
+      if (tag === 'sheet') {
+        const rId = a['r:id'] ?? Object.entries(a).find(([k]) => k.endsWith(':id'))?.[1] ?? '';
+        sheets.push({ name: a.name ?? '', rId, hidden: a.state === 'hidden' || a.state === 'veryHidden' });
+      } else if (tag === 'workbookPr') {
+        date1904 = a.date1904 === '1' || a.date1904 === 'true';
+      }
+    });
+  } catch (err) {
+    throw notReadable(name, `its workbook part is not valid XML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const relOfType = (suffix: string) => [...rels.values()].find((r) => r.type.endsWith(suffix));
+  const shared = relOfType('/sharedStrings');
+  const styles = relOfType('/styles');
+  const worksheets: WorkbookParts['sheets'] = [];
+  for (const s of sheets) {
+    const rel = rels.get(s.rId);
+    if (rel && !rel.type.endsWith('/worksheet')) continue; // a chart sheet or a dialog sheet
+    worksheets.push({ name: s.name, entry: rel ? byName.get(partPath(rel.target)) : undefined, hidden: s.hidden });
+  }
+  return {
+    sheets: worksheets,
+    date1904,
+    styles: byName.get(styles ? partPath(styles.target) : 'xl/styles.xml'),
+    sharedStrings: byName.get(shared ? partPath(shared.target) : 'xl/sharedStrings.xml'),
+    workbook,
+    workbookRels,
+  };
+}
+
 interface SheetChoice {
   /** The sheet's name. */
   name: string;
-  /** Its worksheet file number (xl/worksheets/sheetN.xml). */
-  fileNo: number | undefined;
+  entry: ZipEntry;
   /** Every worksheet's name, in tab order. */
   all: string[];
 }
 
-/** The worksheets of the workbook in tab order, with their file numbers (chart sheets left out). */
-function worksheetsOf(reader: ExcelWorkbookReader): Array<{ name: string; fileNo: number | undefined; hidden: boolean }> {
-  const rels = reader.workbookRels ?? [];
-  const out: Array<{ name: string; fileNo: number | undefined; hidden: boolean }> = [];
-  for (const s of reader.model?.sheets ?? []) {
-    const rel = rels.find((r) => r.Id === s.rId);
-    const target = rel?.Target.replace(/^\/?(?:xl\/)?/, '') ?? '';
-    const m = /^worksheets\/sheet(\d+)\.xml$/.exec(target);
-    if (rel && !m) continue; // a chart sheet or a dialog sheet
-    out.push({ name: String(s.name), fileNo: m ? Number(m[1]) : undefined, hidden: s.state === 'hidden' || s.state === 'veryHidden' });
-  }
-  return out;
-}
-
-function chooseSheet(reader: ExcelWorkbookReader, wanted: string | undefined, name: string): SheetChoice {
-  const sheets = worksheetsOf(reader);
-  const all = sheets.map((s) => s.name);
-  if (wanted === undefined) {
-    const first = sheets[0];
-    return { name: first?.name ?? 'Sheet1', fileNo: first?.fileNo, all };
-  }
-  const found = sheets.find((s) => s.name === wanted) ?? sheets.find((s) => s.name.toLowerCase() === wanted.trim().toLowerCase());
+function chooseSheet(parts: WorkbookParts, wanted: string | undefined, name: string): SheetChoice {
+  const all = parts.sheets.map((s) => s.name);
+  const found =
+    wanted === undefined
+      ? parts.sheets[0]
+      : (parts.sheets.find((s) => s.name === wanted) ?? parts.sheets.find((s) => s.name.toLowerCase() === wanted.trim().toLowerCase()));
   if (!found) {
+    if (wanted === undefined) throw notReadable(name, 'it has no worksheet');
     throw new UsageError(
       `${name} has no sheet named ${JSON.stringify(wanted)}: its sheets are ${all.map((s) => JSON.stringify(s)).join(', ') || '(none)'}. Pass one of these with --sheet.`,
     );
   }
-  return { name: found.name, fileNo: found.fileNo, all };
+  if (!found.entry) throw notReadable(name, `the part of sheet ${JSON.stringify(found.name)} is missing`);
+  return { name: found.name, entry: found.entry, all };
 }
 
 /** What one read of the sheet found besides its rows. */
 interface ReadInfo {
-  choice?: SheetChoice;
+  choice: SheetChoice;
+  date1904: boolean;
   hiddenRows: number[];
   hiddenColumns: boolean;
 }
 
 /**
- * One read of the chosen sheet: its rows in batches, as the parser has them
- * ready. `input` is the file's bytes (metered by the caller).
+ * The parts exceljs is given, in the order it needs them: the workbook, its
+ * relationships, the styles and shared strings, then the one sheet (under
+ * the names exceljs looks for). exceljs then never parks a sheet in a
+ * temporary file to wait for the shared strings — that path loses the shared
+ * strings now and then (about one read in six of a LibreOffice workbook on
+ * this machine, exceljs 4.4.0 alone) — and no other sheet is unzipped.
  */
-async function* readSheet(
-  input: NodeJS.ReadableStream,
-  name: string,
-  wanted: string | undefined,
-  maxColumns: number,
-  info: ReadInfo,
-): AsyncGenerator<SheetRow[]> {
+function partsForReader(parts: WorkbookParts, choice: SheetChoice): Array<{ entry: ZipEntry; as: string }> {
+  const list: Array<{ entry: ZipEntry; as: string }> = [{ entry: parts.workbook, as: 'xl/workbook.xml' }];
+  if (parts.workbookRels) list.push({ entry: parts.workbookRels, as: 'xl/_rels/workbook.xml.rels' });
+  if (parts.styles) list.push({ entry: parts.styles, as: 'xl/styles.xml' });
+  if (parts.sharedStrings) list.push({ entry: parts.sharedStrings, as: 'xl/sharedStrings.xml' });
+  list.push({ entry: choice.entry, as: 'xl/worksheets/sheet1.xml' });
+  return list;
+}
+
+/**
+ * One read of the chosen sheet: its rows in batches, as the parser has them
+ * ready. `input` is the parts' bytes (metered by the caller).
+ */
+async function* readSheet(input: NodeJS.ReadableStream, name: string, maxColumns: number, info: ReadInfo): AsyncGenerator<SheetRow[]> {
   const reader = makeReader(input, name);
   let found = false;
   const events = reader.parse();
@@ -256,27 +333,14 @@ async function* readSheet(
       }
       if (next.done) break;
       const { eventType, value } = next.value;
-      if (eventType !== 'worksheet') continue;
-      const ws = value as ExcelWorksheetReader;
-      if (!info.choice) info.choice = chooseSheet(reader, wanted, name);
-      const choice = info.choice;
-      const isIt = !found && (choice.fileNo === undefined ? true : ws.fileNo === choice.fileNo);
-      if (!isIt) {
-        ws.iterator.destroy?.();
-        continue;
-      }
+      if (eventType !== 'worksheet' || found) continue;
       found = true;
-      yield* parseSheetXml(ws.iterator, reader, name, maxColumns, info);
+      yield* parseSheetXml((value as ExcelWorksheetReader).iterator, reader, name, maxColumns, info);
     }
   } finally {
     await events.return(undefined as never).catch(() => {});
   }
-  if (!info.choice) {
-    // No worksheet at all (or the workbook part is missing).
-    if (wanted !== undefined) info.choice = chooseSheet(reader, wanted, name);
-    else throw notReadable(name, 'it has no worksheet');
-  }
-  if (!found && info.choice.fileNo !== undefined) throw notReadable(name, `the part of sheet ${JSON.stringify(info.choice.name)} is missing`);
+  if (!found) throw notReadable(name, `the part of sheet ${JSON.stringify(info.choice.name)} could not be read`);
 }
 
 function asUsage(err: unknown, name: string): unknown {
@@ -294,7 +358,7 @@ async function* parseSheetXml(
   info: ReadInfo,
 ): AsyncGenerator<SheetRow[]> {
   const shared = reader.sharedStrings ?? [];
-  const date1904 = Boolean(reader.properties?.model?.date1904);
+  const date1904 = info.date1904;
   const styleIsDate = new Map<number, boolean>();
   const isDateStyle = (s: number): boolean => {
     let d = styleIsDate.get(s);
@@ -498,11 +562,22 @@ async function* parseSheetXml(
   if (out.length > 0) yield out;
 }
 
-/** The file's bytes, counted as they are read. */
-function meteredStream(path: string, onBytes: (n: number) => void): ReadStream {
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
-  stream.on('data', (chunk) => onBytes((chunk as Buffer).length));
-  return stream;
+/**
+ * The file's bytes, counted as they are read. A Transform, not a 'data'
+ * listener: that would start the file flowing before exceljs pipes it on,
+ * and the first chunks would be lost.
+ */
+function meteredStream(path: string, parts: Array<{ entry: ZipEntry; as: string }>, onBytes: (n: number) => void): { stream: Transform; source: Readable } {
+  const source = Readable.from(entryRecords(path, parts), { objectMode: false });
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+  source.on('error', (err) => stream.destroy(err));
+  source.pipe(stream);
+  return { stream, source };
 }
 
 interface HeaderInfo {
@@ -550,8 +625,8 @@ interface NoteTable {
 class SheetTable {
   bytes = 0;
   header: HeaderInfo | undefined;
-  readonly info: ReadInfo = { hiddenRows: [], hiddenColumns: false };
-  private readonly stream: ReadStream;
+  readonly info: ReadInfo;
+  private readonly stream: { stream: Transform; source: Readable };
   private readonly rows: AsyncGenerator<SheetRow[]>;
   private afterHeader: SheetRow[] = [];
   private notes: NoteTable | undefined;
@@ -560,13 +635,16 @@ class SheetTable {
   constructor(
     path: string,
     private readonly name: string,
-    sheet: string | undefined,
+    parts: WorkbookParts,
+    choice: SheetChoice,
+    sheetGiven: boolean,
     maxColumns: number,
     private readonly headerMode: HeaderMode,
   ) {
-    this.sheetGiven = sheet !== undefined;
-    this.stream = meteredStream(path, (n) => (this.bytes += n));
-    this.rows = readSheet(this.stream, name, sheet, maxColumns, this.info);
+    this.sheetGiven = sheetGiven;
+    this.info = { choice, date1904: parts.date1904, hiddenRows: [], hiddenColumns: false };
+    this.stream = meteredStream(path, partsForReader(parts, choice), (n) => (this.bytes += n));
+    this.rows = readSheet(this.stream.stream, name, maxColumns, this.info);
   }
 
   async readHeader(): Promise<void> {
@@ -628,8 +706,8 @@ class SheetTable {
   private inSheet(err: unknown, line: number): unknown {
     if (!(err instanceof UsageError)) return err;
     const choice = this.info.choice;
-    let where = ` (header row ${line} of sheet ${JSON.stringify(choice?.name ?? '')}`;
-    if (choice && choice.all.length > 1 && !this.sheetGiven) {
+    let where = ` (header row ${line} of sheet ${JSON.stringify(choice.name)}`;
+    if (choice.all.length > 1 && !this.sheetGiven) {
       where += `, the first of ${choice.all.map((s) => JSON.stringify(s)).join(', ')}: pass --sheet NAME to read another`;
     }
     return new UsageError(err.message.replace(/\.?$/, '') + where + ').');
@@ -686,7 +764,7 @@ class SheetTable {
   noticesFor(path: string, sheetGiven: boolean): string[] {
     const notices: string[] = [];
     const choice = this.info.choice;
-    if (choice && !sheetGiven && choice.all.length > 1) {
+    if (!sheetGiven && choice.all.length > 1) {
       notices.push(
         `${basename(path)} has ${choice.all.length} sheets (${choice.all.map((s) => JSON.stringify(s)).join(', ')}): reading the first, ${JSON.stringify(choice.name)}; pass --sheet NAME to read another`,
       );
@@ -703,7 +781,8 @@ class SheetTable {
 
   close(): void {
     this.rows.return(undefined).catch(() => {});
-    this.stream.destroy();
+    this.stream.source.destroy();
+    this.stream.stream.destroy();
   }
 }
 
@@ -711,16 +790,17 @@ class SheetTable {
 export async function openWorkbookInput(path: string, size: number, opts: WorkbookInputOptions = {}): Promise<InputSource> {
   const name = path;
   const zip = await checkZip(path, name, opts.limits);
-  if (!zip.entries.some((e) => e.name === 'xl/workbook.xml')) {
-    throw new UsageError(`${name} is a ZIP file but not an Excel workbook (it has no xl/workbook.xml). Save the data as Excel Workbook (.xlsx) or CSV.`);
-  }
+  const parts = await workbookParts(path, zip.entries, name);
+  const choice = chooseSheet(parts, opts.sheet, name);
   const maxColumns = opts.limits?.maxColumns ?? MAX_COLUMNS;
   const headerMode = opts.headerMode ?? 'input';
+  const sheetGiven = opts.sheet !== undefined;
+  const table = () => new SheetTable(path, name, parts, choice, sheetGiven, maxColumns, headerMode);
 
   let count: number | undefined;
   let scanNotices: string[] | undefined;
   if (opts.prescan !== false) {
-    const scan = new SheetTable(path, name, opts.sheet, maxColumns, headerMode);
+    const scan = table();
     try {
       await scan.readHeader();
       let n = 0;
@@ -732,11 +812,11 @@ export async function openWorkbookInput(path: string, size: number, opts: Workbo
     }
   }
 
-  const t = new SheetTable(path, name, opts.sheet, maxColumns, headerMode);
+  const t = table();
   await t.readHeader();
   const header = t.header;
   const notices = scanNotices ?? t.noticesFor(path, opts.sheet !== undefined);
-  const sheetName = t.info.choice?.name ?? opts.sheet ?? 'Sheet1';
+  const sheetName = choice.name;
 
   let iterated = false;
   const once = () => {

@@ -27,7 +27,12 @@ export interface ZipEntry {
   compressedSize: number;
   size: number;
   crc: number;
+  /** Where its local header starts. */
   offset: number;
+  /** Where its data starts (after the local header). */
+  dataStart: number;
+  /** Where its record ends (after the data and any data descriptor). */
+  end: number;
 }
 
 export interface CheckedZip {
@@ -106,7 +111,7 @@ export async function checkZip(path: string, name: string, limits: ZipLimits = {
             `Split the rows into several workbooks, or save the sheet as CSV.`,
         );
       }
-      entries.push({ name: entryName, method, compressedSize, size: entrySize, crc, offset });
+      entries.push({ name: entryName, method, compressedSize, size: entrySize, crc, offset, dataStart: 0, end: 0 });
     }
     // The entries, in file order, must follow each other exactly up to the directory.
     const sorted = [...entries].sort((a, b) => a.offset - b.offset);
@@ -118,12 +123,13 @@ export async function checkZip(path: string, name: string, limits: ZipLimits = {
       if (readSync(fd, head, 0, 30, e.offset) !== 30 || head.readUInt32LE(0) !== 0x04034b50) throw broken(`the header of part ${e.name} is damaged`);
       const flags = head.readUInt16LE(6);
       const dataStart = e.offset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
-      (e as ZipEntry & { dataStart: number }).dataStart = dataStart;
+      e.dataStart = dataStart;
       let end = dataStart + e.compressedSize;
       if (flags & 8) {
         // A data descriptor follows: 12 bytes, or 16 with its optional signature.
         end += readSync(fd, sig, 0, 4, end) === 4 && sig.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
       }
+      e.end = end;
       expected = end;
     }
     if (expected !== cdOffset) throw broken('its ZIP container has data outside the parts it lists');
@@ -133,7 +139,7 @@ export async function checkZip(path: string, name: string, limits: ZipLimits = {
 
   let unzipped = 0;
   for (const e of entries) {
-    const got = await inflateEntry(path, e as ZipEntry & { dataStart: number }, Math.min(e.size, maxBytes));
+    const got = await inflateEntry(path, e, Math.min(e.size, maxBytes));
     if (got.size !== e.size) throw broken(`part ${e.name} unzips to ${got.size} bytes, not the ${e.size} its directory says`);
     if (got.crc !== e.crc) throw broken(`part ${e.name} fails its CRC check`);
     unzipped += got.size;
@@ -143,7 +149,7 @@ export async function checkZip(path: string, name: string, limits: ZipLimits = {
 }
 
 /** Inflate one entry, counting its output; stops as soon as it passes `cap`. */
-function inflateEntry(path: string, e: ZipEntry & { dataStart: number }, cap: number): Promise<{ size: number; crc: number }> {
+function inflateEntry(path: string, e: ZipEntry, cap: number): Promise<{ size: number; crc: number }> {
   return new Promise((resolve, reject) => {
     if (e.compressedSize === 0) return resolve({ size: 0, crc: 0 });
     const input = createReadStream(path, { start: e.dataStart, end: e.dataStart + e.compressedSize - 1, highWaterMark: 256 * 1024 });
@@ -192,4 +198,77 @@ async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** One (checked) entry's bytes, unzipped: for the small parts (workbook, relationships). */
+export async function readEntry(path: string, e: ZipEntry): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const input = createReadStream(path, { start: e.dataStart, end: Math.max(e.dataStart, e.dataStart + e.compressedSize - 1) });
+  if (e.compressedSize === 0) {
+    input.destroy();
+    return Buffer.alloc(0);
+  }
+  const source = e.method === 8 ? input.pipe(createInflateRaw()) : input;
+  for await (const chunk of source) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The raw records of `parts` (local header, compressed data, descriptor), in
+ * the order given and each under the name given, as one stream: a ZIP a
+ * streaming unzipper reads as if the file held only these parts, in this
+ * order. Nothing is inflated or compressed here; only the local header's
+ * name is rewritten.
+ */
+export async function* entryRecords(path: string, parts: ReadonlyArray<{ entry: ZipEntry; as: string }>): AsyncGenerator<Buffer> {
+  const fd = openSync(path, 'r');
+  const headers: Buffer[] = [];
+  try {
+    for (const { entry } of parts) {
+      const head = Buffer.alloc(30);
+      readSync(fd, head, 0, 30, entry.offset);
+      const nameLen = head.readUInt16LE(26);
+      const extraLen = head.readUInt16LE(28);
+      const extra = Buffer.alloc(extraLen);
+      readSync(fd, extra, 0, extraLen, entry.offset + 30 + nameLen);
+      headers.push(Buffer.concat([head, extra]));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const central: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const { entry, as } = parts[i]!;
+    const h = headers[i]!;
+    const name = Buffer.from(as, 'utf8');
+    const head = Buffer.from(h.subarray(0, 30));
+    head.writeUInt16LE(name.length, 26);
+    const local = Buffer.concat([head, name, h.subarray(30)]);
+    // Its central directory record, for the directory that ends the stream.
+    const cd = Buffer.alloc(46);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(20, 4);
+    head.copy(cd, 6, 4, 26); // version needed … uncompressed size
+    cd.writeUInt16LE(name.length, 28);
+    cd.writeUInt32LE(entry.crc, 16);
+    cd.writeUInt32LE(entry.compressedSize, 20);
+    cd.writeUInt32LE(entry.size, 24);
+    cd.writeUInt32LE(at, 42);
+    central.push(cd, name);
+    at += local.length + (entry.end - entry.dataStart);
+    yield local;
+    if (entry.end > entry.dataStart) {
+      for await (const chunk of createReadStream(path, { start: entry.dataStart, end: entry.end - 1, highWaterMark: 256 * 1024 })) yield chunk as Buffer;
+    }
+  }
+  // A streaming unzipper reads on after the last part: end with a directory, as a ZIP does.
+  const dir = Buffer.concat(central);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(parts.length, 8);
+  eocd.writeUInt16LE(parts.length, 10);
+  eocd.writeUInt32LE(dir.length, 12);
+  eocd.writeUInt32LE(at, 16);
+  yield Buffer.concat([dir, eocd]);
 }
