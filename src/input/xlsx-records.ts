@@ -122,6 +122,8 @@ function makeReader(input: NodeJS.ReadableStream, name: string): ExcelWorkbookRe
       yield ev;
     }
   };
+  // No shared strings part (a workbook of numbers and inline strings): none, rather than parking the sheet in a temporary file.
+  reader.sharedStrings = [];
   reader._parseSharedStrings = async function* (entry: NodeJS.ReadableStream) {
     reader.sharedStrings = await readSharedStrings(entry, name);
   };
