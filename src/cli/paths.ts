@@ -2,7 +2,8 @@ import { basename, dirname, extname, join } from 'node:path';
 
 /**
  * `<input stem>.<kind>.csv` beside the input (`.xlsx` for an Excel workbook
- * input: book.xlsx → book.results.xlsx and book.failed.xlsx): refunds.csv → refunds.results.csv
+ * input: book.xlsx → book.results.xlsx and book.failed.xlsx; a reconciled
+ * results workbook is CSV: book.results.reconciled.csv): refunds.csv → refunds.results.csv
  * and refunds.failed.csv; a rerun of refunds.failed.csv writes
  * refunds.failed.results.csv and refunds.failed.failed.csv, so no output ever
  * lands on its own input.
@@ -10,7 +11,11 @@ import { basename, dirname, extname, join } from 'node:path';
 export function defaultOutputPath(inputPath: string, kind: 'results' | 'failed' | 'reconciled' | 'validated'): string {
   const name = basename(inputPath);
   const ext = extname(name).toLowerCase();
-  if (ext === '.xlsx' || ext === '.xlsm') return join(dirname(inputPath), `${name.slice(0, -ext.length)}.${kind}.xlsx`);
+  if (ext === '.xlsx' || ext === '.xlsm') {
+    // reconcile writes CSV whatever it reads, so only results and failed rows follow a workbook.
+    const out = kind === 'results' || kind === 'failed' ? 'xlsx' : 'csv';
+    return join(dirname(inputPath), `${name.slice(0, -ext.length)}.${kind}.${out}`);
+  }
   const stem = ext === '.csv' || ext === '.txt' || ext === '.tsv' ? name.slice(0, -ext.length) : name;
   return join(dirname(inputPath), `${stem}.${kind}.csv`);
 }
