@@ -157,7 +157,7 @@ async function readSharedStrings(entry: NodeJS.ReadableStream, name: string): Pr
     if (tag === 't') inT = false;
     else if (tag === 'rPh') phonetic--;
     else if (tag === 'si' && parts) {
-      strings.push(unescapeOoxml(parts.length === 1 ? parts[0]! : parts.join('')));
+      strings.push(detach(unescapeOoxml(parts.length === 1 ? parts[0]! : parts.join(''))));
       parts = undefined;
     }
   });
@@ -171,6 +171,16 @@ async function readSharedStrings(entry: NodeJS.ReadableStream, name: string): Pr
   }
   parser.write(decoder.decode());
   return strings;
+}
+
+/**
+ * A copy of `s` that does not keep the parser's whole chunk alive: V8 makes
+ * a substring of 13 characters or more a view into its parent, and a shared
+ * string or an id kept for the whole run (the duplicate check keeps every
+ * merchant_transaction_id) would keep each 256 KiB chunk of XML it came from.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : (s + ' ').slice(0, -1);
 }
 
 function localName(name: string): string {
@@ -516,10 +526,10 @@ async function* parseSheetXml(
         return withFormula({ kind: 'text', text });
       }
       case 'inlineStr':
-        return withFormula({ kind: 'text', text: unescapeOoxml((is ?? []).join('')) });
+        return withFormula({ kind: 'text', text: detach(unescapeOoxml((is ?? []).join(''))) });
       case 'str':
         if (v === undefined) return f !== undefined ? { kind: 'no-result', text: '', formula: f } : undefined;
-        return withFormula({ kind: 'text', text: unescapeOoxml(v) });
+        return withFormula({ kind: 'text', text: detach(unescapeOoxml(v)) });
       case 'b':
         if (v === undefined) return f !== undefined ? { kind: 'no-result', text: '', formula: f } : undefined;
         return withFormula({ kind: 'boolean', text: v.trim() === '1' || v.trim().toLowerCase() === 'true' ? 'TRUE' : 'FALSE' });
