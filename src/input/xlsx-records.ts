@@ -6,10 +6,13 @@
  * How:
  * - the ZIP container is checked first (xlsx-zip.ts: unzipped size capped,
  *   CRCs, no hidden parts), so a zip bomb is refused before a row is read;
- * - exceljs 4.4.0's streaming WorkbookReader unzips the parts, reads the
- *   workbook, its relationships and styles, and hands out the worksheets.
- *   Two of its parsers are replaced (a subclass): shared strings and the
- *   sheet itself are read here with saxes and a streaming UTF-8 decoder,
+ * - the workbook part and its relationships are read here, to choose the
+ *   sheet; exceljs 4.4.0's streaming WorkbookReader is then handed those
+ *   parts, the styles, the shared strings and that one sheet, in that order
+ *   (see partsForReader: in the file's own order it loses the shared strings
+ *   now and then), unzips them and parses the styles. Two of its parsers are
+ *   replaced: shared strings and the sheet itself are read here with saxes
+ *   and a streaming UTF-8 decoder,
  *   because exceljs decodes every chunk on its own (a character split
  *   between two chunks becomes U+FFFD), keeps only the last run of a
  *   rich-text inline string, reads phonetic guides into shared strings, and
@@ -48,7 +51,8 @@ const excelRequire = createRequire(require.resolve('exceljs'));
 const WorkbookReader = excelRequire('./lib/stream/xlsx/workbook-reader.js') as new (input: unknown, options: unknown) => ExcelWorkbookReader;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SaxesParser } = excelRequire('saxes') as { SaxesParser: new () => Saxes };
-// exceljs parks a worksheet that comes before the shared strings in a temporary file: remove those at exit, whatever happens.
+// exceljs parks a worksheet that comes before the shared strings or the relationships in a temporary file (payops hands it
+// the parts in an order that avoids it, see partsForReader): should it happen anyway, remove those files at exit.
 (excelRequire('tmp') as { setGracefulCleanup(): void }).setGracefulCleanup();
 
 /** Most columns a sheet may use (Excel allows 16,384; payops files have a dozen). */
@@ -67,20 +71,16 @@ interface Saxes {
   close(): void;
 }
 
+/** What payops uses of exceljs's WorksheetReader: the sheet part's bytes. */
 interface ExcelWorksheetReader {
-  iterator: AsyncIterable<Buffer | string> & { destroy?: () => void };
-  name: string;
-  fileNo?: number;
+  iterator: AsyncIterable<Buffer | string>;
 }
 
+/** What payops uses of exceljs's WorkbookReader (4.4.0). */
 interface ExcelWorkbookReader {
   parse(): AsyncGenerator<{ eventType: string; value: unknown }>;
   sharedStrings?: string[];
-  workbookRels?: Array<{ Id: string; Target: string; Type?: string }>;
-  model?: { sheets?: Array<{ id: number; name: string; rId: string; state?: string }> };
-  properties?: { model?: { date1904?: boolean } };
   styles?: { model?: { styles?: Array<{ numFmtId?: number }> }; index?: { numFmt?: Record<number, string> } };
-  options: Record<string, string>;
 }
 
 export interface WorkbookInputOptions {
@@ -103,7 +103,7 @@ interface SheetRow {
   cells: Array<ReadCell | undefined>;
 }
 
-/** exceljs's WorkbookReader with the shared strings and the worksheet file number read here (see the module comment). */
+/** exceljs's WorkbookReader with the shared strings read here (see the module comment). */
 function makeReader(input: NodeJS.ReadableStream, name: string): ExcelWorkbookReader {
   const reader = new WorkbookReader(input, {
     worksheets: 'emit',
@@ -111,17 +111,7 @@ function makeReader(input: NodeJS.ReadableStream, name: string): ExcelWorkbookRe
     hyperlinks: 'ignore',
     styles: 'cache',
     entries: 'ignore',
-  }) as ExcelWorkbookReader & {
-    _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<never>;
-    _parseWorksheet(iterator: unknown, sheetNo: string): Generator<{ eventType: string; value: ExcelWorksheetReader }>;
-  };
-  const parseWorksheet = reader._parseWorksheet.bind(reader);
-  reader._parseWorksheet = function* (iterator: unknown, sheetNo: string) {
-    for (const ev of parseWorksheet(iterator, sheetNo)) {
-      ev.value.fileNo = Number(sheetNo);
-      yield ev;
-    }
-  };
+  }) as ExcelWorkbookReader & { _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<never> };
   // No shared strings part (a workbook of numbers and inline strings): none, rather than parking the sheet in a temporary file.
   reader.sharedStrings = [];
   reader._parseSharedStrings = async function* (entry: NodeJS.ReadableStream) {
