@@ -155,6 +155,25 @@ describe('a LibreOffice workbook through payops run', () => {
   });
 });
 
+describe('samples/excel-de.xlsx (samples/excel-de.csv as German LibreOffice imports it)', () => {
+  it('runs without --decimal-comma: 9 succeed, 1 is rejected; the umlauts come back', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'excel-de.xlsx');
+    copyFileSync(join(ROOT, 'samples/excel-de.xlsx'), input);
+    const sim = await startSim(['--seed', join(ROOT, 'samples/payments.csv')]);
+    const r = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state')]);
+    noStack(r.stderr);
+    expect(r.code, r.stderr).toBe(1);
+    const results = await readBook(join(dir, 'excel-de.results.xlsx'));
+    expect(results.rows.map((x) => x.status)).toEqual([...Array(2).fill('succeeded'), 'rejected', ...Array(7).fill('succeeded')]);
+    expect(results.rows.map((x) => x.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(results.rows[2]!.Kunde).toBe('Jörg Weiß');
+    expect(results.rows[7]!.Bemerkung).toBe('Quittung\nnachgereicht');
+    const sent = (await sim.transactions()).map((t) => t.amount ?? 'full reversal').sort();
+    expect(sent).toEqual(['40.00', '35.50', '1234.50', '19.99', 'full reversal', '10.00', '15.00', '10.00', '12.50', '5.00'].sort());
+  });
+});
+
 describe('exceljs workbooks through payops validate', () => {
   for (const file of ['exceljs-shared.xlsx', 'exceljs-inline.xlsx']) {
     it(`${file}: every row's error names its cell`, async () => {
