@@ -40,6 +40,7 @@ import { UsageError } from '../cli/errors.js';
 import { CELL_NOTES, type CellNotes } from '../rows/validate.js';
 import type { Field, InputRecord } from '../rows/types.js';
 import { type Dialect } from './dialect.js';
+import { SAVE_AS_HINT } from './file-type.js';
 import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
 import type { InputSource } from './records.js';
 import { cellProblem, columnLetters, columnOfRef, dateText, isDateFormat, numberText, type ReadCell } from './xlsx-cells.js';
@@ -225,6 +226,9 @@ function partPath(target: string): string {
 async function workbookParts(path: string, entries: readonly ZipEntry[], name: string): Promise<WorkbookParts> {
   const byName = new Map(entries.map((e) => [e.name, e]));
   const workbook = byName.get('xl/workbook.xml');
+  if (!workbook && byName.has('xl/workbook.bin')) {
+    throw new UsageError(`${name} is an Excel binary workbook (.xlsb), which payops does not read. ${SAVE_AS_HINT}`);
+  }
   if (!workbook) {
     throw new UsageError(`${name} is a ZIP file but not an Excel workbook (it has no xl/workbook.xml). Save the data as Excel Workbook (.xlsx) or CSV.`);
   }

@@ -12,8 +12,9 @@
  *   user or the gateway wrote can execute. Characters XML cannot hold are
  *   dropped (exceljs), a cell longer than Excel's 32,767 characters is cut.
  * - The header row is bold and frozen; columns get a width from their name.
- * - Rows cannot be placed later (`canFillLater` false): a row set aside for
- *   a lookup holds the rows after it, as with stdout.
+ * - A row set aside for a lookup keeps its place (`hole` / `fill`): a
+ *   workbook is written in row order, so the rows after an open place wait
+ *   in memory until it is filled (or, never filled, left out at commit).
  */
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -37,7 +38,14 @@ export interface XlsxSinkOptions extends CsvWriterOptions {
  * How an outcome writer opens its file: the CSV writer, or a workbook sink.
  * `numberColumns` is for a workbook only.
  */
-export type SinkFactory = (path: string, dialect: OutputDialect, options: XlsxSinkOptions) => CsvWriter;
+export type SinkFactory = (path: string, dialect: OutputDialect, options: XlsxSinkOptions) => OutcomeSink;
+
+/**
+ * A sink: the CSV writer's interface, and `forget` for a place that will not
+ * be filled (a deferred row that turned out not to belong in the file), so a
+ * workbook need not hold the rows behind it until the end.
+ */
+export type OutcomeSink = CsvWriter & { forget?(hole: number): void };
 
 /** The sink for `path`: a workbook for a .xlsx name, CSV otherwise (stdout included). */
 export const sinkForPath: SinkFactory = (path, dialect, options) =>
@@ -91,15 +99,15 @@ function widthOf(name: string): number {
 }
 
 /** Create a workbook sink at `path` (a .xlsx file; not stdout). */
-export function createXlsxWriter(path: string, options: XlsxSinkOptions = {}): CsvWriter {
+export function createXlsxWriter(path: string, options: XlsxSinkOptions = {}): OutcomeSink {
   return new XlsxSink(path, options);
 }
 
-class XlsxSink implements CsvWriter {
+class XlsxSink implements OutcomeSink {
   readonly path: string;
   rows = 0;
   started = false;
-  readonly canFillLater = false;
+  readonly canFillLater = true;
   private readonly role: string;
   private readonly target: string;
   private readonly tmpPath: string;
@@ -109,6 +117,9 @@ class XlsxSink implements CsvWriter {
   private sheet: ExcelJS.Worksheet | undefined;
   private error: Error | undefined;
   private state: 'open' | 'committing' | 'committed' | 'aborted' = 'open';
+  /** Rows waiting behind the first place not yet filled, in order. */
+  private readonly waiting: Array<{ hole?: number; cells?: readonly string[] }> = [];
+  private holes = 0;
 
   constructor(
     path: string,
@@ -168,14 +179,12 @@ class XlsxSink implements CsvWriter {
     if (this.error) throw this.error;
     if (this.state !== 'open') throw new Error(`the ${this.role} ${this.path} is already ${this.state}`);
     if (!this.started) this.start();
-    const values: Array<string | number> = new Array(cells.length);
-    for (let i = 0; i < cells.length; i++) {
-      const text = cells[i] ?? '';
-      const n = this.numberCols.has(i) ? asNumber(text) : undefined;
-      values[i] = n ?? cellText(text);
-    }
-    this.sheet!.addRow(values).commit();
     this.rows++;
+    if (this.waiting.length > 0) {
+      this.waiting.push({ cells });
+      return;
+    }
+    this.put(cells);
     const out = this.out!;
     if (out.writableNeedDrain) {
       return new Promise<void>((resolve, reject) => {
@@ -193,12 +202,49 @@ class XlsxSink implements CsvWriter {
     }
   }
 
-  hole(): number {
-    throw new Error(`the ${this.role} ${this.path} cannot keep a place for a row`);
+  /** Add one row to the sheet. */
+  private put(cells: readonly string[]): void {
+    const values: Array<string | number> = new Array(cells.length);
+    for (let i = 0; i < cells.length; i++) {
+      const text = cells[i] ?? '';
+      const n = this.numberCols.has(i) ? asNumber(text) : undefined;
+      values[i] = n ?? cellText(text);
+    }
+    this.sheet!.addRow(values).commit();
   }
 
-  fill(): void {
-    throw new Error(`the ${this.role} ${this.path} cannot keep a place for a row`);
+  hole(): number {
+    if (this.error) throw this.error;
+    if (this.state !== 'open') throw new Error(`the ${this.role} ${this.path} is already ${this.state}`);
+    if (!this.started) this.start();
+    const id = this.holes++;
+    this.waiting.push({ hole: id });
+    return id;
+  }
+
+  fill(hole: number, cells: readonly string[]): void {
+    const at = this.waiting.findIndex((w) => w.hole === hole && w.cells === undefined);
+    if (at < 0) throw new RangeError(`no open place ${hole}`);
+    this.waiting[at]!.cells = cells;
+    this.rows++;
+    if (this.state === 'open') this.release(false);
+  }
+
+  forget(hole: number): void {
+    const at = this.waiting.findIndex((w) => w.hole === hole && w.cells === undefined);
+    if (at < 0) return;
+    this.waiting.splice(at, 1);
+    if (this.state === 'open') this.release(false);
+  }
+
+  /** Write the waiting rows up to the first place still open (all of them at commit, open places left out). */
+  private release(all: boolean): void {
+    while (this.waiting.length > 0) {
+      const w = this.waiting[0]!;
+      if (w.cells === undefined && !all) return;
+      this.waiting.shift();
+      if (w.cells !== undefined) this.put(w.cells);
+    }
   }
 
   async commit(): Promise<void> {
@@ -211,6 +257,7 @@ class XlsxSink implements CsvWriter {
     }
     this.state = 'committing';
     try {
+      this.release(true);
       this.sheet!.commit();
       const out = this.out!;
       const closed = new Promise<void>((resolve, reject) => {

@@ -174,6 +174,36 @@ describe('samples/excel-de.xlsx (samples/excel-de.csv as German LibreOffice impo
   });
 });
 
+describe('a row set aside for a lookup', () => {
+  it('does not hold up the rest of the workbook, and keeps its place in both output workbooks', async () => {
+    const ROWS = 1500; // more than the reorder window holds
+    const dir = tempDir();
+    const seed = join(dir, 'seed.csv');
+    writeFileSync(seed, `payment_id,payment_type,amount,currency\n${IDS.DB_EUR},DB,100000.00,EUR\n`);
+    const sim = await startSim(['--seed', seed, '--force-code', '13.03=900.100.300']);
+    const input = join(dir, 'aside.xlsx');
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Refunds');
+    ws.addRow(['ticket', 'operation', 'payment_id', 'amount', 'currency']);
+    for (let i = 0; i < ROWS; i++) ws.addRow([`T${i}`, 'refund', IDS.DB_EUR, i === 1 ? 13.03 : 1, 'EUR']);
+    await wb.xlsx.writeFile(input);
+    const started = Date.now();
+    const r = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state'), '--settle', '8s', '--lookup-interval', '100ms', '--max-attempts', '2', '--concurrency', '16']);
+    noStack(r.stderr);
+    expect(r.code, r.stderr).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
+    const ledger = await sim.transactions();
+    expect(ledger).toHaveLength(ROWS);
+    const times = ledger.map((t) => Date.parse(t.timestamp));
+    expect(Math.max(...times) - Math.min(...times), 'every row was sent while the unknown one waited').toBeLessThan(8000);
+    const results = await readBook(join(dir, 'aside.results.xlsx'));
+    expect(results.rows.map((x) => x.ticket)).toEqual(Array.from({ length: ROWS }, (_, i) => `T${i}`));
+    expect(results.rows[1]).toMatchObject({ status: 'unknown', result_code: '900.100.300' });
+    const failed = await readBook(join(dir, 'aside.failed.xlsx'));
+    expect(failed.rows.map((f) => [f.ticket, f.last_status, f.source_line])).toEqual([['T1', 'unknown', 3]]);
+  });
+});
+
 describe('exceljs workbooks through payops validate', () => {
   for (const file of ['exceljs-shared.xlsx', 'exceljs-inline.xlsx']) {
     it(`${file}: every row's error names its cell`, async () => {

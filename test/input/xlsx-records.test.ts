@@ -15,7 +15,7 @@ import { openWorkbookInput } from '../../src/input/xlsx-records.js';
 import { checkZip } from '../../src/input/xlsx-zip.js';
 import { validateRow } from '../../src/rows/validate.js';
 import type { InputRecord } from '../../src/rows/types.js';
-import { minimalXlsx } from '../../fixtures/xlsx/zip.mjs';
+import { minimalXlsx, writeZip } from '../../fixtures/xlsx/zip.mjs';
 import { IDS } from '../../fixtures/xlsx/generate.mjs';
 import { rejection, streamOf, tempDir, tempFile } from './helpers.js';
 
@@ -239,6 +239,12 @@ describe('the XML as other writers write it', () => {
     const flipped = Buffer.from(good);
     flipped[Math.floor(flipped.length / 3)]! ^= 0xff;
     expect(await rejection(openInput(tempFile(flipped, 'flip.xlsx')))).toBeInstanceOf(UsageError);
+  });
+
+  test('an Excel binary workbook (.xlsb) says what to save instead', async () => {
+    const xlsb = tempFile(writeZip([{ name: '[Content_Types].xml', data: '<Types/>' }, { name: 'xl/workbook.bin', data: Buffer.alloc(10) }]), 'book.xlsb');
+    const err = await rejection(openInput(xlsb));
+    expect(err.message).toMatch(/is an Excel binary workbook \(\.xlsb\), which payops does not read\. Save it as an Excel workbook/);
   });
 
   test('a workbook on stdin is refused: it needs its ZIP directory at the end', async () => {

@@ -107,6 +107,54 @@ describe('the results workbook', () => {
   });
 });
 
+describe('a row set aside for a lookup keeps its place', () => {
+  test('results: the rows after it wait, then come in input order; a place never filled is left out', async () => {
+    const path = join(dir(), 'book.results.xlsx');
+    const w = createResultsWriter(path, LAYOUT, DIALECT, undefined, { sink: sinkForPath });
+    expect(w.canDefer).toBe(true);
+    await w.write(outcome(2, '1', 'succeeded'));
+    const p3 = w.defer();
+    await w.write(outcome(4, '4', 'succeeded'));
+    const p5 = w.defer();
+    await w.write(outcome(6, '6', 'succeeded'));
+    w.fill(p5, outcome(5, '5', 'succeeded'));
+    w.fill(p3, outcome(3, '3', 'unknown'));
+    const p7 = w.defer();
+    await w.write(outcome(8, '8', 'succeeded'));
+    void p7; // never filled
+    await w.commit();
+    const ws = await read(path);
+    const lines: unknown[] = [];
+    ws.eachRow((row, n) => n > 1 && lines.push(row.getCell(6).value));
+    expect(lines).toEqual([2, 3, 4, 5, 6, 8]);
+  });
+
+  test('failed rows: a deferred row that succeeds lets the rows behind it through', async () => {
+    const path = join(dir(), 'book.failed.xlsx');
+    const w = createFailedWriter(path, LAYOUT, DIALECT, { sourceFile: 'book.xlsx', sink: sinkForPath });
+    const p2 = w.defer();
+    await w.write(outcome(3, '3', 'rejected'));
+    w.fill(p2, outcome(2, '2', 'succeeded'));
+    const p4 = w.defer();
+    await w.write(outcome(5, '5', 'rejected'));
+    w.fill(p4, outcome(4, '4', 'unknown'));
+    await w.commit();
+    const ws = await read(path);
+    const lines: unknown[] = [];
+    ws.eachRow((row, n) => n > 1 && lines.push(row.getCell(11).value));
+    expect(lines).toEqual([3, 4, 5]);
+  });
+
+  test('failed rows: only deferred rows that succeed leave no file', async () => {
+    const d = dir();
+    const w = createFailedWriter(join(d, 'book.failed.xlsx'), LAYOUT, DIALECT, { sourceFile: 'book.xlsx', sink: sinkForPath });
+    const p = w.defer();
+    w.fill(p, outcome(2, '2', 'succeeded'));
+    await w.commit();
+    expect(readdirSync(d)).toEqual([]);
+  });
+});
+
 describe('the failed-rows workbook', () => {
   test('carries the rows to run again; amount and source_line as numbers', async () => {
     const path = join(dir(), 'book.failed.xlsx');
