@@ -1,12 +1,12 @@
 import { basename, dirname, extname, join } from 'node:path';
 
 /**
- * `<input stem>.<kind>.csv` beside the input (`.xlsx` for an Excel workbook
- * input: book.xlsx → book.results.xlsx and book.failed.xlsx; a reconciled
- * results workbook is CSV: book.results.reconciled.csv): refunds.csv → refunds.results.csv
+ * `<input stem>.<kind>.csv` beside the input: refunds.csv → refunds.results.csv
  * and refunds.failed.csv; a rerun of refunds.failed.csv writes
  * refunds.failed.results.csv and refunds.failed.failed.csv, so no output ever
- * lands on its own input.
+ * lands on its own input. An Excel workbook gets workbooks: book.xlsx →
+ * book.results.xlsx and book.failed.xlsx (reconcile writes CSV, so
+ * book.results.xlsx → book.results.reconciled.csv).
  */
 export function defaultOutputPath(inputPath: string, kind: 'results' | 'failed' | 'reconciled' | 'validated'): string {
   const name = basename(inputPath);

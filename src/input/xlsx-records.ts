@@ -282,9 +282,10 @@ interface SheetChoice {
 
 function chooseSheet(parts: WorkbookParts, wanted: string | undefined, name: string): SheetChoice {
   const all = parts.sheets.map((s) => s.name);
+  // The first sheet the user sees: a hidden sheet before it does not count.
   const found =
     wanted === undefined
-      ? parts.sheets[0]
+      ? (parts.sheets.find((s) => !s.hidden) ?? parts.sheets[0])
       : (parts.sheets.find((s) => s.name === wanted) ?? parts.sheets.find((s) => s.name.toLowerCase() === wanted.trim().toLowerCase()));
   if (!found) {
     if (wanted === undefined) throw notReadable(name, 'it has no worksheet');

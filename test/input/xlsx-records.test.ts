@@ -15,7 +15,7 @@ import { openWorkbookInput } from '../../src/input/xlsx-records.js';
 import { checkZip } from '../../src/input/xlsx-zip.js';
 import { validateRow } from '../../src/rows/validate.js';
 import type { InputRecord } from '../../src/rows/types.js';
-import { minimalXlsx, writeZip } from '../../fixtures/xlsx/zip.mjs';
+import { minimalXlsx, readZip, writeZip } from '../../fixtures/xlsx/zip.mjs';
 import { IDS } from '../../fixtures/xlsx/generate.mjs';
 import { rejection, streamOf, tempDir, tempFile } from './helpers.js';
 
@@ -36,6 +36,16 @@ const inl = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>$
 const num = (ref: string, v: string | number, s?: number) => `<c r="${ref}"${s !== undefined ? ` s="${s}"` : ''}><v>${v}</v></c>`;
 const row = (r: number, ...cells: string[]) => `<row r="${r}">${cells.join('')}</row>`;
 const HEADER = row(1, inl('A1', 'operation'), inl('B1', 'payment_id'), inl('C1', 'amount'), inl('D1', 'currency'));
+
+/** Two sheets, the first hidden and holding rows, the second visible and empty. */
+function hiddenFirst(): Buffer {
+  const entries = readZip(minimalXlsx({ sheetData: HEADER, sheets: ['Versteckt', 'Sichtbar'] }));
+  return writeZip(
+    entries.map((e: { name: string; data: Buffer }) =>
+      e.name === 'xl/workbook.xml' ? { name: e.name, data: e.data.toString('utf8').replace('name="Versteckt"', 'name="Versteckt" state="hidden"') } : e,
+    ),
+  );
+}
 
 function book(sheetData: string, more: Partial<Parameters<typeof minimalXlsx>[0]> = {}): string {
   return tempFile(minimalXlsx({ sheetData, ...more }), 'book.xlsx');
@@ -98,6 +108,14 @@ describe('workbooks written by LibreOffice and exceljs', () => {
     const err = await rejection(openInput(fixture('several-sheets.xlsx'), { sheet: 'Nope' }));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toContain('has no sheet named "Nope": its sheets are "Info", "Refunds", "Leer"');
+  });
+
+  test('the first sheet is the first one the user sees: a hidden sheet before it does not count', async () => {
+    const path = book(HEADER + row(2, inl('A2', 'refund'), inl('B2', IDS.DB_EUR), num('C2', 3), inl('D2', 'EUR')), { sheets: ['Versteckt', 'Sichtbar'] });
+    // The same two sheets with the first one hidden: the visible one is read.
+    const hidden = tempFile(hiddenFirst(), 'hidden.xlsx');
+    const h = await all(hidden);
+    expect(h.src.dialect.sheet).toBe('Sichtbar');
   });
 
   test('an empty sheet is an empty input', async () => {
