@@ -265,6 +265,12 @@ describe('the XML as other writers write it', () => {
     expect(err.message).toMatch(/is an Excel binary workbook \(\.xlsb\), which payops does not read\. Save it as an Excel workbook/);
   });
 
+  test('an Apple Numbers file says what to save instead', async () => {
+    const numbers = tempFile(writeZip([{ name: 'Index/Document.iwa', data: Buffer.alloc(10) }, { name: 'Metadata/DocumentIdentifier', data: 'x' }]), 'book.numbers');
+    const err = await rejection(openInput(numbers));
+    expect(err.message).toMatch(/is an Apple Numbers spreadsheet \(\.numbers\), not a CSV file or an Excel workbook \(\.xlsx\)\. Save it as an Excel workbook/);
+  });
+
   test('a workbook on stdin is refused: it needs its ZIP directory at the end', async () => {
     const err = await rejection(openInput('-', { stdin: streamOf(readFileSync(fixture('several-sheets.xlsx'))) }));
     expect(err).toBeInstanceOf(UsageError);
