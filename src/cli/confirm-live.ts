@@ -27,7 +27,12 @@ export async function confirmLiveRun(
 ): Promise<void> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return;
   if (inputPath === '-') throw new UsageError('a live run from stdin cannot be confirmed on the terminal: add --yes');
-  const pass = await openInput(inputPath, { encoding: source.dialect.encoding, delimiter: source.dialect.delimiter, prescan: false });
+  const pass = await openInput(inputPath, {
+    encoding: source.dialect.encoding,
+    delimiter: source.dialect.delimiter,
+    ...(source.dialect.sheet !== undefined ? { sheet: source.dialect.sheet } : {}),
+    prescan: false,
+  });
   let rows = 0;
   let invalid = 0;
   const totals = new Map<string, bigint>();

@@ -46,13 +46,14 @@ const tuning = {
 const input = {
   encoding: { type: 'string', describe: 'input encoding (utf-8, utf-16le, windows-1252, …) [default: detected]' },
   delimiter: { type: 'string', describe: 'input delimiter: , ; or tab [default: detected]' },
+  sheet: { type: 'string', describe: 'with an Excel workbook (.xlsx): the worksheet to read [default: the first]' },
   'decimal-comma': { type: 'boolean', default: false, describe: 'amounts use a decimal comma (12,50)' },
   'allow-card-data': { type: 'boolean', default: false, describe: 'accept card numbers for credits by card' },
 } satisfies Record<string, Options>;
 
 const output = {
-  out: { type: 'string', describe: 'results CSV; - for stdout [default: <input stem>.results.csv beside the input]' },
-  failed: { type: 'string', describe: 'failed-rows CSV [default: <input stem>.failed.csv beside the input]' },
+  out: { type: 'string', describe: 'results file: .xlsx writes a workbook, anything else CSV; - for stdout [default: <input stem>.results.csv beside the input, .results.xlsx for a workbook]' },
+  failed: { type: 'string', describe: 'failed-rows file, CSV or .xlsx [default: <input stem>.failed.csv beside the input, .failed.xlsx for a workbook]' },
   'summary-json': { type: 'string', describe: 'also write the summary as JSON to this file' },
   quiet: { type: 'boolean', default: false, describe: 'print only errors that stop the run' },
   'log-format': { choices: ['text', 'json'], default: DEFAULTS.logFormat, describe: 'stderr as text, or one JSON object per line' },
@@ -158,9 +159,10 @@ export function checkSettle(t: Pick<Tuning, 'settleMs' | 'timeoutMs'>, argv: Rec
 }
 
 /** `--encoding` and `--delimiter` as the input reader takes them (absent = detect). */
-export function inputOptions(argv: Record<string, unknown>): { encoding?: string; delimiter?: string } {
+export function inputOptions(argv: Record<string, unknown>): { encoding?: string; delimiter?: string; sheet?: string } {
   return {
     ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
     ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
+    ...(argv.sheet !== undefined && argv.sheet !== '' ? { sheet: String(argv.sheet) } : {}),
   };
 }

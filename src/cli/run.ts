@@ -23,6 +23,7 @@ import { openWriters } from './writers.js';
 import type { RowOutcome } from '../rows/types.js';
 import { RunReport } from '../report/run-report.js';
 import { checkReportPath, payopsVersion, writeRunReport } from '../report/write.js';
+import { referOutcomeToCell } from '../rows/validate.js';
 
 export const runCommand: CommandModule = {
   command: 'run <input>',
@@ -151,6 +152,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       ...(gw.testMode ? { testMode: gw.testMode } : {}),
       dryRun,
       sink: async (outcome) => {
+        referOutcomeToCell(outcome); // a workbook row's error names its cell (D7)
         reporter.row(outcome, dryRun);
         runReport?.row(outcome);
         if (writers) await writers.write(outcome);

@@ -7,13 +7,14 @@ import type { Argv, CommandModule } from 'yargs';
 import { openInput } from '../input/records.js';
 import { SeenIds } from '../plan/txid.js';
 import type { RowOutcome } from '../rows/types.js';
-import { validateRow } from '../rows/validate.js';
+import { cellNotesOfCells, referToCell, validateRow } from '../rows/validate.js';
 import { createResultsWriter } from '../output/results-writer.js';
 import { maskCardNumbersIn } from '../rows/card-mask.js';
 import { EXIT } from './exit-codes.js';
 import { readEntity } from './gateway-config.js';
 import { VALIDATE_OPTIONS, inputOptions } from './options.js';
 import { layoutOf } from './writers.js';
+import { sinkForPath } from '../output/xlsx-writer.js';
 
 export const validateCommand: CommandModule = {
   command: 'validate <input>',
@@ -37,7 +38,9 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
     if (!quiet) process.stderr.write(line + '\n');
   };
   if (!json) for (const n of source.notices) say(`payops: ${n}`);
-  const writer = argv.out ? createResultsWriter(String(argv.out), layoutOf(source), source.dialect, inputPath) : undefined;
+  const writer = argv.out
+    ? createResultsWriter(String(argv.out), layoutOf(source), source.dialect, inputPath, { sink: sinkForPath })
+    : undefined;
   const seen = new SeenIds();
   let rows = 0;
   let invalid = 0;
@@ -56,6 +59,8 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
         error = `merchant_transaction_id "${v.op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own`;
       }
       if (error !== undefined) {
+        const notes = cellNotesOfCells(rec.cells);
+        if (notes) error = referToCell(error, notes); // a workbook row: name the cell (D7)
         invalid++;
         if (json) say(JSON.stringify({ event: 'row', line: rec.line, status: 'invalid', error: maskCardNumbersIn(error) }));
         else say(`line ${rec.line}: ${maskCardNumbersIn(error)}`);

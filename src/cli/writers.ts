@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { InputSource } from '../input/records.js';
 import { createFailedWriter } from '../output/failed-writer.js';
 import { createResultsWriter } from '../output/results-writer.js';
+import { sinkForPath } from '../output/xlsx-writer.js';
 import type { ColumnLayout, RowOutcome } from '../rows/types.js';
 
 export function layoutOf(source: InputSource): ColumnLayout {
@@ -27,10 +28,12 @@ export function openWriters(o: { inputPath: string; outPath: string; failedPath:
   const stdin = o.inputPath === '-';
   const layout = layoutOf(o.source);
   const inputPath = stdin ? undefined : o.inputPath;
-  const results = createResultsWriter(o.outPath, layout, o.source.dialect, inputPath);
+  // Each file's format follows its name: .xlsx a workbook, anything else CSV (xlsx-writer.ts).
+  const results = createResultsWriter(o.outPath, layout, o.source.dialect, inputPath, { sink: sinkForPath });
   const failed = createFailedWriter(o.failedPath, layout, o.source.dialect, {
     sourceFile: stdin ? 'stdin' : basename(o.inputPath),
     ...(inputPath ? { inputPath } : {}),
+    sink: sinkForPath,
   });
   return {
     async write(outcome) {

@@ -36,6 +36,8 @@ export interface Dialect {
   encoding: string;
   /** The input's first line was Excel's `sep=X`. */
   sepLine: boolean;
+  /** The input is an Excel workbook: the sheet read (the fields above are for CSV outputs). */
+  sheet?: string;
 }
 
 /** The delimiters payops reads. Detection considers the first three only. */
@@ -195,6 +197,7 @@ export function pickDelimiter(header: string, following: readonly string[] = [])
 
 /** The one-line "detected dialect" message, e.g. `input: semicolon-separated, CRLF, UTF-8 with BOM, "sep=" line`. */
 export function describeDialect(d: Dialect): string {
+  if (d.sheet !== undefined) return `input: Excel workbook, sheet ${JSON.stringify(d.sheet)}`;
   const parts = [
     `${DELIMITER_WORDS[d.delimiter] ?? JSON.stringify(d.delimiter)}-separated`,
     d.lineEnding === '\r\n' ? 'CRLF' : 'LF',

@@ -9,6 +9,12 @@ export const EXPORT_HINT =
   'in Google Sheets, File > Download > Comma-separated values (.csv); ' +
   'in LibreOffice, File > Save As > Text CSV (.csv). Then run payops on the .csv file.';
 
+/** What to save an old or foreign spreadsheet as, for payops to read it. */
+export const SAVE_AS_HINT =
+  'Save it as an Excel workbook: in Excel, File > Save As > Excel Workbook (*.xlsx); ' +
+  'in LibreOffice, File > Save As > Excel 2007-365 (.xlsx); in Numbers, File > Export To > Excel. ' +
+  'Then run payops on the .xlsx file (or save it as CSV UTF-8 and run payops on the .csv).';
+
 function startsWith(head: Uint8Array, sig: readonly number[], at = 0): boolean {
   if (head.length < at + sig.length) return false;
   for (let i = 0; i < sig.length; i++) if (head[at + i] !== sig[i]) return false;
@@ -20,18 +26,31 @@ function ascii(head: Uint8Array, max = head.length): string {
 }
 
 function refuse(name: string, what: string, hint = EXPORT_HINT): never {
-  throw new UsageError(`${name} is ${what}, not a CSV file. ${hint}`);
+  const readable = hint === SAVE_AS_HINT ? 'a CSV file or an Excel workbook (.xlsx)' : 'a CSV file';
+  throw new UsageError(`${name} is ${what}, not ${readable}. ${hint}`);
 }
 
 /** What a ZIP container holds, from the names near its start. */
 function describeZip(head: Uint8Array): string {
   const s = ascii(head);
   if (s.includes('mimetypeapplication/vnd.oasis.opendocument.spreadsheet')) return 'an OpenDocument spreadsheet (.ods)';
+  if (/Index\/Document\.iwa|Index\/[A-Za-z]+\.iwa|Metadata\/DocumentIdentifier/.test(s)) return 'an Apple Numbers spreadsheet (.numbers)';
   if (s.includes('mimetypeapplication/vnd.oasis.opendocument')) return 'an OpenDocument file';
   if (/xl\/|\.xlsx|workbook\.xml/.test(s)) return 'an Excel workbook (.xlsx)';
   if (s.includes('word/')) return 'a Word document (.docx)';
   if (s.includes('[Content_Types].xml')) return 'an Office document (probably an Excel workbook, .xlsx)';
   return 'a ZIP archive';
+}
+
+/**
+ * Whether the input is an Excel workbook payops reads itself (.xlsx, .xlsm):
+ * a ZIP whose first names are a workbook's, or a ZIP named .xlsx / .xlsm.
+ */
+export function looksLikeWorkbook(head: Uint8Array, name: string): boolean {
+  if (!startsWith(head, [0x50, 0x4b, 0x03, 0x04])) return false;
+  const what = describeZip(head);
+  if (what === 'an Excel workbook (.xlsx)') return true;
+  return /\.xls[xm]$/i.test(name) && (what === 'a ZIP archive' || what.startsWith('an Office document'));
 }
 
 /**
@@ -41,10 +60,16 @@ function describeZip(head: Uint8Array): string {
 export function refuseBinary(head: Uint8Array, name: string, opts: { utf16: boolean }): void {
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
     const what = describeZip(head);
-    refuse(name, what, what === 'a ZIP archive' ? `Unpack it and run payops on the .csv inside. ${EXPORT_HINT}` : EXPORT_HINT);
+    const hint =
+      what === 'a ZIP archive'
+        ? `Unpack it and run payops on the .csv inside. ${EXPORT_HINT}`
+        : what.includes('.ods') || what.includes('.numbers')
+          ? SAVE_AS_HINT
+          : EXPORT_HINT;
+    refuse(name, what, hint);
   }
   if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))
-    refuse(name, 'an old-format Excel workbook (.xls) or another Office document');
+    refuse(name, 'an old-format Excel workbook (.xls) or another Office document', SAVE_AS_HINT);
   if (startsWith(head, [0x25, 0x50, 0x44, 0x46, 0x2d])) refuse(name, 'a PDF document');
   if (startsWith(head, [0x1f, 0x8b])) refuse(name, 'a gzip-compressed file', 'Decompress it first (gunzip), then run payops on the .csv.');
   if (startsWith(head, [0x42, 0x5a, 0x68])) refuse(name, 'a bzip2-compressed file', 'Decompress it first, then run payops on the .csv.');

@@ -14,12 +14,15 @@
  * known once the records are exhausted.
  */
 import { createHash } from 'node:crypto';
+import { UsageError } from '../cli/errors.js';
 import type { InputRecord } from '../rows/types.js';
 import { openByteSource, type ByteSource } from './byte-source.js';
 import { readCsvBatches, type RawRecord } from './csv-records.js';
 import { parseDelimiterOption, sniffDialect, type Dialect, type Sniffed } from './dialect.js';
 import { chooseEncoding, decodeBytes, decodeHead, resolveEncodingLabel, type EncodingPlan } from './encoding.js';
 import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
+import { looksLikeWorkbook } from './file-type.js';
+import { openWorkbookInput } from './xlsx-records.js';
 
 export interface InputSource {
   /** The path, or `stdin`. */
@@ -64,6 +67,8 @@ export interface OpenInputOptions {
    * wins, later ones are user columns, and no field is required.
    */
   headerMode?: HeaderMode;
+  /** `--sheet`: the worksheet of a workbook input (default: the first). */
+  sheet?: string;
 }
 
 interface Context {
@@ -231,6 +236,22 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
   if (opts.encoding !== undefined) resolveEncodingLabel(opts.encoding);
 
   const src: ByteSource = await openByteSource(path, opts.stdin);
+  if (looksLikeWorkbook(src.head, src.name)) {
+    // An Excel workbook: its own reader, the same records (xlsx-records.ts).
+    src.close();
+    if (!src.rereadable || src.size === undefined) {
+      throw new UsageError(`${src.name} is an Excel workbook: payops reads a workbook from a file, not a pipe. Give its path instead of -.`);
+    }
+    return openWorkbookInput(path, src.size, {
+      ...(opts.sheet !== undefined ? { sheet: opts.sheet } : {}),
+      ...(opts.prescan !== undefined ? { prescan: opts.prescan } : {}),
+      ...(opts.headerMode ? { headerMode: opts.headerMode } : {}),
+    });
+  }
+  if (opts.sheet !== undefined) {
+    src.close();
+    throw new UsageError(`--sheet names a worksheet of an Excel workbook, but ${src.name} is not one (it is read as CSV text). Leave out --sheet.`);
+  }
   let table: Table | undefined;
   try {
     const plan = await chooseEncoding(

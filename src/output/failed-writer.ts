@@ -24,6 +24,7 @@ import { lstatSync, unlinkSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { CARRY_FIELDS, type CarryField, type ColumnLayout, type FinalStatus, type RowOutcome } from '../rows/types.js';
 import { createCsvWriter, type OutputDialect } from './csv-writer.js';
+import type { OutcomeSink, SinkFactory } from './xlsx-writer.js';
 import type { OutcomeWriter } from './results-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
 import { maskCardNumbersForOutput } from '../rows/card-mask.js';
@@ -46,6 +47,8 @@ export interface FailedWriterOptions {
   inputPath?: string;
   /** The stream `-` writes to (default process.stdout). */
   stdout?: Writable;
+  /** How the file is written (default CSV; see xlsx-writer.ts). */
+  sink?: SinkFactory;
 }
 
 /**
@@ -122,9 +125,11 @@ export function createFailedWriter(
   const cardIndex = layout.fieldIndex.card_number;
   const sourceFileIndex = layout.fieldIndex.source_file;
   const sourceLineIndex = layout.fieldIndex.source_line;
-  const csv = createCsvWriter(path, dialect, {
+  const csv: OutcomeSink = (options.sink ?? createCsvWriter)(path, dialect, {
     header: shape.header,
     role: 'failed-rows file',
+    // In a workbook: the amount and source_line as numbers, so a rerun reads them as the first run did.
+    numberColumns: [...(layout.fieldIndex.amount !== undefined ? [layout.fieldIndex.amount] : []), shape.carryIndex.source_line],
     lazy: true,
     ...(options.inputPath !== undefined ? { inputPath: options.inputPath } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
@@ -149,6 +154,7 @@ export function createFailedWriter(
     defer: () => csv.hole(),
     fill(place, o) {
       if (isFailedOutcome(o)) csv.fill(place, failedCells(o));
+      else csv.forget?.(place); // a workbook sink writes on past it
     },
     async commit() {
       if (csv.started && csv.rows === 0) {

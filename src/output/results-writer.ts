@@ -11,6 +11,7 @@ import type { Writable } from 'node:stream';
 import type { ColumnLayout, RowOutcome } from '../rows/types.js';
 import { resultsHeader } from './columns.js';
 import { createCsvWriter, type OutputDialect } from './csv-writer.js';
+import type { SinkFactory } from './xlsx-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
 import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 
@@ -38,6 +39,8 @@ export type ResultsWriter = OutcomeWriter;
 export interface ResultsWriterOptions {
   /** The stream `-` writes to (default process.stdout). */
   stdout?: Writable;
+  /** How the file is written (default CSV; see xlsx-writer.ts). */
+  sink?: SinkFactory;
 }
 
 /** The output columns' cells of one outcome, in OUTPUT_COLUMNS order. */
@@ -69,10 +72,17 @@ export function createResultsWriter(
   options: ResultsWriterOptions = {},
 ): ResultsWriter {
   const kinds = columnKinds(layout);
-  const csv = createCsvWriter(path, dialect, {
+  const width = layout.header.length;
+  const csv = (options.sink ?? createCsvWriter)(path, dialect, {
     // A column name is free text too (a file without a header row has a data row there).
     header: resultsHeader(layout.header.map(maskCardNumbersForOutput)),
     role: 'results file',
+    // In a workbook: the amount, a carried source_line, line and attempts as numbers (outputCells' order).
+    numberColumns: [
+      ...[layout.fieldIndex.amount, layout.fieldIndex.source_line].filter((i): i is number => i !== undefined),
+      width,
+      width + 7,
+    ],
     ...(inputPath !== undefined ? { inputPath } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
   });

@@ -13,7 +13,9 @@ describe('defaultOutputPath: <input stem>.<kind>.csv beside the input', () => {
     ['refunds.csv', 'validated', 'refunds.validated.csv'],
     ['refunds', 'results', 'refunds.results.csv'],
     ['refunds.2026-11.csv', 'results', 'refunds.2026-11.results.csv'],
-    ['data.xlsx', 'results', 'data.xlsx.results.csv'],
+    ['data.xlsx', 'results', 'data.results.xlsx'],
+    ['Book.XLSX', 'failed', 'Book.failed.xlsx'],
+    ['book.results.xlsx', 'reconciled', 'book.results.reconciled.csv'],
   ] as const)('%s (%s) → %s', (input, kind, output) => {
     expect(defaultOutputPath(input, kind)).toBe(output);
   });

@@ -14,11 +14,10 @@ async function refusal(bytes: Uint8Array | string, name = 'input.bin'): Promise<
 }
 
 describe('inputs that are not CSV text are refused with one message saying what to export', () => {
-  test('an Excel workbook (.xlsx)', async () => {
+  test('an Excel workbook (.xlsx) is read as a workbook (issue 15): this one lacks its sheet', async () => {
     const err = await rejection(openInput(fixture('workbook.xlsx')));
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toMatch(/workbook\.xlsx is an Excel workbook \(\.xlsx\), not a CSV file/);
-    expect(err.message).toContain(SAVE_AS);
+    expect(err.message).toMatch(/workbook\.xlsx is not a readable Excel workbook \(the part of sheet "Sheet1" is missing\)/);
   });
 
   test('the same workbook on stdin', async () => {
@@ -31,7 +30,7 @@ describe('inputs that are not CSV text are refused with one message saying what 
     const err = await rejection(openInput(fixture('old.xls')));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(/old-format Excel workbook \(\.xls\)/);
-    expect(err.message).toContain(SAVE_AS);
+    expect(err.message).toContain('File > Save As > Excel Workbook (*.xlsx)');
   });
 
   test('a PDF', async () => {
