@@ -188,7 +188,7 @@ describe('a row set aside for a lookup', () => {
     for (let i = 0; i < ROWS; i++) ws.addRow([`T${i}`, 'refund', IDS.DB_EUR, i === 1 ? 13.03 : 1, 'EUR']);
     await wb.xlsx.writeFile(input);
     const started = Date.now();
-    const r = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state'), '--settle', '8s', '--lookup-interval', '100ms', '--max-attempts', '2', '--concurrency', '16']);
+    const r = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state'), '--timeout', '8s', '--settle', '8s', '--lookup-interval', '100ms', '--max-attempts', '2', '--concurrency', '16']);
     noStack(r.stderr);
     expect(r.code, r.stderr).toBe(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(8000);
