@@ -8,6 +8,7 @@
  * unknown are set aside and looked up once `--settle` has passed, while the
  * rest of the file goes on. Outcomes leave in input order.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '../cli/errors.js';
 import type { GatewayClient } from '../gateway/client.js';
@@ -60,6 +61,8 @@ export interface BatchOptions {
   };
   /** Stop taking rows when this fires (signals). */
   stopSignal: AbortSignal;
+  /** What the run waits for (rows set aside for a lookup), for the progress line; undefined when nothing waits. */
+  onWaiting?: (text: string | undefined) => void;
 }
 
 export interface BatchResult {
@@ -144,6 +147,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const order = new PaymentOrder();
   const seenIds = new SeenIds();
   const wake = new AbortController();
+  // Every row sleeping for a lookup listens to it: more than 10 is normal, not a leak (no MaxListenersExceededWarning on stderr).
+  setMaxListeners(0, wake.signal);
   const pacer = new Pacer(o.rate, wake.signal);
   const refusedEntities = new Set<string>();
   /** Rows started and not finished; `allFinished` is called when it drops to 0 after reading ended. */
@@ -153,6 +158,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   let lastSuccessAt = Date.now();
   let gatewayJsonSeen = false;
   let nonGatewayAnswers = 0;
+
+  /** Rows sleeping until their next lookup, and when it is due. */
+  const waits = new Map<Row, number>();
+  const showWaiting = (): void => {
+    if (!o.onWaiting) return;
+    if (waits.size === 0) return o.onWaiting(undefined);
+    const next = Math.max(0, Math.min(...waits.values()) - Date.now());
+    o.onWaiting(`waiting for ${waits.size} lookup${waits.size === 1 ? '' : 's'} (--settle / --lookup-interval), next in ${formatWait(next)}`);
+  };
 
   const stop = (err: Error) => {
     if (!stoppedBy) stoppedBy = err;
@@ -262,7 +276,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   /** Send until the gateway decides, the outcome becomes unknown, or attempts run out. */
   const sendPhase = async (row: Row): Promise<SendResult> => {
     for (;;) {
-      if (stoppedBy) return { done: failed(row, `not sent: ${stoppedBy.message}`, false) };
+      if (stoppedBy) return { done: { ...failed(row, notStartedError(stoppedBy), false), notStarted: true } };
       if (refusedEntities.has(row.entity)) {
         return { done: failed(row, `not sent: the gateway refused the credentials for entity ${row.entity}`, false) };
       }
@@ -327,7 +341,13 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       const due = row.lastSentAt + (row.lookups === 0 ? o.settleMs : o.lookupIntervalMs);
       if (stoppedBy || row.lookups >= o.maxAttempts) break;
       const wait = due - Date.now();
-      if (wait > 0) await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+      if (wait > 0) {
+        waits.set(row, due);
+        showWaiting();
+        await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+        waits.delete(row);
+        showWaiting();
+      }
       if (stoppedBy) break;
       row.lookups++;
       const ids = row.decision.action === 'lookup' ? row.decision.ids : [row.decision.id];
@@ -498,7 +518,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     if (stoppedBy) {
-      emit(seq, { ...base(cellsRow, decision.id), error: `not sent: ${stoppedBy.message}` });
+      emit(seq, { ...base(cellsRow, decision.id), error: notStartedError(stoppedBy), notStarted: true });
       continue;
     }
     const rowIdentity: RowIdentity = { id: decision.id, type: identity.type, ref: identity.ref, amount: identity.amount, currency: identity.currency, entity };
@@ -509,6 +529,17 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   await o.journal.flush();
   o.stopSignal.removeEventListener('abort', onSignal);
   return stoppedBy ? { stoppedBy } : {};
+}
+
+/** The error of a row the run never started. */
+function notStartedError(stoppedBy: Error): string {
+  return `not started: the run was stopped (${stoppedBy.message.split(';')[0]}) — run the same command again`;
+}
+
+/** `1m40s`, `12s`. */
+function formatWait(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
 /** Rows that refer to one payment are chained; credits are independent. */

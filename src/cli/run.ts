@@ -13,9 +13,9 @@ import { StateLock } from '../plan/lock.js';
 import { Planner } from '../plan/planner.js';
 import { loadCardKey, resolveStatePaths } from '../plan/state-dir.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
-import { UsageError } from './errors.js';
+import { afterSending, beforeSending, UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { normaliseTuning, RUN_OPTIONS, inputOptions } from './options.js';
+import { inputArg, normaliseTuning, RUN_OPTIONS, inputOptions, tuningWarnings } from './options.js';
 import { confirmLiveRun } from './confirm-live.js';
 import { defaultOutputPath } from './paths.js';
 import { Reporter } from './reporter.js';
@@ -38,16 +38,31 @@ export const runCommand: CommandModule = {
   },
 };
 
+/** runBatch, with a file-system failure of the outputs (a full disk) said as such: exit 3, the journal has everything. */
+async function runBatchSafely(o: Parameters<typeof runBatch>[0]): ReturnType<typeof runBatch> {
+  try {
+    return await runBatch(o);
+  } catch (err) {
+    throw afterSending(err);
+  }
+}
+
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const tuning = normaliseTuning(argv);
-  const inputPath = String(argv.input);
+  const inputPath = inputArg(argv);
   const stdin = inputPath === '-';
   if (stdin && (!argv.out || !argv.failed)) {
     throw new UsageError('reading stdin needs --out and --failed (there is no input file to put them beside)');
   }
   const dryRun = Boolean(argv['dry-run']);
   const source = await openInput(inputPath, inputOptions(argv));
-  const gw = await resolveGatewayConfig(argv);
+  // A dry run sends nothing, not even a lookup: it needs no token.
+  const gw = await resolveGatewayConfig(
+    argv,
+    dryRun && !process.env.OPPWA_ACCESS_TOKEN?.trim() && argv['token-file'] === undefined
+      ? { ...process.env, OPPWA_ACCESS_TOKEN: 'dry-run: no token needed' }
+      : process.env,
+  );
   const cleanup: Array<() => Promise<void> | void> = [];
   try {
     if (gw.sim) cleanup.push(() => gw.sim!.close());
@@ -60,6 +75,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       quiet: Boolean(argv.quiet),
       json: argv['log-format'] === 'json',
       stream: process.stderr,
+      dryRun,
+      decimalComma: Boolean(argv['decimal-comma']),
     });
 
     if (gw.env.kind === 'live' && !argv.yes && !dryRun) {
@@ -69,6 +86,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       });
     }
 
+    for (const w of tuningWarnings(argv)) reporter.warn(w);
     const state = resolveStatePaths({
       ...(argv['state-dir'] ? { stateDir: String(argv['state-dir']) } : {}),
       partition: gw.env.partition,
@@ -76,11 +94,19 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     // The in-process simulator's state lives and dies with it.
     if (gw.sim) cleanup.push(() => rmSync(state.root, { recursive: true, force: true }));
-    const lock = dryRun ? undefined : StateLock.acquire(state.lock, { breakLock: Boolean(argv['break-lock']) });
-    if (lock) cleanup.push(() => lock.release());
-    const journal = await Journal.open(state.journal);
+    const stateFix = `Choose a writable state folder with --state-dir (now ${state.partitionDir})`;
+    let lock: StateLock | undefined;
+    let journal: Journal;
+    let cardKey: ReturnType<typeof loadCardKey>;
+    try {
+      lock = dryRun ? undefined : StateLock.acquire(state.lock, { breakLock: Boolean(argv['break-lock']) });
+      if (lock) cleanup.push(() => lock!.release());
+      journal = await Journal.open(state.journal);
+      cardKey = loadCardKey(state.cardKey);
+    } catch (err) {
+      throw beforeSending(err, stateFix);
+    }
     cleanup.push(() => journal.close());
-    const cardKey = loadCardKey(state.cardKey);
     const planner = new Planner(
       journal,
       new IdDeriver({
@@ -99,13 +125,25 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     cleanup.push(() => client.close());
 
-    reporter.start({ environment: gw.env, input: stdin ? 'stdin' : inputPath, source, stateDir: state.partitionDir, dryRun });
-    const writers = dryRun
-      ? undefined
-      : openWriters({ inputPath, outPath, failedPath, source });
+    reporter.start({
+      environment: gw.env,
+      input: stdin ? 'stdin' : inputPath,
+      source,
+      stateDir: state.partitionDir,
+      dryRun,
+      sourceName: stdin ? 'stdin' : basename(inputPath),
+    });
+    let writers: ReturnType<typeof openWriters> | undefined;
+    try {
+      writers = dryRun ? undefined : openWriters({ inputPath, outPath, failedPath, source });
+    } catch (err) {
+      throw beforeSending(err, 'Choose another place with --out and --failed');
+    }
+    const w = writers;
     // A run that ends in an error leaves no half-written output (after a commit this does nothing).
-    if (writers) cleanup.push(() => writers.abort());
+    if (w) cleanup.push(() => w.abort());
     const signals = installSignalHandlers({
+      json: argv['log-format'] === 'json',
       onSecond: () => {
         journal.closeNow();
         lock?.release();
@@ -115,7 +153,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     cleanup.push(() => signals.dispose());
 
     const started = Date.now();
-    const result = await runBatch({
+    const result = await runBatchSafely({
       batches: source.batches,
       valuesOf: (cells) => source.headers.valuesOf(cells),
       sourceName: stdin ? 'stdin' : basename(inputPath),
@@ -133,20 +171,25 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         reporter.row(outcome, dryRun);
         if (writers) await writers.write(outcome);
       },
-      ...(writers?.canDefer
+      ...(w?.canDefer
         ? {
             deferral: {
-              defer: () => writers.defer(),
+              defer: () => w.defer(),
               fill: (place: unknown, outcome: RowOutcome) => {
                 reporter.row(outcome, false);
-                writers.fill(place as ReturnType<typeof writers.defer>, outcome);
+                w.fill(place as ReturnType<typeof w.defer>, outcome);
               },
             },
           }
         : {}),
       stopSignal: signals.signal,
+      onWaiting: (w) => reporter.waiting(w),
     });
-    await writers?.commit();
+    try {
+      await writers?.commit();
+    } catch (err) {
+      throw afterSending(err);
+    }
     const exitCode = result.stoppedBy
       ? exitCodeFor(result.stoppedBy)
       : exitCodeForRows(reporter.counts, Boolean(argv.strict));

@@ -15,11 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { InputRecord } from '../rows/types.js';
+import { UsageError } from '../cli/errors.js';
 import { openByteSource, type ByteSource } from './byte-source.js';
 import { readCsvBatches, type RawRecord } from './csv-records.js';
 import { parseDelimiterOption, sniffDialect, type Dialect, type Sniffed } from './dialect.js';
 import { chooseEncoding, decodeBytes, decodeHead, resolveEncodingLabel, type EncodingPlan } from './encoding.js';
-import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
+import { emptyHeaderMap, mapHeaders, type ColumnMapping, type HeaderMap, type HeaderMode } from './headers.js';
 
 export interface InputSource {
   /** The path, or `stdin`. */
@@ -64,11 +65,14 @@ export interface OpenInputOptions {
    * wins, later ones are user columns, and no field is required.
    */
   headerMode?: HeaderMode;
+  /** `--column FIELD=HEADER` / `--columns FILE`: the columns the user says hold which field. */
+  columns?: ColumnMapping;
 }
 
 interface Context {
   name: string;
   headerMode: HeaderMode;
+  columns: ColumnMapping | undefined;
   plan: EncodingPlan;
   sniffed: Sniffed;
   notices: string[];
@@ -156,7 +160,7 @@ class Table {
     keptMask.forEach((k, i) => k && kept.push(i));
     const names = kept.map((i) => cells[i]!);
     try {
-      this.header = { line, names, kept, keptMask, map: mapHeaders(names, kept.map((i) => i + 1), { mode: this.ctx.headerMode }) };
+      this.header = { line, names, kept, keptMask, map: mapHeaders(names, kept.map((i) => i + 1), { mode: this.ctx.headerMode, ...(this.ctx.columns ? { columns: this.ctx.columns } : {}) }) };
     } catch (err) {
       await this.raw.return(undefined);
       throw err;
@@ -221,6 +225,14 @@ class Table {
   }
 }
 
+/** What an input without a header holds, for the message. */
+function emptyKind(head: Buffer, bom: boolean): string {
+  if (head.length === 0) return 'is empty (0 bytes)';
+  const text = head.toString('latin1').replace(/^\xEF\xBB\xBF|^\xFF\xFE|^\xFE\xFF/, '');
+  if (bom && text.replace(/\x00/g, '').trim() === '') return 'holds only a byte order mark';
+  return 'holds only blank lines';
+}
+
 /**
  * Open `path` (`-` for stdin) for reading. Throws a UsageError for an input
  * that cannot be read (missing, a directory, not text, a bad header…).
@@ -248,7 +260,7 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
       encoding: plan.encoding,
       sepLine: sniffed.sepLine,
     };
-    const ctx: Context = { name: src.name, headerMode: opts.headerMode ?? 'input', plan, sniffed, notices };
+    const ctx: Context = { name: src.name, headerMode: opts.headerMode ?? 'input', columns: opts.columns, plan, sniffed, notices };
 
     let known: { sha256: string; count: number } | undefined;
     if (src.rereadable && opts.prescan !== false) {
@@ -263,6 +275,8 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
     table = t;
     await t.readHeader();
     const header = t.header;
+    // An empty export is a failed export: a cron job must not see it as green (exit 2).
+    if (!header) throw new UsageError(`${src.name} ${emptyKind(src.head, plan.bom)}: there is no header row, so there are no operations. Was the export cut short? Nothing was sent`);
 
     let iterated = false;
     const once = () => {

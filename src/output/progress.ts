@@ -37,6 +37,9 @@ export class Progress {
   private readonly startedAt: number;
   private total: number | undefined;
   private done = 0;
+  /** Rows done by earlier runs (a resumed run): they take no time, so they stay out of the rate and the ETA. */
+  private earlier = 0;
+  private waitingFor: string | undefined;
   private readonly counts = new Map<SummaryStatus, number>();
   private lastDrawn = -Infinity;
   private visible = false;
@@ -57,9 +60,22 @@ export class Progress {
   }
 
   /** One row finished; redraws when due. */
-  add(outcome: Pick<RowOutcome, 'status'>): void {
+  add(outcome: Pick<RowOutcome, 'status' | 'alreadyDone'>): void {
     this.done++;
+    if (outcome.alreadyDone) this.earlier++;
     this.counts.set(outcome.status, (this.counts.get(outcome.status) ?? 0) + 1);
+    this.update();
+  }
+
+  /**
+   * What the run waits for while no row finishes (`waiting for 3 lookups,
+   * next in 1m40s`), or undefined once it moves again. Redraws at once, so a
+   * wait never looks like a hang.
+   */
+  setWaiting(text: string | undefined): void {
+    if (text === this.waitingFor) return;
+    this.waitingFor = text;
+    this.lastDrawn = -Infinity;
     this.update();
   }
 
@@ -90,7 +106,7 @@ export class Progress {
   /** The line's text at `now` (without colour codes unless `color`). */
   text(now: number = this.clock()): string {
     const ms = Math.max(0, now - this.startedAt);
-    const rate = rowsPerSecond(this.done, ms);
+    const rate = rowsPerSecond(this.done - this.earlier, ms);
     const parts: string[] = [];
     if (this.total !== undefined && this.total > 0) {
       const pct = Math.min(100, Math.floor((this.done / this.total) * 100));
@@ -103,7 +119,9 @@ export class Progress {
     const statuses = STATUS_ORDER.filter((s) => (this.counts.get(s) ?? 0) > 0).map((s) =>
       paint(this.color, statusStyle(s), `${s} ${this.counts.get(s)}`),
     );
-    return parts.join('  ') + (statuses.length ? '  ' + statuses.join(' · ') : '');
+    if (this.earlier > 0) parts.push(`${this.earlier} done earlier`);
+    const line = parts.join('  ') + (statuses.length ? '  ' + statuses.join(' · ') : '');
+    return this.waitingFor ? `${line}  — ${this.waitingFor}` : line;
   }
 
   /** Cut the line to the terminal width (colour codes do not count). */

@@ -107,6 +107,8 @@ export interface RowOutcome {
   op?: Operation;
   /** The row was completed by an earlier run; reported with that run's outcome. */
   alreadyDone?: boolean;
+  /** The run stopped (a signal, an outage) before this row was sent: counted apart, left out of the failed-rows file. */
+  notStarted?: boolean;
 }
 
 /** Where each column of the input is, for the writers. */

@@ -76,22 +76,13 @@ describe('cells', () => {
 });
 
 describe('empty inputs', () => {
-  test('an empty file: a valid source with no header and no records', async () => {
-    const { src, records } = await load('');
-    expect(src.header).toEqual([]);
-    expect(src.headerLine).toBe(0);
-    expect(src.headers.fields).toEqual({});
-    expect(records).toEqual([]);
-    expect(src.recordCount).toBe(0);
-    expect(src.sha256()).toBe(sha(''));
-    expect(src.dialect).toEqual({ delimiter: ',', lineEnding: '\n', bom: false, encoding: 'utf-8', sepLine: false });
+  test('an empty file has no header: a UsageError (exit 2), not a green run of 0 rows', async () => {
+    await expect(load('')).rejects.toThrow(/is empty \(0 bytes\): there is no header row/);
   });
 
-  test('only blank lines, or only a BOM', async () => {
-    expect((await load('\r\n\r\n  \r\n')).records).toEqual([]);
-    const bom = await load('\uFEFF');
-    expect(bom.records).toEqual([]);
-    expect(bom.src.dialect.bom).toBe(true);
+  test('only blank lines, or only a BOM: a UsageError saying which', async () => {
+    await expect(load('\r\n\r\n  \r\n')).rejects.toThrow(/holds only blank lines/);
+    await expect(load('\uFEFF')).rejects.toThrow(/holds only a byte order mark/);
   });
 
   test('header only, with or without a final line break', async () => {
@@ -103,11 +94,8 @@ describe('empty inputs', () => {
     }
   });
 
-  test('empty stdin', async () => {
-    const { src, records } = await load('', 'stdin');
-    expect(records).toEqual([]);
-    expect(src.name).toBe('stdin');
-    expect(src.sha256()).toBe(sha(''));
+  test('empty stdin is refused too', async () => {
+    await expect(load('', 'stdin')).rejects.toThrow(/^stdin is empty \(0 bytes\)/);
   });
 });
 
