@@ -184,7 +184,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       lastSuccessAt = now;
       return;
     }
-    if (seen.foreign && !gatewayJsonSeen && ++nonGatewayAnswers >= 10) {
+    if (seen.foreign && !gatewayJsonSeen && ++nonGatewayAnswers >= NON_GATEWAY_STOP) {
       stop(
         new AbortError(
           `the first ${nonGatewayAnswers} answers were not the gateway's JSON (last: HTTP ${httpStatus ?? '?'}); check --gateway / OPPWA_BASE_URL`,
@@ -291,6 +291,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       const ex = await o.client.send(req);
       const it = interpretExchange(ex);
       observe(it, ex.kind === 'answered' ? ex.httpStatus : undefined);
+      // No gateway JSON yet in this run, and an answer that is not the gateway's and says the request was not processed
+      // (a 4xx page, 501): the request reached some other server, not a gateway. Failed, not sent; not unknown.
+      if (ex.kind === 'answered' && it.foreign && !gatewayJsonSeen && notProcessedStatus(ex.httpStatus)) {
+        return { done: failed(row, `not sent to a gateway: the server at --gateway answered HTTP ${ex.httpStatus} with no gateway JSON (a wrong URL?)`, false) };
+      }
       switch (it.kind) {
         case 'outcome':
           if (it.status === 'unknown') {
@@ -479,7 +484,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     const v = validateRow(values, rules);
     const fileId = values.merchant_transaction_id?.trim() || undefined;
     if (!v.ok) {
-      emit(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });
+      const short = rec.short ? `row has ${rec.short.cells} cell${rec.short.cells === 1 ? '' : 's'}, the header has ${rec.short.header} (a row cut short?); ` : '';
+      emit(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: short + v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });
       continue;
     }
     const op = v.op;
@@ -529,6 +535,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   await o.journal.flush();
   o.stopSignal.removeEventListener('abort', onSignal);
   return stoppedBy ? { stoppedBy } : {};
+}
+
+/** Answers without the gateway's JSON before the run stops (SPEC said 10; issue 13: stop sooner). */
+const NON_GATEWAY_STOP = 3;
+
+/** HTTP statuses that say the server did not process the request: 4xx (not 401/403/408/429), 501, 505. */
+function notProcessedStatus(status: number): boolean {
+  if (status === 501 || status === 505) return true;
+  return status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
 }
 
 /** The error of a row the run never started. */

@@ -22,6 +22,7 @@ import { Reporter } from './reporter.js';
 import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 import { openWriters } from './writers.js';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 import type { RowOutcome } from '../rows/types.js';
 
 export const runCommand: CommandModule = {
@@ -83,6 +84,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       await confirmLiveRun(inputPath, source, gw, {
         decimalComma: Boolean(argv['decimal-comma']),
         allowCardData: Boolean(argv['allow-card-data']),
+        ...inputOptions(argv),
       });
     }
 
@@ -131,7 +133,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       source,
       stateDir: state.partitionDir,
       dryRun,
-      sourceName: stdin ? 'stdin' : basename(inputPath),
+      sourceName: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)),
     });
     let writers: ReturnType<typeof openWriters> | undefined;
     try {
@@ -156,7 +158,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const result = await runBatchSafely({
       batches: source.batches,
       valuesOf: (cells) => source.headers.valuesOf(cells),
-      sourceName: stdin ? 'stdin' : basename(inputPath),
+      // A file named after a card number must not put it in the journal.
+      sourceName: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)),
       defaultEntityId: gw.defaultEntityId,
       client,
       journal,

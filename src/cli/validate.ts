@@ -60,7 +60,8 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
       rows++;
       const values = source.headers.valuesOf(rec.cells);
       const v = validateRow(values, rules);
-      let error = v.ok ? undefined : v.errors.join('; ');
+      const short = rec.short ? `row has ${rec.short.cells} cell${rec.short.cells === 1 ? '' : 's'}, the header has ${rec.short.header} (a row cut short?); ` : '';
+      let error = v.ok ? undefined : short + v.errors.join('; ');
       if (v.ok && v.op.merchantTransactionId && seen.add(v.op.merchantTransactionId)) {
         error = `merchant_transaction_id "${v.op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own`;
       }

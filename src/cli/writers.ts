@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { InputSource } from '../input/records.js';
 import { createFailedWriter } from '../output/failed-writer.js';
 import { createResultsWriter } from '../output/results-writer.js';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 import type { ColumnLayout, RowOutcome } from '../rows/types.js';
 
 export function layoutOf(source: InputSource): ColumnLayout {
@@ -28,10 +29,17 @@ export function openWriters(o: { inputPath: string; outPath: string; failedPath:
   const layout = layoutOf(o.source);
   const inputPath = stdin ? undefined : o.inputPath;
   const results = createResultsWriter(o.outPath, layout, o.source.dialect, inputPath);
-  const failed = createFailedWriter(o.failedPath, layout, o.source.dialect, {
-    sourceFile: stdin ? 'stdin' : basename(o.inputPath),
-    ...(inputPath ? { inputPath } : {}),
-  });
+  let failed: ReturnType<typeof createFailedWriter>;
+  try {
+    failed = createFailedWriter(o.failedPath, layout, o.source.dialect, {
+      sourceFile: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(o.inputPath)),
+      ...(inputPath ? { inputPath } : {}),
+    });
+  } catch (err) {
+    // A refused --failed must not leave the results file's temporary file behind.
+    void results.abort();
+    throw err;
+  }
   return {
     async write(outcome) {
       const a = results.write(outcome);

@@ -46,8 +46,15 @@ export interface CardNumberMatch {
   digits: string;
 }
 
-/** What may sit between the digit groups of one card number. */
-const GROUP_GAP = /^[ \-\u00A0\u202F\u2009]$/;
+/**
+ * What may sit between the digit groups of one card number: one to three of
+ * space (and the no-break and thin spaces), tab, `-` `.` `/` `_` `|` `:` `'`
+ * `*`, `+` and the typographic dashes and apostrophes — `4111.1111.1111.1111`,
+ * `4111 - 1111 - …`, `4111  1111…`, `4111'1111…`. Not `,` or `;`: they separate
+ * numbers (and CSV cells) rather than group one.
+ */
+const GAP_CHARS = " \\t\\-./_|:'*+\\u00A0\\u202F\\u2009\\u2010-\\u2015\\u2018\\u2019";
+const GROUP_GAP = new RegExp(`^[${GAP_CHARS}]{1,3}$`);
 const MIN_DIGITS = 12;
 const MAX_DIGITS = 19;
 
@@ -57,14 +64,14 @@ interface DigitGroup {
   text: string;
 }
 
-/** Runs of digit groups joined by exactly one space or dash. */
+/** Runs of digit groups joined by a short separator ({@link GROUP_GAP}). */
 function chains(text: string): DigitGroup[][] {
   const out: DigitGroup[][] = [];
   let current: DigitGroup[] = [];
   for (const m of text.matchAll(/\d+/g)) {
     const g = { start: m.index, end: m.index + m[0].length, text: m[0] };
     const prev = current[current.length - 1];
-    if (prev && g.start === prev.end + 1 && GROUP_GAP.test(text.charAt(prev.end))) current.push(g);
+    if (prev && g.start - prev.end <= 3 && GROUP_GAP.test(text.slice(prev.end, g.start))) current.push(g);
     else {
       if (current.length) out.push(current);
       current = [g];
@@ -161,7 +168,7 @@ export function maskCardNumbersThoroughly(text: string): string {
 }
 
 /** A quick test for a chain of at least 12 digits (single gaps allowed), which every card number above needs. */
-const HAS_DIGIT_CHAIN = /\d(?:[ \-\u00A0\u202F\u2009]?\d){11}/;
+const HAS_DIGIT_CHAIN = new RegExp(`\\d(?:[${GAP_CHARS}]{0,3}\\d){11}`);
 
 /**
  * For any free text payops writes out — results and failed-rows cells, notes,
