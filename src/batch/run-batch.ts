@@ -18,7 +18,8 @@ import { describeRejection, interpretExchange, type GatewayResult } from '../gat
 import { MANUAL_ACTION_CODE, type RowStatus } from '../gateway/result-codes.js';
 import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
 import { describeUse, type Decision, type Planner } from '../plan/planner.js';
-import { SeenIds } from '../plan/txid.js';
+import { baseOf, isDerivedId, SeenIds } from '../plan/txid.js';
+import { findSuperseding, recordSupersede } from '../plan/superseded.js';
 import type { FieldValues, InputRecord, Operation, Provenance, RowOutcome } from '../rows/types.js';
 import { validateRow } from '../rows/validate.js';
 import { isoNow } from './clock.js';
@@ -83,6 +84,8 @@ interface Row {
   lookups: number;
   /** The gateway's last answer when it was an unknown-group code (900.x, 000.400.030…). */
   lastResult?: { result: GatewayResult; note?: string };
+  /** A correction from a failed-rows file: the original row's id and place, which it supersedes. */
+  supersedes?: { id: string; file?: string; line?: string };
 }
 
 /** A row is finished with a status, or set aside for a lookup. */
@@ -252,6 +255,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     if (out.newPaymentId) rec.n = out.newPaymentId;
     if (out.note) rec.note = out.note;
     o.journal.outcome(rec);
+    if (row.supersedes) recordSupersede(o.journal, row.supersedes.id, rec, row.supersedes);
     return out;
   };
 
@@ -511,6 +515,13 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       emit(seq, { ...base(cellsRow, decision.id), error: decision.message });
       continue;
     }
+    // A row corrected through a failed-rows file: reported with its correction, never sent (issue 13).
+    const sup = decision.action === 'done' && ['succeeded', 'review', 'pending'].includes(decision.outcome.s) ? undefined : findSuperseding(o.journal, decision.id);
+    if (sup) {
+      const how = baseOf(sup.id) === baseOf(decision.id) ? 'sent again' : 'corrected';
+      emit(seq, { ...earlier(cellsRow, sup), note: `${how} by ${sup.src} line ${sup.line} — ${sup.s}` });
+      continue;
+    }
     if (decision.action === 'done') {
       emit(seq, earlier(cellsRow, decision.outcome));
       continue;
@@ -528,7 +539,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     const rowIdentity: RowIdentity = { id: decision.id, type: identity.type, ref: identity.ref, amount: identity.amount, currency: identity.currency, entity };
-    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0 });
+    const supersedes =
+      provenance.lastStatus && fileId && isDerivedId(fileId) && fileId !== decision.id
+        ? { id: fileId, ...(values.source_file?.trim() ? { file: values.source_file.trim() } : {}), ...(values.source_line?.trim() ? { line: values.source_line.trim() } : {}) }
+        : undefined;
+    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, ...(supersedes ? { supersedes } : {}) });
   }
   if (active > 0) await new Promise<void>((resolve) => (allFinished = resolve));
   await window.drain();

@@ -45,7 +45,7 @@ function report(err: unknown, args: readonly string[], code: number): void {
   const text = `${known || problem ? '' : 'unexpected error: '}${msg}`;
   if (jsonLogRequested(args)) {
     if (!(err instanceof Error && (err as { logged?: boolean }).logged)) {
-      process.stderr.write(JSON.stringify({ schema: 1, event: 'error', time: new Date().toISOString(), exit_code: code, message: text }) + '\n');
+      process.stderr.write(JSON.stringify({ schema: 2, event: 'error', time: new Date().toISOString(), exit_code: code, message: text }) + '\n');
     }
   } else process.stderr.write(`payops: ${text}\n`);
   writeErrorSummary(args, code, text);
@@ -75,7 +75,7 @@ function writeErrorSummary(args: readonly string[], code: number, message: strin
   }
   if (!path || path === '-' || summaryWritten()) return;
   try {
-    writeFileSync(path, JSON.stringify({ schema: 1, exit_code: code, error: message, rows: 0 }, null, 2) + '\n');
+    writeFileSync(path, JSON.stringify({ schema: 2, exit_code: code, error: message, rows: 0 }, null, 2) + '\n');
   } catch {
     // The error itself is already reported; a summary that cannot be written changes nothing.
   }

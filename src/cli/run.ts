@@ -3,8 +3,10 @@
  * and write the results and failed-rows files (SPEC §3, §4, §5).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { lastWritten, recordWritten } from '../plan/superseded.js';
 import { runBatch } from '../batch/run-batch.js';
 import { GatewayClient } from '../gateway/client.js';
 import { openInput } from '../input/records.js';
@@ -39,6 +41,41 @@ export const runCommand: CommandModule = {
   },
 };
 
+/** Where the failed rows go: `path`, unless the file there changed since payops wrote it (then a new name beside it). */
+function guardFailedFile(journal: Journal, path: string): { path: string; notice?: string } {
+  if (path === '-') return { path };
+  const abs = resolve(path);
+  const wrote = lastWritten(journal, abs);
+  const now = fileSha256(abs);
+  if (wrote === undefined || now === undefined || now === wrote) return { path };
+  const ext = extname(path);
+  // Letters between the numbers: a time stamp must never read as a card number (and be masked in messages).
+  const iso = new Date().toISOString();
+  const stamp = `${iso.slice(0, 10)}T${iso.slice(11, 13)}h${iso.slice(14, 16)}m${iso.slice(17, 19)}s`;
+  const beside = join(dirname(path), `${basename(path, ext)}.${stamp}${ext}`);
+  return {
+    path: beside,
+    notice: `${path} changed since payops wrote it (edited by hand?), so it is left as it is: this run's failed rows go to ${beside}`,
+  };
+}
+
+/** Remember what payops wrote, so a later run sees an edit. */
+function rememberFailedFile(journal: Journal, path: string, src: string): void {
+  if (path === '-') return;
+  const abs = resolve(path);
+  const sha = fileSha256(abs);
+  if (sha) recordWritten(journal, abs, sha, src);
+}
+
+function fileSha256(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
 /** runBatch, with a file-system failure of the outputs (a full disk) said as such: exit 3, the journal has everything. */
 async function runBatchSafely(o: Parameters<typeof runBatch>[0]): ReturnType<typeof runBatch> {
   try {
@@ -71,7 +108,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       throw new UsageError('no entity: pass --entity-id or set OPPWA_ENTITY_ID, or add an entity_id column');
     }
     const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');
-    const failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
+    let failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
     const reporter = new Reporter({
       quiet: Boolean(argv.quiet),
       json: argv['log-format'] === 'json',
@@ -135,6 +172,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       dryRun,
       sourceName: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)),
     });
+    // A failed-rows file changed since payops wrote it (a row corrected in it) is never overwritten: write beside it.
+    const failedGuard = dryRun ? { path: failedPath } : guardFailedFile(journal, failedPath);
+    if (failedGuard.notice) reporter.warn(failedGuard.notice);
+    failedPath = failedGuard.path;
     let writers: ReturnType<typeof openWriters> | undefined;
     try {
       writers = dryRun ? undefined : openWriters({ inputPath, outPath, failedPath, source });
@@ -190,6 +231,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     try {
       await writers?.commit();
+      if (writers?.failedWritten) rememberFailedFile(journal, failedPath, stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)));
     } catch (err) {
       throw afterSending(err);
     }

@@ -72,7 +72,11 @@ export interface InvalidReason {
 /** An invalid row's first error with the quoted values taken out: rows that fail the same way share it. */
 export function reasonOf(error: string): string {
   const first = error.split('; ')[0] ?? error;
-  return first.replace(/"(?:[^"\\]|\\.)*"/g, '…').replace(/\s+/g, ' ').trim();
+  return first
+    .replace(/"(?:[^"\\]|\\.)*"/g, '…')
+    .replace(/\d+(?:[.,]\d+)*/g, '…')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** `1234567.50` → `1,234,567.50`: sums people read, with thousands separators. */
@@ -151,6 +155,8 @@ export class Summary {
   private total = 0;
   private done = 0;
   private notStartedRows = 0;
+  /** Rows done earlier by a correction through a failed-rows file. */
+  private corrected = 0;
   /** Invalid rows that would be valid with `--decimal-comma`. */
   private decimalCommaRows = 0;
   private readonly reasons = new Map<string, InvalidReason>();
@@ -190,11 +196,13 @@ export class Summary {
     if (status === ('not started')) this.notStartedRows++;
     if (o.alreadyDone) {
       this.done++;
-      const m = /by (.+) line \d+$/.exec(o.note ?? '');
+      const m = /by (.+?) line \d+/.exec(o.note ?? '');
       const by = m?.[1] ?? '?';
       const at = (o.processedAt ?? '').slice(0, 10);
       const d = this.doneBy.get(by);
-      if (!d) this.doneBy.set(by, { rows: 1, first: at, last: at });
+      // A row corrected (or sent again) through a failed-rows file is no repeat of an operation: no --batch-id warning.
+      if (/^(corrected|sent again) by /.test(o.note ?? '')) this.corrected++;
+      else if (!d) this.doneBy.set(by, { rows: 1, first: at, last: at });
       else {
         d.rows++;
         if (at < d.first) d.first = at;
@@ -310,9 +318,15 @@ export class Summary {
     const ms = this.elapsed(options.elapsedMs);
     const lines: string[] = [];
     const processed = this.processed;
-    const earlier = this.done > 0 ? `, ${this.done} of them done by earlier runs` : '';
+    const apart = [
+      ...(this.done > 0 ? [`${this.done} done by earlier runs`] : []),
+      ...(this.notStartedRows > 0 ? [`${this.notStartedRows} not started`] : []),
+    ];
+    const rate = `${formatRate(rowsPerSecond(processed, ms))} rows/s`;
     lines.push(
-      `${paint(c, 'bold', 'rows')}: ${this.total}${earlier}; ${plural(processed, 'row')} ${this.dryRun ? 'checked' : 'processed'} in ${formatDuration(ms)} (${formatRate(rowsPerSecond(processed, ms))} rows/s)`,
+      apart.length === 0
+        ? `${paint(c, 'bold', 'rows')}: ${this.total} in ${formatDuration(ms)} (${rate})`
+        : `${paint(c, 'bold', 'rows')}: ${this.total} (${apart.join(', ')}); ${processed} ${this.dryRun ? 'checked' : 'processed'} in this run in ${formatDuration(ms)} (${rate})`,
     );
     const statuses = this.presentStatuses();
     const statusWidth = Math.max(9, ...statuses.map((s) => s.length));
@@ -322,7 +336,9 @@ export class Summary {
     }
     if (this.done > 0) {
       const by = [...this.doneBy].slice(0, 3).map(([f, d]) => `${f} on ${d.first === d.last ? d.first : `${d.first} to ${d.last}`}`).join(', ');
-      lines.push(`  already done earlier: ${this.done} (by ${by}; reported with the earlier run's outcome, not sent again)`);
+      const corrected = this.corrected > 0 ? `${this.corrected} corrected through a failed-rows file` : '';
+      const via = [by && `by ${by}`, corrected].filter(Boolean).join('; ');
+      lines.push(`  already done earlier: ${this.done} (${via}; reported with the earlier outcome, not sent again)`);
     }
     if (this.notStartedRows > 0) lines.push(`  not started: ${this.notStartedRows} (the run was stopped; run the same command again to do them)`);
     const reasons = this.invalidReasons();
