@@ -388,7 +388,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (found) {
         if (found.status === 'unknown') {
           lastReason = `the gateway reported ${found.result.code}`;
-          row.lastResult = { result: found.result, note: found.note };
+          // Found, but its outcome is itself unknown: the note must not say the row was settled by the lookup.
+          row.lastResult = { result: found.result, note: `looked up: the gateway has the transaction, still with ${found.result.code} (outcome not final)` };
           continue;
         }
         return record(row, fromResult(row, found.status, found.result, found.note));
@@ -407,7 +408,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     const out: RowOutcome = row.lastResult
       ? fromResult(row, 'unknown', row.lastResult.result, row.lastResult.note)
       : { ...base(row, row.decision.id), status: 'unknown', attempts: row.attempts, processedAt: isoNow() };
-    out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`;
+    out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookup${row.lookups === 1 ? '' : 's'}`}: run again later to look it up`;
     o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, ...(out.resultCode ? { c: out.resultCode } : {}), d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
     return out;
   };

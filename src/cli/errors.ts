@@ -46,10 +46,17 @@ export function showControls(text: string): string {
   );
 }
 
+const FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+
 /** Errors of the file system that say plainly what to fix; undefined for any other error. */
 export function fileSystemProblem(err: unknown): string | undefined {
-  const e = err as NodeJS.ErrnoException | undefined;
-  if (!e || typeof e !== 'object' || typeof e.code !== 'string') return undefined;
+  if (!err || typeof err !== 'object') return undefined;
+  const outer = err as NodeJS.ErrnoException & { cause?: unknown };
+  // A writer's error names its file and keeps the system's error as its cause.
+  const wrapped = typeof outer.code !== 'string' && outer.cause && typeof (outer.cause as NodeJS.ErrnoException).code === 'string';
+  const e = (wrapped ? outer.cause : outer) as NodeJS.ErrnoException;
+  if (typeof e.code !== 'string') return undefined;
+  if (wrapped && FS_CODES.has(e.code)) return outer.message;
   const where = e.path ? ` ${e.path}` : '';
   switch (e.code) {
     case 'ENOSPC':

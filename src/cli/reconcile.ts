@@ -15,6 +15,7 @@ import { neutraliseFormula } from '../output/formula.js';
 import { parseOperation } from '../rows/operations.js';
 import { baseOf, generationOf, idsThrough, isDerivedId } from '../plan/txid.js';
 import { UsageError } from './errors.js';
+import { plural } from '../output/summary.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
 import { normaliseTuning, RECONCILE_OPTIONS, inputOptions } from './options.js';
@@ -56,6 +57,8 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
   let looked = 0;
   let changed = 0;
   let stillOpen = 0;
+  /** Rows looked up that are still pending or unknown. */
+  let stillOpenLooked = 0;
   try {
     for await (const rec of source.records) {
       const cells = [...rec.cells];
@@ -80,7 +83,8 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
             cells[idx('resultdescription')] = neutraliseFormula(ans.result.description);
             if (ans.result.id) cells[idx('newpaymentid')] = ans.result.id;
             cells[idx('processedat')] = new Date().toISOString();
-            cells[idx('note')] = `found by reconcile (was ${status})`;
+            const open = ans.status === 'pending' || ans.status === 'unknown';
+            cells[idx('note')] = open ? `looked up by reconcile: the gateway still reports ${ans.result.code} (${ans.status})` : `found by reconcile (was ${status})`;
             cells[idx('error')] = '';
             settled = ans.status !== 'pending' && ans.status !== 'unknown';
             changed++;
@@ -97,7 +101,10 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
           changed++;
           settled = true;
         }
-        if (!settled) stillOpen++;
+        if (!settled) {
+          stillOpen++;
+          stillOpenLooked++;
+        }
         if (!quiet) process.stderr.write(`line ${rec.line}: ${status} → ${cells[idx('status')]}\n`);
       } else if (OPEN.has(status)) {
         stillOpen++;
@@ -113,6 +120,13 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
     await client.close();
     await gw.sim?.close();
   }
-  if (!quiet) process.stderr.write(`reconcile: ${looked} rows looked up, ${changed} updated, ${stillOpen} still pending or unknown → ${outPath}\n`);
+  if (!quiet) {
+    const settledRows = looked - stillOpenLooked;
+    process.stderr.write(
+      `reconcile: ${plural(looked, 'row')} looked up: ${settledRows} settled, ${stillOpenLooked} still pending or unknown` +
+        `${stillOpen > stillOpenLooked ? ` (and ${stillOpen - stillOpenLooked} without a merchant_transaction_id, not looked up)` : ''}` +
+        `${changed > settledRows ? `; ${changed - settledRows} of the open rows have newer details` : ''} → ${outPath}\n`,
+    );
+  }
   return stillOpen > 0 ? EXIT.rowsFailed : EXIT.ok;
 }
