@@ -14,6 +14,7 @@
  * read from, `note` `supersedes <source_file> line <source_line>`. `sent` is
  * true. Normal keys are content hashes, so the `sup:` prefix cannot collide.
  */
+import { createHash } from 'node:crypto';
 import type { Journal, OutcomeRecord } from './journal.js';
 
 /** The journal key of the record saying which correction supersedes the row whose id was `originalId`. */
@@ -43,13 +44,14 @@ export function findSuperseding(journal: Journal, id: string): OutcomeRecord | u
 
 /**
  * Failed-rows files payops wrote: one outcome record per file under the key
- * `file:<absolute path>`, `id` `-`, `s` `written`, `sent` false, `d` the
+ * `file:<first 32 hex of the SHA-256 of the absolute path>`, `id` `-`, `s` `written`, `sent` false, `d` the
  * SHA-256 (hex) of the bytes payops wrote, `at`, `src` the input's name,
  * `line` 0. A later run compares the file with it: a file changed since
  * (the operator corrected a row in it) is never overwritten or removed.
  */
 export function writtenKey(absolutePath: string): string {
-  return `file:${absolutePath}`;
+  // Hashed: a path may hold a card number (a file named after one), and the journal must not.
+  return `file:${createHash('sha256').update(absolutePath).digest('hex').slice(0, 32)}`;
 }
 
 /** Record the SHA-256 of a failed-rows file just written. */
