@@ -37,10 +37,10 @@ const gateway = {
 } satisfies Record<string, Options>;
 
 const tuning = {
-  concurrency: { type: 'string', default: String(DEFAULTS.concurrency), describe: 'requests in flight at once' },
+  concurrency: { type: 'string', default: DEFAULTS.concurrency, describe: 'requests in flight at once' },
   rate: { type: 'string', describe: 'requests per second across all workers, lookups included [default: unlimited]' },
   timeout: { type: 'string', default: DEFAULTS.timeout, describe: 'per request; 250ms, 60s, 5m or milliseconds' },
-  'max-attempts': { type: 'string', default: String(DEFAULTS.maxAttempts), describe: 'sends per row per run, and lookups of an unknown row' },
+  'max-attempts': { type: 'string', default: DEFAULTS.maxAttempts, describe: 'sends per row per run, and lookups of an unknown row' },
   'max-outage': { type: 'string', default: DEFAULTS.maxOutage, describe: 'stop (exit 3) after this long without a successful exchange' },
   settle: { type: 'string', default: DEFAULTS.settle, describe: 'wait this long after a send before looking up an unknown outcome' },
   'lookup-interval': { type: 'string', default: DEFAULTS.lookupInterval, describe: 'between lookups of one row (the gateway allows 2 per minute per id)' },
