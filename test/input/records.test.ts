@@ -208,3 +208,31 @@ describe('the source', () => {
     expect(await readAll(src)).toEqual([{ line: 2, cells: ['refund', 'a'] }]);
   });
 });
+
+describe('issue 13: an input that changes while it is read', () => {
+  test('changed between the read-through and the records: refused at the changed block, exit 2', async () => {
+    const rows = ['operation,payment_id,amount,currency'];
+    for (let i = 0; i < 5000; i++) rows.push(`refund,${'b'.repeat(32)},1.00,EUR`);
+    const path = tempFile(rows.join('\n') + '\n');
+    const src = await openInput(path);
+    expect(src.recordCount).toBe(5000);
+    // Another program rewrites the end of the file after payops read it through.
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(path, `refund,${'c'.repeat(32)},9.99,EUR\n`);
+    const err = await rejection(readAll(src));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toMatch(/changed while payops read it \(is it still being written\?\)/);
+  });
+
+  test('a NUL character far from the start is refused naming its line', async () => {
+    const rows = ['operation,payment_id'];
+    for (let i = 0; i < 3000; i++) rows.push(`refund,${'b'.repeat(32)}`);
+    rows.push('refund,x\u0000y');
+    await expect(openInput(tempFile(rows.join('\n') + '\n'))).rejects.toThrow(/line 3002: holds a NUL character/);
+  });
+
+  test('a row with fewer cells than the header says how many', async () => {
+    const { records } = await load('operation,payment_id,amount,currency,a,b\nrefund,x\n');
+    expect(records[0]!.short).toEqual({ cells: 2, header: 6 });
+  });
+});
