@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { lastWritten, recordWritten } from '../plan/superseded.js';
+import { isPayopsSimulator, loopbackLabel } from './gateway-probe.js';
 import { runBatch } from '../batch/run-batch.js';
 import { GatewayClient } from '../gateway/client.js';
 import { openInput } from '../input/records.js';
@@ -164,8 +165,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     cleanup.push(() => client.close());
 
+    // Only the real simulator is labelled `gateway sim` (issue 13); the in-process one is known.
+    const environment =
+      gw.env.kind === 'sim' && !gw.sim ? { ...gw.env, label: loopbackLabel(gw.env.baseUrl, await isPayopsSimulator(gw.env.baseUrl)) } : gw.env;
     reporter.start({
-      environment: gw.env,
+      environment,
       input: stdin ? 'stdin' : inputPath,
       source,
       stateDir: state.partitionDir,

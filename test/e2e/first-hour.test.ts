@@ -305,7 +305,12 @@ describe('13. a URL that is not a gateway', () => {
       const rows = readCsv(join(dir, 'h.results.csv'));
       expect(rows.filter((x) => x.status === 'unknown')).toHaveLength(0);
       expect(rows.filter((x) => x.status === 'failed' && x.error.startsWith('not sent to a gateway'))).toHaveLength(3);
-      expect(hits).toBe(3);
+      expect(hits).toBe(3 + 1); // three operations, and the probe that asked whether it is payops' simulator
+      const text = await runCli(['run', input, '--gateway', url, '--state-dir', join(dir, 'st'), '--dry-run']);
+      expect(text.stderr).toContain(`payops: gateway loopback ${url} (not payops' simulator`);
+      const { sim } = await setup();
+      const real = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, 'st2'), '--dry-run']);
+      expect(real.stderr).toContain(`payops: gateway sim ${sim.url} (dry run`);
     } finally {
       server.close();
     }
