@@ -312,7 +312,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
           if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
             stop(
               new AbortError(
-                `the gateway refused the access token for entity ${row.entity} (${it.reason.replace(/^credentials refused /, '')}); ` +
+                `the gateway refused the access token for entity ${row.entity} (${it.reason.replace(/^credentials refused \((.*)\)$/, '$1')}); ` +
                   `check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`,
               ),
             );

@@ -60,7 +60,14 @@ export async function confirmLiveRun(
     `\n${plain}LIVE run against ${gw.env.baseUrl}: ${rows - invalid} of ${rows} ${rows === 1 ? 'row' : 'rows'} to send${invalidText}\n${lines.join('\n')}\n`,
   );
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const interrupted = new Promise<never>((_, reject) => rl.once('SIGINT', () => reject(new SignalError('SIGINT'))));
+  const interrupted = new Promise<never>((_, reject) =>
+    rl.once('SIGINT', () => {
+      process.stderr.write('\n');
+      const err = new SignalError('SIGINT');
+      err.message = 'stopped by Ctrl-C at the confirmation; nothing was sent';
+      reject(err);
+    }),
+  );
   try {
     const answer = await Promise.race([rl.question('Send these operations to the live gateway? Type "yes" to go on: '), interrupted]);
     const a = answer.trim().toLowerCase();

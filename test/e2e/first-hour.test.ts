@@ -3,11 +3,12 @@
  * the built CLI (dist/cli/main.js) against `payops sim` in its own process.
  */
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
+import { CLI, ENTITY, pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
 
 const DB = pid(1);
 const DB2 = pid(2);
@@ -456,5 +457,45 @@ describe('23. wording', () => {
     expect(r2.stderr).toMatch(/amounts succeeded in this run \(rows done by earlier runs not included\)\n\s+refund RF\s+EUR\s+1,000\.00/);
     const v = await runCli(['validate', input]);
     expect(v.stderr).toContain('1 row: 1 valid, 0 invalid');
+  });
+});
+
+describe('18. the live confirmation, on a terminal', () => {
+  // A pseudo-terminal from util-linux `script` (installed here); without it the test cannot give payops a TTY.
+  const hasScript = existsSync('/usr/bin/script');
+  const onTty = (cmd: string[], keys: string, dir: string) =>
+    new Promise<{ code: number | null; out: string }>((res) => {
+      const line = cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      const child = spawn('/usr/bin/script', ['-qec', line, '/dev/null'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPPWA_ACCESS_TOKEN: 'not-used', OPPWA_ENTITY_ID: ENTITY, NO_COLOR: '1' },
+      });
+      let out = '';
+      let sent = false;
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (!sent && out.includes('Type "yes" to go on')) {
+          sent = true;
+          child.stdin.write(keys);
+        }
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        res({ code, out });
+      });
+    });
+
+  it.skipIf(!hasScript)('"y" is refused saying to type yes; Ctrl-C exits 130; plain http:// is warned; the counts read plainly', async () => {
+    const dir = tempDir();
+    const input = write(dir, 'o.csv', OPS);
+    const y = await onTty([process.execPath, CLI, 'run', input, '--gateway', 'https://eu-prod.oppwa.com', '--live', '--state-dir', join(dir, 'st')], 'y\r', dir);
+    expect(y.code).toBe(2);
+    expect(y.out).toContain('2 of 2 rows to send');
+    expect(y.out).toContain('type the whole word "yes"');
+    const c = await onTty([process.execPath, CLI, 'run', input, '--gateway', 'http://pay.example.com', '--live', '--state-dir', join(dir, 'st')], '\x03', dir);
+    expect(c.code).toBe(130);
+    expect(c.out).toContain('http://pay.example.com is plain http://');
+    expect(c.out).toContain('nothing was sent');
   });
 });
