@@ -120,6 +120,22 @@ export function inputArg(argv: Record<string, unknown>, key = 'input'): string {
   return s;
 }
 
+/**
+ * `--gateway https://host/v1` (or OPPWA_BASE_URL so): payops adds `/v1/…` to
+ * every request itself, so a trailing `/v1` would make every row `path: no
+ * such resource`. It is taken off, with a warning; undefined when nothing changed.
+ */
+export function stripApiVersion(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): { argv: Record<string, unknown>; warning?: string } {
+  const given = (argv.gateway as string | undefined) ?? env.OPPWA_BASE_URL;
+  if (typeof given !== 'string' || !/^https?:\/\//i.test(given)) return { argv };
+  const stripped = given.replace(/\/v1\/*$/i, '');
+  if (stripped === given) return { argv };
+  return {
+    argv: { ...argv, gateway: stripped },
+    warning: `the gateway URL ends in /v1, which payops adds to every request itself: using ${stripped}`,
+  };
+}
+
 /** `--test-mode external` as `EXTERNAL`; anything else is refused saying what it can be. */
 function testMode(v: unknown): 'EXTERNAL' | 'INTERNAL' | undefined {
   if (v === undefined) return undefined;

@@ -18,7 +18,7 @@ import { UsageError } from './errors.js';
 import { plural } from '../output/summary.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { normaliseTuning, RECONCILE_OPTIONS, inputOptions } from './options.js';
+import { normaliseTuning, RECONCILE_OPTIONS, inputOptions, stripApiVersion } from './options.js';
 import { defaultOutputPath } from './paths.js';
 
 export const reconcileCommand: CommandModule = {
@@ -48,7 +48,9 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
     throw new UsageError(`${path} is not a payops results file: it has no ${missing.join(', ')} column; reconcile reads the results file a run wrote`);
   }
   const idx = (n: string) => col.get(n)!;
-  const gw = await resolveGatewayConfig(argv);
+  const gateway = stripApiVersion(argv);
+  if (gateway.warning && !argv.quiet) process.stderr.write(`payops: warning: ${gateway.warning}\n`);
+  const gw = await resolveGatewayConfig(gateway.argv);
   const client = new GatewayClient({ baseUrl: gw.env.baseUrl, token: gw.token, connections: tuning.concurrency, timeoutMs: tuning.timeoutMs });
   const pacer = new Pacer(tuning.rate);
   const outPath = (argv.out as string | undefined) ?? defaultOutputPath(path, 'reconciled');

@@ -18,7 +18,7 @@ import { loadCardKey, resolveStatePaths } from '../plan/state-dir.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
 import { afterSending, beforeSending, UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { inputArg, normaliseTuning, RUN_OPTIONS, inputOptions, tuningWarnings } from './options.js';
+import { inputArg, normaliseTuning, RUN_OPTIONS, inputOptions, stripApiVersion, tuningWarnings } from './options.js';
 import { confirmLiveRun } from './confirm-live.js';
 import { defaultOutputPath } from './paths.js';
 import { Reporter } from './reporter.js';
@@ -35,8 +35,9 @@ export const runCommand: CommandModule = {
     y
       .positional('input', { type: 'string', describe: 'CSV of operations, or - for stdin' })
       .options(RUN_OPTIONS)
-      .example('$0 run refunds.csv --gateway test', 'rehearse on the test host (token from OPPWA_ACCESS_TOKEN)')
-      .example('$0 run refunds.csv --gateway sim --sim-seed payments.csv', 'try it on the built-in simulator'),
+      .example('$0 run refunds.csv --gateway test', 'rehearse on the test host')
+      .example('$0 run refunds.csv --gateway sim', 'try it on the built-in simulator')
+      .example('$0 run - --out r.csv --failed f.csv', 'read stdin'),
   handler: async (argv) => {
     process.exitCode = await run(argv as Record<string, unknown>);
   },
@@ -95,9 +96,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   const dryRun = Boolean(argv['dry-run']);
   const source = await openInput(inputPath, inputOptions(argv));
+  const gateway = stripApiVersion(argv);
   // A dry run sends nothing, not even a lookup: it needs no token.
   const gw = await resolveGatewayConfig(
-    argv,
+    gateway.argv,
     dryRun && !process.env.OPPWA_ACCESS_TOKEN?.trim() && argv['token-file'] === undefined
       ? { ...process.env, OPPWA_ACCESS_TOKEN: 'dry-run: no token needed' }
       : process.env,
@@ -126,7 +128,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       });
     }
 
-    for (const w of tuningWarnings(argv)) reporter.warn(w);
+    for (const w of [...(gateway.warning ? [gateway.warning] : []), ...tuningWarnings(argv)]) reporter.warn(w);
     const state = resolveStatePaths({
       ...(argv['state-dir'] ? { stateDir: String(argv['state-dir']) } : {}),
       partition: gw.env.partition,

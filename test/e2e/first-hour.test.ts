@@ -446,6 +446,21 @@ describe('21. hostile file names and bytes', () => {
 });
 
 describe('23. wording', () => {
+  it('--gateway …/v1 is taken off with a warning, not every row rejected "path: no such resource"', async () => {
+    const { dir, sim } = await setup();
+    const r = await runCli(['run', write(dir, 'o.csv', OPS), '--gateway', `${sim.url}/v1`, '--state-dir', join(dir, 'st')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`warning: the gateway URL ends in /v1, which payops adds to every request itself: using ${sim.url}`);
+    expect(readCsv(join(dir, 'o.results.csv')).map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('run --help: the example lines fit beside their descriptions', async () => {
+    const r = await runCli(['run', '--help']);
+    const examples = r.stdout.slice(r.stdout.indexOf('Examples:')).split('\n').slice(1).filter((l) => l.trim());
+    expect(examples).toHaveLength(3);
+    for (const l of examples) expect(l).toMatch(/^ {2}payops run .+ {2,}\S/);
+  });
+
   it('"1 row", thousands separators, and which counts a resumed run covers', async () => {
     const { dir, args } = await setup();
     const input = write(dir, 'o.csv', `operation,payment_id,amount,currency\nrefund,${DB},999.99,EUR\n`);
