@@ -62,8 +62,8 @@ export interface BatchOptions {
   };
   /** Stop taking rows when this fires (signals). */
   stopSignal: AbortSignal;
-  /** What the run waits for (rows set aside for a lookup), for the progress line; undefined when nothing waits. */
-  onWaiting?: (text: string | undefined) => void;
+  /** Rows start (a describer of what the run waits for) or stop (undefined) waiting for lookups: for the progress line. */
+  onWaiting?: (describe: (() => string | undefined) | undefined) => void;
 }
 
 export interface BatchResult {
@@ -164,11 +164,12 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
 
   /** Rows sleeping until their next lookup, and when it is due. */
   const waits = new Map<Row, number>();
-  const showWaiting = (): void => {
-    if (!o.onWaiting) return;
-    if (waits.size === 0) return o.onWaiting(undefined);
-    const next = Math.max(0, Math.min(...waits.values()) - Date.now());
-    o.onWaiting(`waiting for ${waits.size} lookup${waits.size === 1 ? '' : 's'} (--settle / --lookup-interval), next in ${formatWait(next)}`);
+  /** What the run waits for, computed only when the progress line is drawn (never per row). */
+  const waitingText = (): string | undefined => {
+    if (waits.size === 0) return undefined;
+    let next = Infinity;
+    for (const due of waits.values()) if (due < next) next = due;
+    return `waiting for ${waits.size} lookup${waits.size === 1 ? '' : 's'} (--settle / --lookup-interval), next in ${formatWait(Math.max(0, next - Date.now()))}`;
   };
 
   const stop = (err: Error) => {
@@ -352,10 +353,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       const wait = due - Date.now();
       if (wait > 0) {
         waits.set(row, due);
-        showWaiting();
+        if (waits.size === 1) o.onWaiting?.(waitingText);
         await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
         waits.delete(row);
-        showWaiting();
+        if (waits.size === 0) o.onWaiting?.(undefined);
       }
       if (stoppedBy) break;
       row.lookups++;
@@ -389,7 +390,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         if (found.status === 'unknown') {
           lastReason = `the gateway reported ${found.result.code}`;
           // Found, but its outcome is itself unknown: the note must not say the row was settled by the lookup.
-          row.lastResult = { result: found.result, note: `looked up: the gateway has the transaction, still with ${found.result.code} (outcome not final)` };
+          const manual = found.result.code === MANUAL_ACTION_CODE ? '; manual action required' : '';
+          row.lastResult = { result: found.result, note: `looked up: the gateway has the transaction, still with ${found.result.code} (outcome not final)${manual}` };
           continue;
         }
         return record(row, fromResult(row, found.status, found.result, found.note));

@@ -61,9 +61,9 @@ export class Reporter {
     else this.say(`payops: warning: ${message}`);
   }
 
-  /** What the run waits for, on the progress line (lookups, --settle). */
-  waiting(text: string | undefined): void {
-    this.progress?.setWaiting(text);
+  /** What the run waits for, on the progress line (lookups, --settle): a describer, or undefined when nothing waits. */
+  waiting(describe: (() => string | undefined) | undefined): void {
+    this.progress?.setWaiting(describe);
   }
 
   start(info: { environment: GatewayEnvironment; input: string; source: InputSource; stateDir: string; dryRun: boolean; sourceName?: string }): void {

@@ -39,7 +39,8 @@ export class Progress {
   private done = 0;
   /** Rows done by earlier runs (a resumed run): they take no time, so they stay out of the rate and the ETA. */
   private earlier = 0;
-  private waitingFor: string | undefined;
+  private waitingFor: (() => string | undefined) | undefined;
+  private ticker: NodeJS.Timeout | undefined;
   private readonly counts = new Map<SummaryStatus, number>();
   private lastDrawn = -Infinity;
   private visible = false;
@@ -69,12 +70,23 @@ export class Progress {
 
   /**
    * What the run waits for while no row finishes (`waiting for 3 lookups,
-   * next in 1m40s`), or undefined once it moves again. Redraws at once, so a
-   * wait never looks like a hang.
+   * next in 1m40s`), as a function asked at each drawing; undefined once
+   * nothing waits. While something waits the line is redrawn every second (a
+   * timer that does not keep the process alive), so a wait never looks like a
+   * hang.
    */
-  setWaiting(text: string | undefined): void {
-    if (text === this.waitingFor) return;
-    this.waitingFor = text;
+  setWaiting(describe: (() => string | undefined) | undefined): void {
+    this.waitingFor = describe;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    if (describe && !this.finished) {
+      this.ticker = setInterval(() => this.redraw(), 1000);
+      this.ticker.unref();
+    }
+    this.redraw();
+  }
+
+  private redraw(): void {
     this.lastDrawn = -Infinity;
     this.update();
   }
@@ -99,6 +111,8 @@ export class Progress {
 
   /** Erase the line for good. */
   finish(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
     this.clear();
     this.finished = true;
   }
@@ -121,7 +135,8 @@ export class Progress {
     );
     if (this.earlier > 0) parts.push(`${this.earlier} done earlier`);
     const line = parts.join('  ') + (statuses.length ? '  ' + statuses.join(' · ') : '');
-    return this.waitingFor ? `${line}  — ${this.waitingFor}` : line;
+    const waiting = this.waitingFor?.();
+    return waiting ? `${line}  — ${waiting}` : line;
   }
 
   /** Cut the line to the terminal width (colour codes do not count). */

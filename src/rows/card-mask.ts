@@ -55,6 +55,14 @@ export interface CardNumberMatch {
  */
 const GAP_CHARS = " \\t\\-./_|:'*+\\u00A0\\u202F\\u2009\\u2010-\\u2015\\u2018\\u2019";
 const GROUP_GAP = new RegExp(`^[${GAP_CHARS}]{1,3}$`);
+/**
+ * Spaces and dashes join any groups; the other separators (`.` `/` `:` …) only
+ * groups of 3 to 6 digits, as card numbers are grouped — so the `.00` of an
+ * amount written after a card number (`4111111111111111.00`) is not taken
+ * for part of it.
+ */
+const STRONG_GAP = /^[ \-\u00A0\u202F\u2009]{1,3}$/;
+const isCardGroup = (g: { text: string }): boolean => g.text.length >= 3 && g.text.length <= 6;
 const MIN_DIGITS = 12;
 const MAX_DIGITS = 19;
 
@@ -71,7 +79,9 @@ function chains(text: string): DigitGroup[][] {
   for (const m of text.matchAll(/\d+/g)) {
     const g = { start: m.index, end: m.index + m[0].length, text: m[0] };
     const prev = current[current.length - 1];
-    if (prev && g.start - prev.end <= 3 && GROUP_GAP.test(text.slice(prev.end, g.start))) current.push(g);
+    const gap = prev && g.start - prev.end <= 3 ? text.slice(prev.end, g.start) : undefined;
+    const joins = gap !== undefined && GROUP_GAP.test(gap) && (STRONG_GAP.test(gap) || (isCardGroup(prev!) && isCardGroup(g)));
+    if (joins) current.push(g);
     else {
       if (current.length) out.push(current);
       current = [g];

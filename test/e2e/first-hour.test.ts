@@ -478,12 +478,12 @@ describe('23. wording', () => {
 describe('18. the live confirmation, on a terminal', () => {
   // A pseudo-terminal from util-linux `script` (installed here); without it the test cannot give payops a TTY.
   const hasScript = existsSync('/usr/bin/script');
-  const onTty = (cmd: string[], keys: string, dir: string) =>
+  const onTty = (cmd: string[], keys: string, dir: string, token = 'OPPWA_ACCESS_TOKEN=not-used') =>
     new Promise<{ code: number | null; out: string }>((res) => {
       const line = cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
       const child = spawn('/usr/bin/script', ['-qec', line, '/dev/null'], {
         cwd: dir,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPPWA_ACCESS_TOKEN: 'not-used', OPPWA_ENTITY_ID: ENTITY, NO_COLOR: '1' },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPPWA_ACCESS_TOKEN: token.split('=')[1], OPPWA_ENTITY_ID: ENTITY, NO_COLOR: '1' },
       });
       let out = '';
       let sent = false;
@@ -500,6 +500,19 @@ describe('18. the live confirmation, on a terminal', () => {
         res({ code, out });
       });
     });
+
+  it.skipIf(!hasScript)('8. the progress line says what it waits for while rows wait for lookups', async () => {
+    const { dir, sim } = await setup(['--force-code', '0.66=900.100.300']);
+    const input = write(dir, 'w.csv', `operation,payment_id,amount,currency\nrefund,${DB},0.66,EUR\n`);
+    const r = await onTty(
+      [process.execPath, CLI, 'run', input, '--gateway', sim.url, '--state-dir', join(dir, 'st'), '--settle', '2500ms', '--lookup-interval', '100ms', '--max-attempts', '1'],
+      '',
+      dir,
+      'OPPWA_ACCESS_TOKEN=sim-token',
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/waiting for 1 lookup \(--settle \/ --lookup-interval\), next in [123]s/);
+  });
 
   it.skipIf(!hasScript)('"y" is refused saying to type yes; Ctrl-C exits 130; plain http:// is warned; the counts read plainly', async () => {
     const dir = tempDir();

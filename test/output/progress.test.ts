@@ -81,9 +81,14 @@ describe('issue 13: resumed runs and waits', () => {
     p.add({ status: 'succeeded' });
     const before = writes.length;
     now = 10; // within the 100 ms interval: drawn anyway
-    p.setWaiting('waiting for 3 lookups (--settle / --lookup-interval), next in 1m40s');
+    let waiting = 3;
+    p.setWaiting(() => `waiting for ${waiting} lookups (--settle / --lookup-interval), next in 1m40s`);
     expect(writes.length).toBe(before + 1);
     expect(writes.at(-1)).toContain('— waiting for 3 lookups (--settle / --lookup-interval), next in 1m40s');
+    waiting = 2; // asked again at each drawing
+    now = 300;
+    p.add({ status: 'succeeded' });
+    expect(writes.at(-1)).toContain('waiting for 2 lookups');
     p.setWaiting(undefined);
     expect(writes.at(-1)).not.toContain('waiting');
   });
