@@ -16,7 +16,7 @@ import { StateLock } from '../plan/lock.js';
 import { Planner } from '../plan/planner.js';
 import { loadCardKey, resolveStatePaths } from '../plan/state-dir.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
-import { afterSending, beforeSending, UsageError } from './errors.js';
+import { AbortError, afterSending, beforeSending, UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
 import { inputArg, normaliseTuning, RUN_OPTIONS, inputOptions, stripApiVersion, tuningWarnings } from './options.js';
 import { confirmLiveRun } from './confirm-live.js';
@@ -79,11 +79,25 @@ function fileSha256(path: string): string | undefined {
 }
 
 /** runBatch, with a file-system failure of the outputs (a full disk) said as such: exit 3, the journal has everything. */
-async function runBatchSafely(o: Parameters<typeof runBatch>[0]): ReturnType<typeof runBatch> {
+async function runBatchSafely(o: Parameters<typeof runBatch>[0] & { client: CountingClient }): ReturnType<typeof runBatch> {
   try {
     return await runBatch(o);
   } catch (err) {
+    // A problem found part way through the input (it changed while read, a bad quote on stdin) after requests
+    // left is no "nothing sent" exit 2: exit 3, and the same command again continues.
+    if (err instanceof UsageError && o.client.sends > 0) {
+      throw new AbortError(`${err.message} (rows before it were sent and are journalled: run the same command again to continue)`);
+    }
     throw afterSending(err);
+  }
+}
+
+/** The client, counting the requests that left (so an error part way knows whether anything was sent). */
+class CountingClient extends GatewayClient {
+  sends = 0;
+  override send(req: Parameters<GatewayClient['send']>[0]): ReturnType<GatewayClient['send']> {
+    this.sends++;
+    return super.send(req);
   }
 }
 
@@ -159,7 +173,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       }),
       { retryRejected: Boolean(argv['retry-rejected']) },
     );
-    const client = new GatewayClient({
+    const client = new CountingClient({
       baseUrl: gw.env.baseUrl,
       token: gw.token,
       connections: tuning.concurrency,

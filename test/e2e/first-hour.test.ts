@@ -408,6 +408,32 @@ describe('20. full disks and read-only places', () => {
   });
 });
 
+describe('20. state that cannot be written', () => {
+  it('a state directory on a file system that refuses it: exit 2 naming the path, nothing sent', async () => {
+    const { dir, sim } = await setup();
+    const r = await runCli(['run', write(dir, 'o.csv', OPS), '--gateway', sim.url, '--state-dir', '/sys/payops-state']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/sys/payops-state');
+    expect(r.stderr).not.toContain('unexpected error');
+    expect(await sim.transactions()).toHaveLength(0);
+  });
+});
+
+describe('5. an input found broken part way, after rows were sent', () => {
+  it('is exit 3 (a rerun continues), not exit 2 "nothing sent"', async () => {
+    const { dir, sim, args } = await setup(['--latency', '5']);
+    const lines = ['operation,payment_id,amount,currency'];
+    for (let i = 0; i < 1500; i++) lines.push(`refund,${i % 2 ? DB : DB2},0.01,EUR`);
+    const text = lines.join('\n') + '\nrefund,"never closed,1.00,EUR\n';
+    const r = await runCli([...args('-'), '--out', join(dir, 'r.csv'), '--failed', join(dir, 'f.csv'), '--concurrency', '4'], { input: text });
+    const sent = (await sim.transactions()).length;
+    expect(r.stderr).toContain('is never closed');
+    expect(sent).toBeGreaterThan(0); // the reader runs ahead of sending by a bounded window only
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('rows before it were sent and are journalled');
+  });
+});
+
 describe('21. hostile file names and bytes', () => {
   it('ANSI escapes in a file name are not printed raw', async () => {
     const dir = tempDir();
