@@ -207,6 +207,21 @@ describe('9. true messages', () => {
   });
 });
 
+describe('9. reconcile says what it settled', () => {
+  it('rows still open after the lookup are not counted as updated', async () => {
+    const { dir, sim, args } = await setup(['--force-code', '0.88=900.100.300']);
+    const input = write(dir, 'r.csv', `operation,payment_id,amount,currency\nrefund,${DB},0.88,EUR\nrefund,${DB2},1.00,EUR\n`);
+    await runCli(args(input, ['--settle', '10ms', '--lookup-interval', '10ms', '--max-attempts', '1']));
+    const r = await runCli(['reconcile', join(dir, 'r.results.csv'), '--gateway', sim.url]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/reconcile: 1 row looked up: 0 settled, 1 still pending or unknown/);
+    expect(r.stderr).not.toMatch(/1 updated/);
+    const row = readCsv(join(dir, 'r.results.reconciled.csv'))[0]!;
+    expect(row.status).toBe('unknown');
+    expect(row.note).toMatch(/^looked up by reconcile: the gateway still reports 900\.100\.300/);
+  });
+});
+
 describe('10. --dry-run', () => {
   it('needs no token, says "would send" and shows the totals that would be sent', async () => {
     const { dir, sim, args } = await setup();
