@@ -15,7 +15,8 @@ import type { RowOutcome } from '../rows/types.js';
 import type { StatusCounts } from './exit-codes.js';
 import { markSummaryWritten, snakeKeys } from '../output/summary.js';
 import { parseAmount } from '../rows/amount.js';
-import { safeMessage } from './errors.js';
+import { maskUrlPasswords, safeMessage } from './errors.js';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 
 const FAILED = new Set(['rejected', 'invalid', 'failed', 'unknown']);
 
@@ -152,7 +153,8 @@ export class Reporter {
       return;
     }
     if (this.o.quiet) return;
-    this.o.stream.write(safeMessage(this.summary.toText({ color: this.color, elapsedMs: info.elapsedMs })));
+    // Not safeMessage: that would escape the summary's own colours; its file names are escaped where they enter it.
+    this.o.stream.write(maskUrlPasswords(maskCardNumbersThoroughly(this.summary.toText({ color: this.color, elapsedMs: info.elapsedMs }))));
     if (doneWarning) this.warn(doneWarning);
     if (info.outputs) {
       this.say(`results:     ${info.outputs.results}`);

@@ -197,7 +197,9 @@ export class Summary {
     if (o.alreadyDone) {
       this.done++;
       const m = /by (.+?) line \d+/.exec(o.note ?? '');
-      const by = m?.[1] ?? '?';
+      // A file name may hold control characters (an ANSI escape): shown as \xNN, never sent to the terminal raw.
+      // eslint-disable-next-line no-control-regex
+      const by = (m?.[1] ?? '?').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
       const at = (o.processedAt ?? '').slice(0, 10);
       const d = this.doneBy.get(by);
       // A row corrected (or sent again) through a failed-rows file is no repeat of an operation: no --batch-id warning.
