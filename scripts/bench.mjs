@@ -498,7 +498,7 @@ async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk'
   const res = readResults(out);
   let internalMs;
   try {
-    internalMs = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).elapsedMs;
+    internalMs = ((s) => s.elapsed_ms ?? s.elapsedMs)(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
   } catch {
     /* no summary */
   }

@@ -8,6 +8,7 @@
  * unknown are set aside and looked up once `--settle` has passed, while the
  * rest of the file goes on. Outcomes leave in input order.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '../cli/errors.js';
 import type { GatewayClient } from '../gateway/client.js';
@@ -19,6 +20,7 @@ import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
 import { describeUse, type Decision, type Planner } from '../plan/planner.js';
 import { StateWriteError } from '../plan/store/errors.js';
 import { baseOf, isDerivedId, SeenIds } from '../plan/txid.js';
+import { findSuperseding, recordSupersede } from '../plan/superseded.js';
 import type { FieldValues, InputRecord, Operation, Provenance, RowOutcome } from '../rows/types.js';
 import { validateRow } from '../rows/validate.js';
 import { isoNow } from './clock.js';
@@ -61,6 +63,8 @@ export interface BatchOptions {
   };
   /** Stop taking rows when this fires (signals). */
   stopSignal: AbortSignal;
+  /** Rows start (a describer of what the run waits for) or stop (undefined) waiting for lookups: for the progress line. */
+  onWaiting?: (describe: (() => string | undefined) | undefined) => void;
 }
 
 export interface BatchResult {
@@ -83,6 +87,8 @@ interface Row {
   absentAt: number;
   /** The gateway's last answer when it was an unknown-group code (900.x, 000.400.030…). */
   lastResult?: { result: GatewayResult; note?: string };
+  /** A correction from a failed-rows file: the original row's id and place, which it supersedes. */
+  supersedes?: { id: string; file?: string; line?: string };
 }
 
 /** A row is finished with a status, or set aside for a lookup. */
@@ -147,6 +153,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const order = new PaymentOrder();
   const seenIds = new SeenIds();
   const wake = new AbortController();
+  // Every row sleeping for a lookup listens to it: more than 10 is normal, not a leak (no MaxListenersExceededWarning on stderr).
+  setMaxListeners(0, wake.signal);
   const pacer = new Pacer(o.rate, wake.signal);
   const refusedEntities = new Set<string>();
   /** Rows started and not finished; `allFinished` is called when it drops to 0 after reading ended. */
@@ -156,6 +164,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   let lastSuccessAt = Date.now();
   let gatewayJsonSeen = false;
   let nonGatewayAnswers = 0;
+
+  /** Rows sleeping until their next lookup, and when it is due. */
+  const waits = new Map<Row, number>();
+  /** What the run waits for, computed only when the progress line is drawn (never per row). */
+  const waitingText = (): string | undefined => {
+    if (waits.size === 0) return undefined;
+    let next = Infinity;
+    for (const due of waits.values()) if (due < next) next = due;
+    return `waiting for ${waits.size} lookup${waits.size === 1 ? '' : 's'} (--settle / --lookup-interval), next in ${formatWait(Math.max(0, next - Date.now()))}`;
+  };
 
   const stop = (err: Error) => {
     if (!stoppedBy) stoppedBy = err;
@@ -173,7 +191,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       lastSuccessAt = now;
       return;
     }
-    if (seen.foreign && !gatewayJsonSeen && ++nonGatewayAnswers >= 10) {
+    if (seen.foreign && !gatewayJsonSeen && ++nonGatewayAnswers >= NON_GATEWAY_STOP) {
       stop(
         new AbortError(
           `the first ${nonGatewayAnswers} answers were not the gateway's JSON (last: HTTP ${httpStatus ?? '?'}); check --gateway / OPPWA_BASE_URL`,
@@ -241,6 +259,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     if (out.newPaymentId) rec.n = out.newPaymentId;
     if (out.note) rec.note = out.note;
     o.journal.outcome(rec);
+    if (row.supersedes) recordSupersede(o.journal, row.supersedes.id, rec, row.supersedes);
     return out;
   };
 
@@ -265,7 +284,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   /** Send until the gateway decides, the outcome becomes unknown, or attempts run out. */
   const sendPhase = async (row: Row): Promise<SendResult> => {
     for (;;) {
-      if (stoppedBy) return { done: failed(row, `not sent: ${stoppedBy.message}`, false) };
+      if (stoppedBy) return { done: { ...failed(row, notStartedError(stoppedBy), false), notStarted: true } };
       if (refusedEntities.has(row.entity)) {
         return { done: failed(row, `not sent: the gateway refused the credentials for entity ${row.entity}`, false) };
       }
@@ -279,6 +298,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       // pause for the whole account holds every row queued for a slot too,
       // and what stops the run (refused credentials) is known before the
       // slot goes to the next row.
+      let httpStatus: number | undefined;
       const it = await limit(async () => {
         if (!pacer.isOpen()) await pacer.ready();
         if (stoppedBy || refusedEntities.has(row.entity)) return undefined;
@@ -288,13 +308,14 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         // --settle counts from the end of the send: until then it may be executing.
         row.lastSentAt = Date.now();
         row.absentAt = 0;
+        httpStatus = ex.kind === 'answered' ? ex.httpStatus : undefined;
         const got = interpretExchange(ex, { paymentId: row.op.paymentId, merchantTransactionId: row.decision.id });
-        observe(got, ex.kind === 'answered' ? ex.httpStatus : undefined);
+        observe(got, httpStatus);
         if (got.kind === 'credentials') {
           if (row.entity === o.defaultEntityId || !o.defaultEntityId) {
             stop(
               new AbortError(
-                `the gateway refused the access token for entity ${row.entity} (${got.reason.replace(/^credentials refused /, '')}); ` +
+                `the gateway refused the access token for entity ${row.entity} (${got.reason.replace(/^credentials refused \((.*)\)$/, '$1')}); ` +
                   `check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`,
               ),
             );
@@ -309,6 +330,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         return got;
       });
       if (it === undefined) continue;
+      // No gateway JSON yet in this run, and an answer that is not the gateway's and says the request was not processed
+      // (a 4xx page, 501): the request reached some other server, not a gateway. Failed, not sent; not unknown.
+      if (httpStatus !== undefined && it.foreign && !gatewayJsonSeen && notProcessedStatus(httpStatus)) {
+        return { done: failed(row, `not sent to a gateway: the server at --gateway answered HTTP ${httpStatus} with no gateway JSON (a wrong URL?)`, false) };
+      }
       switch (it.kind) {
         case 'outcome':
           if (it.status === 'unknown') {
@@ -318,6 +344,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
           }
           return { done: record(row, fromResult(row, it.status, it.result, it.note)) };
         case 'credentials':
+
           return { done: failed(row, `not executed: ${it.reason} for entity ${row.entity}`, false) };
         case 'retry': {
           // A throttle for the whole account paused every worker (above); one
@@ -363,7 +390,13 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       const due = Math.max(holdUntil, row.lastSentAt + (row.lookups === 0 ? o.settleMs : o.lookupIntervalMs));
       if (stoppedBy || row.lookups >= o.maxAttempts) break;
       const wait = due - Date.now();
-      if (wait > 0) await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+      if (wait > 0) {
+        waits.set(row, due);
+        if (waits.size === 1) o.onWaiting?.(waitingText);
+        await sleep(wait, undefined, { signal: wake.signal }).catch(() => undefined);
+        waits.delete(row);
+        if (waits.size === 0) o.onWaiting?.(undefined);
+      }
       if (stoppedBy) break;
       row.lookups++;
       const d = row.decision;
@@ -412,7 +445,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (found && !(unconfirmed && found.status === 'rejected')) {
         if (found.status === 'unknown') {
           lastReason = `the gateway reported ${found.result.code}`;
-          row.lastResult = { result: found.result, note: found.note };
+          // Found, but its outcome is itself unknown: the note must not say the row was settled by the lookup.
+          const manual = found.result.code === MANUAL_ACTION_CODE ? '; manual action required' : '';
+          row.lastResult = { result: found.result, note: `looked up: the gateway has the transaction, still with ${found.result.code} (outcome not final)${manual}` };
           row.absentAt = 0;
           continue;
         }
@@ -446,7 +481,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       : { ...base(row, row.decision.id), status: 'unknown', attempts: row.attempts, processedAt: isoNow() };
     const pk = paymentKey(row);
     if (pk !== undefined && !unsettled.has(pk)) unsettled.set(pk, row.line);
-    out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookups`}: run again later to look it up`;
+    out.error = `outcome unknown (${lastReason}); ${stoppedBy ? 'the run stopped before it could be looked up' : `still unknown after ${row.lookups} lookup${row.lookups === 1 ? '' : 's'}`}: run again later to look it up`;
     o.journal.outcome({ key: row.decision.key, id: row.decision.id, s: 'unknown', sent: true, ...(out.resultCode ? { c: out.resultCode } : {}), d: lastReason, at: out.processedAt!, src: o.sourceName, line: row.line });
     return out;
   };
@@ -552,7 +587,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     const v = validateRow(values, rules);
     const fileId = values.merchant_transaction_id?.trim() || undefined;
     if (!v.ok) {
-      emit(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });
+      const short = rec.short ? `row has ${rec.short.cells} cell${rec.short.cells === 1 ? '' : 's'}, the header has ${rec.short.header} (a row cut short?); ` : '';
+      emit(seq, { line: rec.line, cells: rec.cells, status: 'invalid', attempts: 0, error: short + v.errors.join('; '), ...(fileId ? { merchantTransactionId: fileId } : {}) });
       continue;
     }
     const op = v.op;
@@ -587,6 +623,13 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       emit(seq, { ...base(cellsRow, decision.id), error: decision.message });
       continue;
     }
+    // A row corrected through a failed-rows file: reported with its correction, never sent (issue 13).
+    const sup = decision.action === 'done' && ['succeeded', 'review', 'pending'].includes(decision.outcome.s) ? undefined : findSuperseding(o.journal, decision.id);
+    if (sup) {
+      const how = baseOf(sup.id) === baseOf(decision.id) ? 'sent again' : 'corrected';
+      emit(seq, { ...earlier(cellsRow, sup), note: `${how} by ${sup.src} line ${sup.line} — ${sup.s}` });
+      continue;
+    }
     if (decision.action === 'done') {
       emit(seq, earlier(cellsRow, decision.outcome));
       continue;
@@ -600,11 +643,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     if (stoppedBy) {
-      emit(seq, { ...base(cellsRow, decision.id), error: `not sent: ${stoppedBy.message}` });
+      emit(seq, { ...base(cellsRow, decision.id), error: notStartedError(stoppedBy), notStarted: true });
       continue;
     }
     const rowIdentity: RowIdentity = { id: decision.id, type: identity.type, ref: identity.ref, amount: identity.amount, currency: identity.currency, entity };
-    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, absentAt: 0 });
+    const supersedes =
+      provenance.lastStatus && fileId && isDerivedId(fileId) && fileId !== decision.id
+        ? { id: fileId, ...(values.source_file?.trim() ? { file: values.source_file.trim() } : {}), ...(values.source_line?.trim() ? { line: values.source_line.trim() } : {}) }
+        : undefined;
+    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, absentAt: 0, ...(supersedes ? { supersedes } : {}) });
   }
   }
   if (active > 0) await new Promise<void>((resolve) => (allFinished = resolve));
@@ -624,6 +671,26 @@ function prefetchIds(o: BatchOptions, batch: InputRecord[]): Promise<void> {
     if (isDerivedId(id)) keys.push(baseOf(id));
   }
   return o.journal.prefetch(keys);
+}
+
+/** Answers without the gateway's JSON before the run stops (SPEC said 10; issue 13: stop sooner). */
+const NON_GATEWAY_STOP = 3;
+
+/** HTTP statuses that say the server did not process the request: 4xx (not 401/403/408/429), 501, 505. */
+function notProcessedStatus(status: number): boolean {
+  if (status === 501 || status === 505) return true;
+  return status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
+}
+
+/** The error of a row the run never started. */
+function notStartedError(stoppedBy: Error): string {
+  return `not started: the run was stopped (${stoppedBy.message.split(';')[0]}) — run the same command again`;
+}
+
+/** `1m40s`, `12s`. */
+function formatWait(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
 /** Rows that refer to one payment are chained; credits are independent. */

@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline/promises';
 import { openInput, type InputSource } from '../input/records.js';
 import { OPERATION_RULES } from '../rows/operations.js';
 import { validateRow } from '../rows/validate.js';
-import { UsageError } from './errors.js';
+import { SignalError, UsageError } from './errors.js';
+import type { ColumnMapping } from '../input/headers.js';
 import type { GatewayConfig } from './gateway-config.js';
 
 function addMinor(a: bigint, amount: string): bigint {
@@ -23,7 +24,7 @@ export async function confirmLiveRun(
   inputPath: string,
   source: InputSource,
   gw: GatewayConfig,
-  opts: { decimalComma: boolean; allowCardData: boolean },
+  opts: { decimalComma: boolean; allowCardData: boolean; columns?: ColumnMapping },
 ): Promise<void> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return;
   if (inputPath === '-') throw new UsageError('a live run from stdin cannot be confirmed on the terminal: add --yes');
@@ -32,6 +33,7 @@ export async function confirmLiveRun(
     delimiter: source.dialect.delimiter,
     ...(source.dialect.sheet !== undefined ? { sheet: source.dialect.sheet } : {}),
     prescan: false,
+    ...(opts.columns ? { columns: opts.columns } : {}),
   });
   let rows = 0;
   let invalid = 0;
@@ -51,13 +53,27 @@ export async function confirmLiveRun(
     pass.close?.();
   }
   const lines = [...totals].sort().map(([k, v]) => `  ${k.padEnd(28)} ${formatMinor(v)}`);
+  const plain = gw.env.baseUrl.startsWith('http://')
+    ? `WARNING: ${gw.env.baseUrl} is plain http://: the access token and the operations would cross the network unencrypted.\n`
+    : '';
+  const invalidText = invalid > 0 ? `; ${invalid} invalid ${invalid === 1 ? 'row is' : 'rows are'} not sent` : '';
   process.stderr.write(
-    `\nLIVE run against ${gw.env.baseUrl}: ${rows} rows (${invalid} invalid, not sent)\n${lines.join('\n')}\n`,
+    `\n${plain}LIVE run against ${gw.env.baseUrl}: ${rows - invalid} of ${rows} ${rows === 1 ? 'row' : 'rows'} to send${invalidText}\n${lines.join('\n')}\n`,
   );
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const interrupted = new Promise<never>((_, reject) =>
+    rl.once('SIGINT', () => {
+      process.stderr.write('\n');
+      const err = new SignalError('SIGINT');
+      err.message = 'stopped by Ctrl-C at the confirmation; nothing was sent';
+      reject(err);
+    }),
+  );
   try {
-    const answer = await rl.question('Send these operations to the live gateway? Type "yes" to go on: ');
-    if (answer.trim().toLowerCase() !== 'yes') throw new UsageError('not confirmed; nothing was sent');
+    const answer = await Promise.race([rl.question('Send these operations to the live gateway? Type "yes" to go on: '), interrupted]);
+    const a = answer.trim().toLowerCase();
+    if (a === 'y') throw new UsageError('not confirmed: type the whole word "yes" to send; nothing was sent');
+    if (a !== 'yes') throw new UsageError('not confirmed; nothing was sent');
   } finally {
     rl.close();
   }

@@ -15,6 +15,9 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof AbortError) return EXIT.aborted;
   if (err instanceof SignalError) return err.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+  // `sim --port 99999`, a port in use: a bad flag value, nothing started.
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ERR_SOCKET_BAD_PORT' || code === 'EADDRINUSE') return EXIT.usage;
   return EXIT.aborted;
 }
 

@@ -3,12 +3,13 @@
  * The payops command line. Every command lives in its own file; every error
  * ends here, in the one catch that turns it into a message and an exit code.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
-import { UsageError } from './errors.js';
+import { STDIN_ARG } from './options.js';
+import { summaryWritten } from '../output/summary.js';
+import { fileSystemProblem, safeMessage, UsageError } from './errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runUncappedIfNeeded } from './uncapped.js';
 
@@ -36,25 +37,76 @@ function version(): string {
   return pkg.version;
 }
 
-/** An error message for the user: one line, no stack trace. */
-function report(err: unknown): void {
-  // The last line of defence: no message may carry a card number.
-  const msg = maskCardNumbersThoroughly(err instanceof Error ? err.message : String(err));
+/** An error message for the user: one line, no stack trace; one JSON `error` event under `--log-format json`. */
+function report(err: unknown, args: readonly string[], code: number): void {
+  // The last line of defence: no message may carry a card number, a password in a URL or a terminal escape.
+  const raw = err instanceof Error ? err.message : String(err);
+  const problem = fileSystemProblem(err) ?? badPort(err);
+  const msg = safeMessage(problem ?? raw);
   const known = err instanceof Error && ['UsageError', 'AbortError', 'SignalError'].includes(err.name);
-  process.stderr.write(`payops: ${known ? '' : 'unexpected error: '}${msg}\n`);
+  const text = `${known || problem ? '' : 'unexpected error: '}${msg}`;
+  if (jsonLogRequested(args)) {
+    if (!(err instanceof Error && (err as { logged?: boolean }).logged)) {
+      process.stderr.write(JSON.stringify({ schema: 2, event: 'error', time: new Date().toISOString(), exit_code: code, message: text }) + '\n');
+    }
+  } else process.stderr.write(`payops: ${text}\n`);
+  writeErrorSummary(args, code, text);
+}
+
+/** `sim --port 99999`: Node's RangeError, said as the user would. */
+function badPort(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ERR_SOCKET_BAD_PORT' ? '--port must be a whole number from 0 to 65535' : undefined;
+}
+
+/** `--log-format json` (or `=json`) among the arguments: errors must come out as JSON too. */
+function jsonLogRequested(args: readonly string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--log-format=json') return true;
+    if (args[i] === '--log-format' && args[i + 1] === 'json') return true;
+  }
+  return false;
+}
+
+/** A run that fails before its summary still writes `--summary-json`: a monitor reads the exit code and the reason there. */
+function writeErrorSummary(args: readonly string[], code: number, message: string): void {
+  let path: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('--summary-json=')) path = a.slice('--summary-json='.length);
+    else if (a === '--summary-json' && args[i + 1] !== undefined) path = args[i + 1];
+  }
+  if (!path || path === '-' || summaryWritten()) return;
+  try {
+    writeFileSync(path, JSON.stringify({ schema: 2, exit_code: code, error: message, rows: 0 }, null, 2) + '\n');
+  } catch {
+    // The error itself is already reported; a summary that cannot be written changes nothing.
+  }
 }
 
 /** Options whose value may be `-` (stdout or stdin); yargs would take a lone `-` for a positional. */
 const DASH_VALUE_FLAGS = new Set(['--out', '--failed', '--summary-json']);
 
+/**
+ * `--out -` and friends joined into one argument; a lone `-` positional (stdin)
+ * handed over as {@link STDIN_ARG}, which yargs keeps (it turns a bare `-` into
+ * an empty string); `--timeout -5s` joined too, so a negative value gets its own
+ * message instead of "Unknown arguments: 5, s".
+ */
 function joinDashValues(args: string[]): string[] {
   const out: string[] = [];
+  let positional = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (DASH_VALUE_FLAGS.has(a) && args[i + 1] === '-') {
+    if (a === '--') positional = false;
+    const next = args[i + 1];
+    if (DASH_VALUE_FLAGS.has(a) && next === '-') {
       out.push(`${a}=-`);
       i++;
-    } else out.push(a);
+    } else if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else if (a === '-' && positional) out.push(STDIN_ARG);
+    else out.push(a);
   }
   return out;
 }
@@ -83,8 +135,9 @@ async function main(): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     const e = failure ?? err;
-    report(e);
-    return exitCodeFor(e);
+    const code = exitCodeFor(e);
+    report(e, args, code);
+    return code;
   }
 }
 

@@ -3,8 +3,9 @@
  * Normalisation (durations, numbers, choices) happens here and nowhere else.
  */
 import type { Options } from 'yargs';
-import { parseDuration } from './duration.js';
+import { durationWarning, parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
+import { parseColumnMapping, type ColumnMapping } from '../input/headers.js';
 
 export const DEFAULTS = {
   concurrency: 8,
@@ -25,15 +26,21 @@ const gateway = {
   yes: { type: 'boolean', default: false, describe: 'skip the confirmation a live run asks for on a terminal' },
   'token-file': { type: 'string', describe: 'file holding the access token [default: $OPPWA_ACCESS_TOKEN]' },
   'entity-id': { type: 'string', describe: "default entity id; a row's entity_id overrides it [default: $OPPWA_ENTITY_ID]" },
-  'test-mode': { choices: ['EXTERNAL', 'INTERNAL'], describe: 'add testMode=… to requests (never sent to a live host) [default: not sent]' },
+  'test-mode': {
+    type: 'string',
+    coerce: testMode,
+    describe: 'EXTERNAL or INTERNAL (any case): add testMode=… to requests (never sent to a live host) [default: not sent]',
+  },
+  // Not an option: accepted only so that the refusal says why (see gateway-config.ts).
+  token: { type: 'string', hidden: true },
   'sim-seed': { type: 'string', describe: 'with --gateway sim: CSV of payments to seed the simulator with' },
 } satisfies Record<string, Options>;
 
 const tuning = {
-  concurrency: { type: 'number', default: DEFAULTS.concurrency, describe: 'requests in flight at once' },
-  rate: { type: 'number', describe: 'requests per second across all workers, lookups included [default: unlimited]' },
+  concurrency: { type: 'string', default: DEFAULTS.concurrency, describe: 'requests in flight at once' },
+  rate: { type: 'string', describe: 'requests per second across all workers, lookups included [default: unlimited]' },
   timeout: { type: 'string', default: DEFAULTS.timeout, describe: 'per request; 250ms, 60s, 5m or milliseconds' },
-  'max-attempts': { type: 'number', default: DEFAULTS.maxAttempts, describe: 'sends per row per run, and lookups of an unknown row' },
+  'max-attempts': { type: 'string', default: DEFAULTS.maxAttempts, describe: 'sends per row per run, and lookups of an unknown row' },
   'max-outage': { type: 'string', default: DEFAULTS.maxOutage, describe: 'stop (exit 3) after this long without a successful exchange' },
   settle: {
     type: 'string',
@@ -49,6 +56,12 @@ const input = {
   sheet: { type: 'string', describe: 'with an Excel workbook (.xlsx): the worksheet to read [default: the first]' },
   'decimal-comma': { type: 'boolean', default: false, describe: 'amounts use a decimal comma (12,50)' },
   'allow-card-data': { type: 'boolean', default: false, describe: 'accept card numbers for credits by card' },
+  column: {
+    type: 'string',
+    array: true,
+    describe: 'FIELD=HEADER, repeatable: the column HEADER holds FIELD (e.g. --column amount=Betrag --column operation=Vorgang)',
+  },
+  columns: { type: 'string', describe: 'file of FIELD=HEADER lines (or a JSON object {"amount": "Betrag"}), as --column' },
 } satisfies Record<string, Options>;
 
 const output = {
@@ -104,6 +117,46 @@ export const RECONCILE_OPTIONS = {
   delimiter: input.delimiter,
 } satisfies Record<string, Options>;
 
+/**
+ * What yargs is handed for a lone `-` (stdin): it would turn `-` into an
+ * empty string. main.ts swaps it in, {@link inputArg} back.
+ */
+export const STDIN_ARG = '\u0000stdin';
+
+/** The input positional as the user wrote it: `-` for stdin. */
+export function inputArg(argv: Record<string, unknown>, key = 'input'): string {
+  const v = argv[key];
+  if (v === STDIN_ARG) return '-';
+  const s = String(v ?? '');
+  if (s === '') throw new UsageError('name the input file (or - to read stdin)');
+  if (s.includes('\u0000')) throw new UsageError('the input file name holds a NUL character');
+  return s;
+}
+
+/**
+ * `--gateway https://host/v1` (or OPPWA_BASE_URL so): payops adds `/v1/…` to
+ * every request itself, so a trailing `/v1` would make every row `path: no
+ * such resource`. It is taken off, with a warning; undefined when nothing changed.
+ */
+export function stripApiVersion(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): { argv: Record<string, unknown>; warning?: string } {
+  const given = (argv.gateway as string | undefined) ?? env.OPPWA_BASE_URL;
+  if (typeof given !== 'string' || !/^https?:\/\//i.test(given)) return { argv };
+  const stripped = given.replace(/\/v1\/*$/i, '');
+  if (stripped === given) return { argv };
+  return {
+    argv: { ...argv, gateway: stripped },
+    warning: `the gateway URL ends in /v1, which payops adds to every request itself: using ${stripped}`,
+  };
+}
+
+/** `--test-mode external` as `EXTERNAL`; anything else is refused saying what it can be. */
+function testMode(v: unknown): 'EXTERNAL' | 'INTERNAL' | undefined {
+  if (v === undefined) return undefined;
+  const s = String(Array.isArray(v) ? v[v.length - 1] : v).trim().toUpperCase();
+  if (s === 'EXTERNAL' || s === 'INTERNAL') return s;
+  throw new UsageError(`--test-mode "${String(v)}" must be EXTERNAL or INTERNAL`);
+}
+
 /** Normalised tuning values. */
 export interface Tuning {
   concurrency: number;
@@ -115,23 +168,44 @@ export interface Tuning {
   lookupIntervalMs: number;
 }
 
+/** A flag given twice comes as an array: the last one counts, as for any other option. */
+function last(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
 function positiveInt(v: unknown, flag: string, min = 1): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} "${String(v)}" must be a whole number of at least ${min}`);
+  const raw = String(last(v) ?? '').trim();
+  const n = raw === '' ? NaN : Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`--${flag} ${raw === '' ? 'needs a value' : `"${raw}" is not valid`}: give a whole number of at least ${min}, e.g. --${flag} ${Math.max(min, 8)}`);
+  }
   return n;
 }
 
 function duration(v: unknown, flag: string): number {
   try {
-    return parseDuration(v, `--${flag}`);
+    return parseDuration(last(v), `--${flag}`);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
 }
 
+/** Things to warn about in the tuning flags: a bare number below 1000 is milliseconds, which is rarely meant. */
+export function tuningWarnings(argv: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const flag of ['timeout', 'max-outage', 'settle', 'lookup-interval']) {
+    const w = durationWarning(last(argv[flag]), `--${flag}`);
+    if (w) out.push(w);
+  }
+  return out;
+}
+
 export function normaliseTuning(argv: Record<string, unknown>): Tuning {
-  const rate = argv.rate === undefined ? undefined : Number(argv.rate);
-  if (rate !== undefined && !(rate > 0)) throw new UsageError(`--rate "${String(argv.rate)}" must be a number of requests per second above 0`);
+  const rawRate = last(argv.rate);
+  const rate = rawRate === undefined ? undefined : String(rawRate).trim() === '' ? NaN : Number(rawRate);
+  if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) {
+    throw new UsageError(`--rate "${String(rawRate)}" is not valid: give a number of requests per second above 0, e.g. --rate 20`);
+  }
   return {
     concurrency: positiveInt(argv.concurrency, 'concurrency'),
     rate,
@@ -159,10 +233,20 @@ export function checkSettle(t: Pick<Tuning, 'settleMs' | 'timeoutMs'>, argv: Rec
 }
 
 /** `--encoding` and `--delimiter` as the input reader takes them (absent = detect). */
-export function inputOptions(argv: Record<string, unknown>): { encoding?: string; delimiter?: string; sheet?: string } {
+export function inputOptions(argv: Record<string, unknown>): { encoding?: string; delimiter?: string; sheet?: string; columns?: ColumnMapping } {
   return {
+    ...columnOptions(argv),
     ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
     ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
     ...(argv.sheet !== undefined && argv.sheet !== '' ? { sheet: String(argv.sheet) } : {}),
   };
+}
+
+/** `--column FIELD=HEADER` (repeatable) and `--columns FILE` as the input reader takes them. */
+export function columnOptions(argv: Record<string, unknown>): { columns?: ColumnMapping } {
+  const col = argv.column;
+  const list = col === undefined ? [] : (Array.isArray(col) ? col : [col]).map(String);
+  const file = argv.columns ? String(last(argv.columns)) : undefined;
+  if (list.length === 0 && file === undefined) return {};
+  return { columns: parseColumnMapping(list, file) };
 }

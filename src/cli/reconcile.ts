@@ -15,9 +15,10 @@ import { neutraliseFormula } from '../output/formula.js';
 import { parseOperation } from '../rows/operations.js';
 import { baseOf, generationOf, idsThrough, isDerivedId } from '../plan/txid.js';
 import { UsageError } from './errors.js';
+import { plural } from '../output/summary.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { normaliseTuning, RECONCILE_OPTIONS, inputOptions } from './options.js';
+import { normaliseTuning, RECONCILE_OPTIONS, inputOptions, stripApiVersion } from './options.js';
 import { defaultOutputPath } from './paths.js';
 
 export const reconcileCommand: CommandModule = {
@@ -47,7 +48,9 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
     throw new UsageError(`${path} is not a payops results file: it has no ${missing.join(', ')} column; reconcile reads the results file a run wrote`);
   }
   const idx = (n: string) => col.get(n)!;
-  const gw = await resolveGatewayConfig(argv);
+  const gateway = stripApiVersion(argv);
+  if (gateway.warning && !argv.quiet) process.stderr.write(`payops: warning: ${gateway.warning}\n`);
+  const gw = await resolveGatewayConfig(gateway.argv);
   const client = new GatewayClient({ baseUrl: gw.env.baseUrl, token: gw.token, connections: tuning.concurrency, timeoutMs: tuning.timeoutMs });
   const pacer = new Pacer(tuning.rate);
   const outPath = (argv.out as string | undefined) ?? defaultOutputPath(path, 'reconciled');
@@ -56,6 +59,8 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
   let looked = 0;
   let changed = 0;
   let stillOpen = 0;
+  /** Rows looked up that are still pending or unknown. */
+  let stillOpenLooked = 0;
   try {
     for await (const rec of source.records) {
       const cells = [...rec.cells];
@@ -80,7 +85,8 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
             cells[idx('resultdescription')] = neutraliseFormula(ans.result.description);
             if (ans.result.id) cells[idx('newpaymentid')] = ans.result.id;
             cells[idx('processedat')] = new Date().toISOString();
-            cells[idx('note')] = `found by reconcile (was ${status})`;
+            const open = ans.status === 'pending' || ans.status === 'unknown';
+            cells[idx('note')] = open ? `looked up by reconcile: the gateway still reports ${ans.result.code} (${ans.status})` : `found by reconcile (was ${status})`;
             cells[idx('error')] = '';
             settled = ans.status !== 'pending' && ans.status !== 'unknown';
             changed++;
@@ -97,7 +103,10 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
           changed++;
           settled = true;
         }
-        if (!settled) stillOpen++;
+        if (!settled) {
+          stillOpen++;
+          stillOpenLooked++;
+        }
         if (!quiet) process.stderr.write(`line ${rec.line}: ${status} → ${cells[idx('status')]}\n`);
       } else if (OPEN.has(status)) {
         stillOpen++;
@@ -113,6 +122,13 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
     await client.close();
     await gw.sim?.close();
   }
-  if (!quiet) process.stderr.write(`reconcile: ${looked} rows looked up, ${changed} updated, ${stillOpen} still pending or unknown → ${outPath}\n`);
+  if (!quiet) {
+    const settledRows = looked - stillOpenLooked;
+    process.stderr.write(
+      `reconcile: ${plural(looked, 'row')} looked up: ${settledRows} settled, ${stillOpenLooked} still pending or unknown` +
+        `${stillOpen > stillOpenLooked ? ` (and ${stillOpen - stillOpenLooked} without a merchant_transaction_id, not looked up)` : ''}` +
+        `${changed > settledRows ? `; ${changed - settledRows} of the open rows have newer details` : ''} → ${outPath}\n`,
+    );
+  }
   return stillOpen > 0 ? EXIT.rowsFailed : EXIT.ok;
 }

@@ -3,16 +3,21 @@
  * and write the results and failed-rows files (SPEC §3, §4, §5).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { lastWritten, recordWritten } from '../plan/superseded.js';
+import type { Journal } from '../plan/journal.js';
+import { isPayopsSimulator, loopbackLabel } from './gateway-probe.js';
 import { runBatch } from '../batch/run-batch.js';
 import { GatewayClient } from '../gateway/client.js';
 import { openInput } from '../input/records.js';
 import { Planner } from '../plan/planner.js';
 import { openState, stateUrlOf } from '../plan/store/open.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
-import { UsageError } from './errors.js';
+import { AbortError, afterSending, beforeSending, UsageError } from './errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { checkSettle, normaliseTuning, RUN_OPTIONS, inputOptions } from './options.js';
+import { checkSettle, inputArg, normaliseTuning, RUN_OPTIONS, inputOptions, stripApiVersion, tuningWarnings } from './options.js';
 import { refuseResultsFileAsInput } from './results-as-input.js';
 import { confirmLiveRun } from './confirm-live.js';
 import { checkOutputPaths, defaultOutputPath } from './paths.js';
@@ -20,6 +25,7 @@ import { Reporter } from './reporter.js';
 import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
 import { installSignalHandlers } from './signals.js';
 import { openWriters } from './writers.js';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 import type { RowOutcome } from '../rows/types.js';
 import { RunReport } from '../report/run-report.js';
 import { checkReportPath, payopsVersion, writeRunReport } from '../report/write.js';
@@ -32,24 +38,83 @@ export const runCommand: CommandModule = {
     y
       .positional('input', { type: 'string', describe: 'CSV of operations, or - for stdin' })
       .options(RUN_OPTIONS)
-      .example('$0 run refunds.csv --gateway test', 'rehearse on the test host (token from OPPWA_ACCESS_TOKEN)')
-      .example('$0 run refunds.csv --gateway sim --sim-seed payments.csv', 'try it on the built-in simulator'),
+      .example('$0 run refunds.csv --gateway test', 'rehearse on the test host')
+      .example('$0 run refunds.csv --gateway sim', 'try it on the built-in simulator')
+      .example('$0 run - --out r.csv --failed f.csv', 'read stdin'),
   handler: async (argv) => {
     process.exitCode = await run(argv as Record<string, unknown>);
   },
 };
 
+/** Where the failed rows go: `path`, unless the file there changed since payops wrote it (then a new name beside it). */
+function guardFailedFile(journal: Journal, path: string): { path: string; notice?: string } {
+  if (path === '-') return { path };
+  const abs = resolve(path);
+  const wrote = lastWritten(journal, abs);
+  const now = fileSha256(abs);
+  if (wrote === undefined || now === undefined || now === wrote) return { path };
+  const ext = extname(path);
+  // Letters between the numbers: a time stamp must never read as a card number (and be masked in messages).
+  const iso = new Date().toISOString();
+  const stamp = `${iso.slice(0, 10)}T${iso.slice(11, 13)}h${iso.slice(14, 16)}m${iso.slice(17, 19)}s`;
+  const beside = join(dirname(path), `${basename(path, ext)}.${stamp}${ext}`);
+  return {
+    path: beside,
+    notice: `${path} changed since payops wrote it (edited by hand?), so it is left as it is: this run's failed rows go to ${beside}`,
+  };
+}
+
+/** Remember what payops wrote, so a later run sees an edit. */
+function rememberFailedFile(journal: Journal, path: string, src: string): void {
+  if (path === '-') return;
+  const abs = resolve(path);
+  const sha = fileSha256(abs);
+  if (sha) recordWritten(journal, abs, sha, src);
+}
+
+function fileSha256(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+/** runBatch, with a file-system failure of the outputs (a full disk) said as such: exit 3, the journal has everything. */
+async function runBatchSafely(o: Parameters<typeof runBatch>[0] & { client: CountingClient }): ReturnType<typeof runBatch> {
+  try {
+    return await runBatch(o);
+  } catch (err) {
+    // A problem found part way through the input (it changed while read, a bad quote on stdin) after requests
+    // left is no "nothing sent" exit 2: exit 3, and the same command again continues.
+    if (err instanceof UsageError && o.client.sends > 0) {
+      throw new AbortError(`${err.message} (rows before it were sent and are journalled: run the same command again to continue)`);
+    }
+    throw afterSending(err);
+  }
+}
+
+/** The client, counting the requests that left (so an error part way knows whether anything was sent). */
+class CountingClient extends GatewayClient {
+  sends = 0;
+  override send(req: Parameters<GatewayClient['send']>[0]): ReturnType<GatewayClient['send']> {
+    this.sends++;
+    return super.send(req);
+  }
+}
+
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const tuning = normaliseTuning(argv);
   checkSettle(tuning, argv);
-  const inputPath = String(argv.input);
+  const inputPath = inputArg(argv);
   const stdin = inputPath === '-';
   if (stdin && (!argv.out || !argv.failed)) {
     throw new UsageError('reading stdin needs --out and --failed (there is no input file to put them beside)');
   }
   const dryRun = Boolean(argv['dry-run']);
   const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');
-  const failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
+  let failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
   const summaryPath = argv['summary-json'] as string | undefined;
   const reportPath = argv.report as string | undefined;
   if (reportPath !== undefined) {
@@ -65,37 +130,55 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   ]);
   const source = await openInput(inputPath, inputOptions(argv));
   refuseResultsFileAsInput(source.header, stdin ? 'the input on stdin' : inputPath);
-  const gw = await resolveGatewayConfig(argv);
+  const gateway = stripApiVersion(argv);
+  // A dry run sends nothing, not even a lookup: it needs no token.
+  const gw = await resolveGatewayConfig(
+    gateway.argv,
+    dryRun && !process.env.OPPWA_ACCESS_TOKEN?.trim() && argv['token-file'] === undefined
+      ? { ...process.env, OPPWA_ACCESS_TOKEN: 'dry-run: no token needed' }
+      : process.env,
+  );
   const cleanup: Array<() => Promise<void> | void> = [];
   try {
     if (gw.sim) cleanup.push(() => gw.sim!.close());
     if (!gw.defaultEntityId && source.headers.fields.entity_id === undefined) {
       throw new UsageError('no entity: pass --entity-id or set OPPWA_ENTITY_ID, or add an entity_id column');
     }
+
     const reporter = new Reporter({
       quiet: Boolean(argv.quiet),
       json: argv['log-format'] === 'json',
       stream: process.stderr,
+      dryRun,
+      decimalComma: Boolean(argv['decimal-comma']),
     });
 
     if (gw.env.kind === 'live' && !argv.yes && !dryRun) {
       await confirmLiveRun(inputPath, source, gw, {
         decimalComma: Boolean(argv['decimal-comma']),
         allowCardData: Boolean(argv['allow-card-data']),
+        ...inputOptions(argv),
       });
     }
 
+    for (const w of [...(gateway.warning ? [gateway.warning] : []), ...tuningWarnings(argv)]) reporter.warn(w);
     const stateUrl = stateUrlOf(argv);
-    const state = await openState({
-      ...(argv['state-dir'] ? { stateDir: String(argv['state-dir']) } : {}),
-      ...(stateUrl ? { stateUrl } : {}),
-      partition: gw.env.partition,
-      // The in-process simulator's state lives and dies with it.
-      temporary: gw.sim !== undefined,
-      lock: !dryRun,
-      breakLock: Boolean(argv['break-lock']),
-      requestTimeoutMs: tuning.timeoutMs,
-    });
+    let state: Awaited<ReturnType<typeof openState>>;
+    try {
+      state = await openState({
+        ...(argv['state-dir'] ? { stateDir: String(argv['state-dir']) } : {}),
+        ...(stateUrl ? { stateUrl } : {}),
+        partition: gw.env.partition,
+        // The in-process simulator's state lives and dies with it.
+        temporary: gw.sim !== undefined,
+        lock: !dryRun,
+        breakLock: Boolean(argv['break-lock']),
+        requestTimeoutMs: tuning.timeoutMs,
+      });
+    } catch (err) {
+      // A state folder that cannot be written (read-only, no permission) is a setting to fix: nothing was sent.
+      throw beforeSending(err, 'Choose a writable state folder with --state-dir');
+    }
     cleanup.push(() => state.release());
     const journal = state.store;
     cleanup.push(() => journal.close());
@@ -112,7 +195,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     );
     // The report's clock starts with the run (after a live confirmation).
     const runReport = reportPath !== undefined ? new RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;
-    const client = new GatewayClient({
+    const client = new CountingClient({
       baseUrl: gw.env.baseUrl,
       token: gw.token,
       connections: tuning.concurrency,
@@ -121,13 +204,32 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     cleanup.push(() => client.close());
 
-    reporter.start({ environment: gw.env, input: stdin ? 'stdin' : inputPath, source, stateDir: state.where, dryRun });
-    const writers = dryRun
-      ? undefined
-      : openWriters({ inputPath, outPath, failedPath, source });
+    // Only the real simulator is labelled `gateway sim` (issue 13); the in-process one is known.
+    const environment =
+      gw.env.kind === 'sim' && !gw.sim ? { ...gw.env, label: loopbackLabel(gw.env.baseUrl, await isPayopsSimulator(gw.env.baseUrl)) } : gw.env;
+    reporter.start({
+      environment,
+      input: stdin ? 'stdin' : inputPath,
+      source,
+      stateDir: state.where,
+      dryRun,
+      sourceName: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)),
+    });
+    // A failed-rows file changed since payops wrote it (a row corrected in it) is never overwritten: write beside it.
+    const failedGuard = dryRun ? { path: failedPath } : guardFailedFile(journal, failedPath);
+    if (failedGuard.notice) reporter.warn(failedGuard.notice);
+    failedPath = failedGuard.path;
+    let writers: ReturnType<typeof openWriters> | undefined;
+    try {
+      writers = dryRun ? undefined : openWriters({ inputPath, outPath, failedPath, source });
+    } catch (err) {
+      throw beforeSending(err, 'Choose another place with --out and --failed');
+    }
+    const w = writers;
     // A run that ends in an error leaves no half-written output (after a commit this does nothing).
-    if (writers) cleanup.push(() => writers.abort());
+    if (w) cleanup.push(() => w.abort());
     const signals = installSignalHandlers({
+      json: argv['log-format'] === 'json',
       onSecond: () => {
         journal.closeNow();
         void state.release();
@@ -137,10 +239,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     cleanup.push(() => signals.dispose());
 
     const started = Date.now();
-    const result = await runBatch({
+    const result = await runBatchSafely({
       batches: source.batches,
       valuesOf: (cells) => source.headers.valuesOf(cells),
-      sourceName: stdin ? 'stdin' : basename(inputPath),
+      // A file named after a card number must not put it in the journal.
+      sourceName: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)),
       defaultEntityId: gw.defaultEntityId,
       client,
       journal,
@@ -157,28 +260,34 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         runReport?.row(outcome);
         if (writers) await writers.write(outcome);
       },
-      ...(writers?.canDefer
+      ...(w?.canDefer
         ? {
             deferral: {
-              defer: () => writers.defer(),
+              defer: () => w.defer(),
               fill: (place: unknown, outcome: RowOutcome) => {
                 reporter.row(outcome, false);
                 runReport?.row(outcome);
-                writers.fill(place as ReturnType<typeof writers.defer>, outcome);
+                w.fill(place as ReturnType<typeof w.defer>, outcome);
               },
             },
           }
         : {}),
       // The state store failing (full disk, lost connection or lease) stops the run as a signal does.
       stopSignal: AbortSignal.any([signals.signal, journal.failure]),
+      onWaiting: (wait) => reporter.waiting(wait),
     });
-    await writers?.commit();
+    try {
+      await writers?.commit();
+      if (writers?.failedWritten) rememberFailedFile(journal, failedPath, stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)));
+    } catch (err) {
+      throw afterSending(err);
+    }
     if (runReport && reportPath !== undefined) {
       writeRunReport(
         reportPath,
         runReport.model({
           environment: { kind: gw.env.kind, gateway: gw.env.baseUrl },
-          input: { name: stdin ? 'stdin' : basename(inputPath), sha256: source.sha256() },
+          input: { name: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)), sha256: source.sha256() },
           elapsedMs: Date.now() - started,
           version: payopsVersion(),
           generatedAt: new Date().toISOString(),

@@ -12,7 +12,11 @@ import { createResultsWriter } from '../output/results-writer.js';
 import { maskCardNumbersIn } from '../rows/card-mask.js';
 import { EXIT } from './exit-codes.js';
 import { readEntity } from './gateway-config.js';
-import { VALIDATE_OPTIONS, inputOptions } from './options.js';
+import { inputArg, VALIDATE_OPTIONS, inputOptions } from './options.js';
+import { plural, snakeKeys, Summary } from '../output/summary.js';
+import { JSON_SCHEMA, rowEvent, safeForLog } from '../output/json-log.js';
+import { parseAmount } from '../rows/amount.js';
+import { safeMessage } from './errors.js';
 import { layoutOf } from './writers.js';
 import { sinkForPath } from '../output/xlsx-writer.js';
 
@@ -27,7 +31,7 @@ export const validateCommand: CommandModule = {
 };
 
 export async function validate(argv: Record<string, unknown>): Promise<number> {
-  const inputPath = String(argv.input);
+  const inputPath = inputArg(argv);
   // Nothing is sent, so there is no need to read the file through before
   // starting: a problem found part way stops it just the same (exit 2).
   const source = await openInput(inputPath, { ...inputOptions(argv), prescan: false });
@@ -37,7 +41,12 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
   const say = (line: string) => {
     if (!quiet) process.stderr.write(line + '\n');
   };
-  if (!json) for (const n of source.notices) say(`payops: ${n}`);
+  const event = (name: string, fields: Record<string, unknown>) =>
+    say(JSON.stringify(safeForLog({ schema: JSON_SCHEMA, event: name, time: new Date().toISOString(), ...fields })));
+  const decimalComma = Boolean(argv['decimal-comma']);
+  const summary = new Summary();
+  if (json) event('start', { input: inputPath === '-' ? 'stdin' : inputPath, dialect: snakeKeys({ ...source.dialect }), notices: source.notices });
+  if (!json) for (const n of source.notices) say(safeMessage(`payops: ${n}`));
   const writer = argv.out
     ? createResultsWriter(String(argv.out), layoutOf(source), source.dialect, inputPath, { sink: sinkForPath })
     : undefined;
@@ -54,25 +63,36 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
       rows++;
       const values = source.headers.valuesOf(rec.cells);
       const v = validateRow(values, rules);
-      let error = v.ok ? undefined : v.errors.join('; ');
+      const short = rec.short ? `row has ${rec.short.cells} cell${rec.short.cells === 1 ? '' : 's'}, the header has ${rec.short.header} (a row cut short?); ` : '';
+      let error = v.ok ? undefined : short + v.errors.join('; ');
       if (v.ok && v.op.merchantTransactionId && seen.add(v.op.merchantTransactionId)) {
         error = `merchant_transaction_id "${v.op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own`;
       }
       if (error !== undefined) {
         const notes = cellNotesOfCells(rec.cells);
         if (notes) error = referToCell(error, notes); // a workbook row: name the cell (D7)
+      }
+      const outcome: RowOutcome = { line: rec.line, cells: rec.cells, status: error === undefined ? 'valid' : 'invalid', attempts: 0 };
+      if (error !== undefined) outcome.error = error;
+      if (v.ok) {
+        outcome.op = v.op;
+        outcome.paymentType = v.op.type;
+        if (v.op.merchantTransactionId) outcome.merchantTransactionId = v.op.merchantTransactionId;
+      }
+      summary.add(outcome);
+      if (error !== undefined) {
         invalid++;
-        if (json) say(JSON.stringify({ event: 'row', line: rec.line, status: 'invalid', error: maskCardNumbersIn(error) }));
-        else say(`line ${rec.line}: ${maskCardNumbersIn(error)}`);
+        const amount = values.amount?.trim() ?? '';
+        const currency = values.currency?.trim() || undefined;
+        if (!decimalComma && amount.includes(',') && !parseAmount(amount, currency, { decimalComma: false }).ok && parseAmount(amount, currency, { decimalComma: true }).ok) {
+          summary.noteDecimalComma();
+        }
+        if (json) {
+          const { event: _e, ...fields } = rowEvent(outcome, source.headers.userColumns);
+          event('row', fields);
+        } else say(safeMessage(`line ${rec.line}: ${maskCardNumbersIn(error)}`));
       }
       if (writer) {
-        const outcome: RowOutcome = { line: rec.line, cells: rec.cells, status: error === undefined ? 'valid' : 'invalid', attempts: 0 };
-        if (error !== undefined) outcome.error = error;
-        if (v.ok) {
-          outcome.op = v.op;
-          outcome.paymentType = v.op.type;
-          if (v.op.merchantTransactionId) outcome.merchantTransactionId = v.op.merchantTransactionId;
-        }
         const wait = writer.write(outcome);
         if (wait) await wait;
       }
@@ -82,8 +102,27 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
     await writer?.abort();
     throw err;
   }
-  const summary = `${rows} rows: ${rows - invalid} valid, ${invalid} invalid`;
-  if (json) say(JSON.stringify({ event: 'summary', rows, valid: rows - invalid, invalid, input_sha256: source.sha256() }));
-  else say(summary);
-  return invalid > 0 ? EXIT.rowsFailed : EXIT.ok;
+  const reasons = summary.invalidReasons();
+  const hint = summary.decimalCommaHint();
+  const code = invalid > 0 ? EXIT.rowsFailed : EXIT.ok;
+  if (json) {
+    event('summary', {
+      rows,
+      valid: rows - invalid,
+      invalid,
+      invalid_reasons: reasons,
+      ...(hint ? { hint } : {}),
+      input_sha256: source.sha256(),
+      exit_code: code,
+    });
+  } else {
+    say(`${plural(rows, 'row')}: ${rows - invalid} valid, ${invalid} invalid`);
+    if (reasons.length > 0) {
+      say('invalid rows, top reasons:');
+      const w = Math.max(...reasons.map((r) => String(r.rows).length));
+      for (const r of reasons) say(safeMessage(`  ${String(r.rows).padStart(w)} × ${r.reason} (first on line ${r.first_line})`));
+    }
+    if (hint) say(`hint: ${hint}`);
+  }
+  return code;
 }

@@ -7,6 +7,7 @@ import type { InputSource } from '../input/records.js';
 import { createFailedWriter } from '../output/failed-writer.js';
 import { createResultsWriter } from '../output/results-writer.js';
 import { sinkForPath } from '../output/xlsx-writer.js';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 import type { ColumnLayout, RowOutcome } from '../rows/types.js';
 
 export function layoutOf(source: InputSource): ColumnLayout {
@@ -30,11 +31,18 @@ export function openWriters(o: { inputPath: string; outPath: string; failedPath:
   const inputPath = stdin ? undefined : o.inputPath;
   // Each file's format follows its name: .xlsx a workbook, anything else CSV (xlsx-writer.ts).
   const results = createResultsWriter(o.outPath, layout, o.source.dialect, inputPath, { sink: sinkForPath });
-  const failed = createFailedWriter(o.failedPath, layout, o.source.dialect, {
-    sourceFile: stdin ? 'stdin' : basename(o.inputPath),
-    ...(inputPath ? { inputPath } : {}),
-    sink: sinkForPath,
-  });
+  let failed: ReturnType<typeof createFailedWriter>;
+  try {
+    failed = createFailedWriter(o.failedPath, layout, o.source.dialect, {
+      sourceFile: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(o.inputPath)),
+      ...(inputPath ? { inputPath } : {}),
+      sink: sinkForPath,
+    });
+  } catch (err) {
+    // A refused --failed must not leave the results file's temporary file behind.
+    void results.abort();
+    throw err;
+  }
   return {
     async write(outcome) {
       const a = results.write(outcome);

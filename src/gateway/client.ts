@@ -68,9 +68,11 @@ export class GatewayClient {
   private readonly postHeaders: Record<string, string>;
   private readonly getHeaders: Record<string, string>;
   private readonly onExchange: ClientOptions['onExchange'];
+  private readonly timeoutMs: number;
 
   constructor(opts: ClientOptions) {
     this.onExchange = opts.onExchange;
+    this.timeoutMs = opts.timeoutMs;
     const url = new URL(opts.baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, {
@@ -106,6 +108,8 @@ export class GatewayClient {
       let status = 0;
       let retryAfterMs: number | undefined;
       let chunks: Buffer[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const timeoutMs = this.timeoutMs;
       this.pool.dispatch(
         {
           method: req.method,
@@ -114,7 +118,12 @@ export class GatewayClient {
           body: req.body ?? null,
         },
         {
-          onRequestStart() {},
+          // undici's own timers have about a second's resolution: a --timeout under a second is kept here.
+          onRequestStart: (controller) => {
+            if (timeoutMs < 1000) {
+              timer = setTimeout(() => controller.abort(Object.assign(new Error('no answer within --timeout'), { name: 'TimeoutError' })), timeoutMs);
+            }
+          },
           onResponseStart(_controller, statusCode, headers) {
             // 1xx answers come first and are not the answer.
             if (statusCode < 200) return;
@@ -126,6 +135,7 @@ export class GatewayClient {
             chunks.push(chunk);
           },
           onResponseEnd() {
+            clearTimeout(timer);
             const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
             // A UTF-8 byte order mark is not part of the JSON (undici's body.text() drops it too).
             const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -136,6 +146,7 @@ export class GatewayClient {
             );
           },
           onResponseError(_controller, err) {
+            clearTimeout(timer);
             resolve(failure(err));
           },
         },

@@ -25,6 +25,8 @@ export interface ByteSource {
   read(): AsyncIterable<Buffer>;
   /** Release the stream (when the bytes will not be read to the end). */
   close(): void;
+  /** A regular file's size now (to see whether it changed while it was read). */
+  currentSize?(): Promise<number | undefined>;
 }
 
 /** A UsageError for a failed read of `name`. */
@@ -110,6 +112,13 @@ async function fileSource(path: string, size: number): Promise<ByteSource> {
     headIsAll: head.length >= size,
     size,
     rereadable: true,
+    async currentSize() {
+      try {
+        return (await stat(path)).size;
+      } catch {
+        return undefined;
+      }
+    },
     read() {
       const stream = createReadStream(path, { highWaterMark: CHUNK });
       open_.add(stream);

@@ -109,9 +109,9 @@ function csvError(err: unknown, line: number, name: string): unknown {
         );
       case 'CSV_MAX_RECORD_SIZE':
         return new UsageError(
-          `${name} line ${line}: the row starting on this line is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB, most likely because ` +
-            `a " opens a quoted cell that is not closed where it should be. Every " that opens a cell needs a closing ", ` +
-            `and a " inside a quoted cell must be doubled (""). Fix that row and run again.`,
+          `${name} line ${line}: the row starting on this line is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB, the most payops reads as one row. ` +
+            `If it has a " that opens a quoted cell, that quote may not be closed where it should be (every " that opens a cell needs a closing ", ` +
+            `and a " inside a quoted cell must be doubled ""); otherwise the row is simply too long (a header with very many columns?): split or shorten it.`,
         );
       default:
         return new UsageError(`${name} line ${line}: cannot read the CSV: ${err.message}`);

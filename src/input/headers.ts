@@ -13,6 +13,7 @@
  * before (see records.ts). Column numbers in messages are 1-based positions in
  * the file, as a spreadsheet shows them.
  */
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
 import type { CarryField, Field, FieldValues } from '../rows/types.js';
 import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
@@ -104,15 +105,87 @@ export type HeaderMode = 'input' | 'results';
  * `columnNumbers[i]`) to fields. Throws a UsageError for duplicate fields,
  * missing required fields and CVV columns (see {@link HeaderMode}).
  */
+/** `--column FIELD=HEADER` / `--columns FILE`: which header holds which field, as the user named them. */
+export type ColumnMapping = Readonly<Partial<Record<KnownField, string>>>;
+
+const FIELD_LIST = Object.keys(FIELD_NAMES) as KnownField[];
+
+/** The field a `--column` names (`amount`, `Payment ID`, `payment-id`…), or a UsageError listing them. */
+function mappedField(name: string, where: string): KnownField {
+  const n = normalizeHeader(name);
+  const field = FIELD_LIST.find((f) => normalizeHeader(f) === n);
+  if (!field) throw new UsageError(`${where}: "${name}" is not a field payops reads; the fields are ${FIELD_LIST.slice(0, 12).join(', ')}`);
+  return field;
+}
+
+/**
+ * Parse `--column FIELD=HEADER` values and a `--columns` file (lines
+ * `FIELD=HEADER`, `#` comments and blank lines ignored; or a JSON object
+ * `{"amount": "Betrag"}`). A `--column` overrides the file for its field.
+ */
+export function parseColumnMapping(values: readonly string[] = [], file?: string): ColumnMapping {
+  const out: Partial<Record<KnownField, string>> = {};
+  const add = (spec: string, where: string) => {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || spec.slice(eq + 1).trim() === '')
+      throw new UsageError(`${where} "${spec}" is not FIELD=HEADER; write e.g. --column amount=Betrag`);
+    out[mappedField(spec.slice(0, eq).trim(), where)] = spec.slice(eq + 1).trim();
+  };
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    } catch (err) {
+      throw new UsageError(`cannot read --columns ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message}`);
+    }
+    if (text.trim().startsWith('{')) {
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (err) {
+        throw new UsageError(`--columns ${file} is not valid JSON: ${(err as Error).message}`);
+      }
+      for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+        if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`--columns ${file}: the header of "${k}" must be a non-empty string`);
+        out[mappedField(k, `--columns ${file}`)] = v.trim();
+      }
+    } else {
+      text.split(/\r\n|\n|\r/).forEach((line, i) => {
+        const t = line.trim();
+        if (t === '' || t.startsWith('#')) return;
+        add(t, `--columns ${file} line ${i + 1}:`);
+      });
+    }
+  }
+  for (const v of values) add(String(v), '--column');
+  return out;
+}
+
 export function mapHeaders(
   names: readonly string[],
   columnNumbers: readonly number[] = names.map((_, i) => i + 1),
-  opts: { mode?: HeaderMode } = {},
+  opts: { mode?: HeaderMode; columns?: ColumnMapping } = {},
 ): HeaderMap {
   const results = opts.mode === 'results';
   const fields: Partial<Record<KnownField, number>> = {};
   const userColumns: UserColumn[] = [];
   const col = (i: number) => columnNumbers[i] ?? i + 1;
+
+  // The columns the user named: found exactly (then ignoring case, spaces, "_", "-", ".").
+  const mapping = (Object.entries(opts.columns ?? {}) as [KnownField, string][]);
+  const forced = new Map<number, KnownField>();
+  for (const [field, header] of mapping) {
+    let at = names.findIndex((n) => n.trim() === header);
+    if (at < 0) at = names.findIndex((n) => normalizeHeader(n) === normalizeHeader(header));
+    if (at < 0)
+      throw new UsageError(
+        maskCardNumbersThoroughly(`--column ${field}=${header}: the file has no column "${header}"; its columns are ${quoteList(names)}`),
+      );
+    const other = forced.get(at);
+    if (other !== undefined) throw new UsageError(`--column maps both ${other} and ${field} to "${header}"; one column holds one field`);
+    forced.set(at, field);
+  }
+  const mappedFields = new Set(forced.values());
 
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
@@ -121,7 +194,9 @@ export function mapHeaders(
         `column ${JSON.stringify(name)} (column ${col(i)}) holds card security codes: a CVV must not be kept in a file, ` +
           `and credits do not need it. Delete the column (and any copies of the file that have it), then run again.`,
       );
-    const field = fieldOfHeader(name);
+    // A column named by --column is that field; a column that would otherwise mean a field the user mapped elsewhere is the user's own.
+    const auto = fieldOfHeader(name);
+    const field = forced.get(i) ?? (auto !== undefined && mappedFields.has(auto) ? undefined : auto);
     if (field === undefined) {
       userColumns.push({ index: i, name });
       continue;
@@ -156,10 +231,12 @@ export function mapHeaders(
     const oneColumn = names.some((n) => /[,;\t|]/.test(n))
       ? ' A column name holds a delimiter: if the file uses another delimiter than the one detected, pass --delimiter.'
       : '';
+    const example = missing[0] === 'operation' ? 'operation=Vorgang' : 'payment_id=Zahlungs-ID';
+    const mapHint = ` If the file names them differently, say which column is which: --column ${example} (repeatable) or --columns FILE.`;
     // The "header" may be a data row (a file without one): a card number in it must not come out whole.
     throw new UsageError(
       maskCardNumbersThoroughly(
-        `missing column${missing.length > 1 ? 's' : ''}: ${what}. Header names match ignoring case, spaces, "_", "-" and "."; ${found}.${oneColumn}`,
+        `missing column${missing.length > 1 ? 's' : ''}: ${what}. Header names match ignoring case, spaces, "_", "-" and "."; ${found}.${oneColumn}${mapHint}`,
       ),
     );
   }

@@ -20,7 +20,7 @@ import { openByteSource, type ByteSource } from './byte-source.js';
 import { readCsvBatches, type RawRecord } from './csv-records.js';
 import { parseDelimiterOption, sniffDialect, type Dialect, type Sniffed } from './dialect.js';
 import { chooseEncoding, decodeBytes, decodeHead, resolveEncodingLabel, type EncodingPlan } from './encoding.js';
-import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
+import { emptyHeaderMap, mapHeaders, type ColumnMapping, type HeaderMap, type HeaderMode } from './headers.js';
 import { looksLikeWorkbook } from './file-type.js';
 import { openWorkbookInput } from './xlsx-records.js';
 
@@ -69,11 +69,14 @@ export interface OpenInputOptions {
   headerMode?: HeaderMode;
   /** `--sheet`: the worksheet of a workbook input (default: the first). */
   sheet?: string;
+  /** `--column FIELD=HEADER` / `--columns FILE`: the columns the user says hold which field. */
+  columns?: ColumnMapping;
 }
 
 interface Context {
   name: string;
   headerMode: HeaderMode;
+  columns: ColumnMapping | undefined;
   plan: EncodingPlan;
   sniffed: Sniffed;
   notices: string[];
@@ -98,6 +101,26 @@ async function* skipChars(text: AsyncIterable<string>, count: number): AsyncGene
   }
 }
 
+/**
+ * A NUL character anywhere (not only near the start, where the binary check
+ * looks) is refused: no CSV export holds one, and it would pass into the
+ * outputs. The line is counted by line feeds, close enough for a message.
+ */
+async function* refuseNul(text: AsyncIterable<string>, name: string, firstLine: number): AsyncGenerator<string> {
+  let line = firstLine;
+  for await (const chunk of text) {
+    const at = chunk.indexOf('\u0000');
+    if (at >= 0) {
+      for (let i = chunk.indexOf('\n'); i >= 0 && i < at; i = chunk.indexOf('\n', i + 1)) line++;
+      throw new UsageError(
+        `${name} line ${line}: holds a NUL character (byte 0), which no CSV export has: the file is damaged or not text. Nothing was sent`,
+      );
+    }
+    for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) line++;
+    yield chunk;
+  }
+}
+
 interface HeaderInfo {
   line: number;
   /** Kept header names. */
@@ -109,9 +132,62 @@ interface HeaderInfo {
   map: HeaderMap;
 }
 
+/** Size of the blocks compared between the two reads of a regular file. */
+const BLOCK = 64 * 1024;
+
+/**
+ * SHA-256 of each 64 KiB block of a read, whatever the chunks: the first read
+ * records them, the second compares, so a file that changes between or during
+ * the reads (an export still being written) is caught at the first changed
+ * block — before any row read after the change is handed out.
+ */
+class BlockDigests {
+  readonly digests: string[] = [];
+  private hash = createHash('sha256');
+  private filled = 0;
+
+  constructor(
+    private readonly expected: readonly string[] | undefined,
+    private readonly onChange: () => never,
+  ) {}
+
+  feed(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      const take = Math.min(BLOCK - this.filled, chunk.length - at);
+      this.hash.update(chunk.subarray(at, at + take));
+      this.filled += take;
+      at += take;
+      if (this.filled === BLOCK) this.close();
+    }
+  }
+
+  /** The last, partial block (at the end of the read). */
+  end(): void {
+    if (this.filled > 0) this.close();
+    if (this.expected && this.digests.length !== this.expected.length) this.onChange();
+  }
+
+  private close(): void {
+    const d = this.hash.digest('hex');
+    const i = this.digests.push(d) - 1;
+    if (this.expected && this.expected[i] !== d) this.onChange();
+    this.hash = createHash('sha256');
+    this.filled = 0;
+  }
+}
+
+function changedWhileRead(name: string): never {
+  throw new UsageError(
+    `${name} changed while payops read it (is it still being written?): stopped before sending any row read after the change. ` +
+      `Wait until the file is complete, then run again`,
+  );
+}
+
 /** One read of the input from its first byte. */
 class Table {
   private readonly hash = createHash('sha256');
+  readonly blocks: BlockDigests;
   bytes = 0;
   digest: string | undefined;
   header: HeaderInfo | undefined;
@@ -123,9 +199,11 @@ class Table {
   constructor(
     bytes: AsyncIterable<Buffer>,
     private readonly ctx: Context,
+    expectedBlocks?: readonly string[],
   ) {
     const { plan, sniffed, name } = ctx;
-    const text = skipChars(decodeBytes(this.meter(bytes), plan), sniffed.sepLineLength);
+    this.blocks = new BlockDigests(expectedBlocks, () => changedWhileRead(name));
+    const text = refuseNul(skipChars(decodeBytes(this.meter(bytes), plan), sniffed.sepLineLength), name, sniffed.sepLine ? 2 : 1);
     this.raw = readCsvBatches(text, {
       delimiter: sniffed.delimiter,
       crLineBreaks: sniffed.crLineBreaks,
@@ -136,10 +214,12 @@ class Table {
 
   private async *meter(bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of bytes) {
+      this.blocks.feed(chunk);
       this.hash.update(chunk);
       this.bytes += chunk.length;
       yield chunk;
     }
+    this.blocks.end();
     this.digest = this.hash.digest('hex');
   }
 
@@ -161,7 +241,7 @@ class Table {
     keptMask.forEach((k, i) => k && kept.push(i));
     const names = kept.map((i) => cells[i]!);
     try {
-      this.header = { line, names, kept, keptMask, map: mapHeaders(names, kept.map((i) => i + 1), { mode: this.ctx.headerMode }) };
+      this.header = { line, names, kept, keptMask, map: mapHeaders(names, kept.map((i) => i + 1), { mode: this.ctx.headerMode, ...(this.ctx.columns ? { columns: this.ctx.columns } : {}) }) };
     } catch (err) {
       await this.raw.return(undefined);
       throw err;
@@ -194,6 +274,7 @@ class Table {
       const { line, cells } = batch[b]!;
       if (!this.droppedValueNoticed) this.checkDropped(line, cells, keptMask);
       let row: string[];
+      const had = cells.length;
       if (allKept) {
         row = cells;
         if (row.length > width) row.length = width;
@@ -202,7 +283,7 @@ class Table {
         row = new Array<string>(width);
         for (let k = 0; k < width; k++) row[k] = cells[kept[k]!] ?? '';
       }
-      out[b] = { line, cells: row };
+      out[b] = had < keptMask.length ? { line, cells: row, short: { cells: had, header: keptMask.length } } : { line, cells: row };
     }
     return out;
   }
@@ -226,6 +307,14 @@ class Table {
   }
 }
 
+/** What an input without a header holds, for the message. */
+function emptyKind(head: Buffer, bom: boolean): string {
+  if (head.length === 0) return 'is empty (0 bytes)';
+  const text = head.toString('latin1').replace(/^\xEF\xBB\xBF|^\xFF\xFE|^\xFE\xFF/, '');
+  if (bom && text.replace(/\x00/g, '').trim() === '') return 'holds only a byte order mark';
+  return 'holds only blank lines';
+}
+
 /**
  * Open `path` (`-` for stdin) for reading. Throws a UsageError for an input
  * that cannot be read (missing, a directory, not text, a bad header…).
@@ -246,6 +335,7 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
       ...(opts.sheet !== undefined ? { sheet: opts.sheet } : {}),
       ...(opts.prescan !== undefined ? { prescan: opts.prescan } : {}),
       ...(opts.headerMode ? { headerMode: opts.headerMode } : {}),
+      ...(opts.columns ? { columns: opts.columns } : {}),
     });
   }
   if (opts.sheet !== undefined) {
@@ -269,21 +359,25 @@ export async function openInput(path: string | '-', opts: OpenInputOptions = {})
       encoding: plan.encoding,
       sepLine: sniffed.sepLine,
     };
-    const ctx: Context = { name: src.name, headerMode: opts.headerMode ?? 'input', plan, sniffed, notices };
+    const ctx: Context = { name: src.name, headerMode: opts.headerMode ?? 'input', columns: opts.columns, plan, sniffed, notices };
 
-    let known: { sha256: string; count: number } | undefined;
+    let known: { sha256: string; count: number; blocks: readonly string[] } | undefined;
     if (src.rereadable && opts.prescan !== false) {
       const scan = new Table(src.read(), ctx);
       await scan.readHeader();
       let count = 0;
       for await (const batch of scan.batches()) count += batch.length;
-      known = { sha256: scan.digest!, count };
+      known = { sha256: scan.digest!, count, blocks: scan.blocks.digests };
+      // Grew or shrank while it was read through: an export still being written.
+      if (src.size !== undefined && (scan.bytes !== src.size || (await src.currentSize?.()) !== src.size)) changedWhileRead(src.name);
     }
 
-    const t = new Table(src.read(), ctx);
+    const t = new Table(src.read(), ctx, known?.blocks);
     table = t;
     await t.readHeader();
     const header = t.header;
+    // An empty export is a failed export: a cron job must not see it as green (exit 2).
+    if (!header) throw new UsageError(`${src.name} ${emptyKind(src.head, plan.bom)}: there is no header row, so there are no operations. Was the export cut short? Nothing was sent`);
 
     let iterated = false;
     const once = () => {

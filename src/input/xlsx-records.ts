@@ -41,7 +41,7 @@ import { CELL_NOTES, type CellNotes } from '../rows/validate.js';
 import type { Field, InputRecord } from '../rows/types.js';
 import { type Dialect } from './dialect.js';
 import { SAVE_AS_HINT } from './file-type.js';
-import { emptyHeaderMap, mapHeaders, type HeaderMap, type HeaderMode } from './headers.js';
+import { emptyHeaderMap, mapHeaders, type ColumnMapping, type HeaderMap, type HeaderMode } from './headers.js';
 import type { InputSource } from './records.js';
 import { cellProblem, columnLetters, columnOfRef, dateText, isDateFormat, numberText, type ReadCell } from './xlsx-cells.js';
 import { checkZip, entryRecords, readEntry, type ZipEntry, type ZipLimits } from './xlsx-zip.js';
@@ -89,6 +89,8 @@ export interface WorkbookInputOptions {
   sheet?: string;
   prescan?: boolean;
   headerMode?: HeaderMode;
+  /** `--column FIELD=HEADER` / `--columns FILE`, as for a CSV. */
+  columns?: ColumnMapping;
   /** Caps (tests). */
   limits?: ZipLimits & { maxColumns?: number };
 }
@@ -647,6 +649,7 @@ class SheetTable {
     sheetGiven: boolean,
     maxColumns: number,
     private readonly headerMode: HeaderMode,
+    private readonly columns: ColumnMapping | undefined,
   ) {
     this.sheetGiven = sheetGiven;
     this.info = { choice, date1904: parts.date1904, hiddenRows: [], hiddenColumns: false };
@@ -677,7 +680,7 @@ class SheetTable {
           mapped = mapHeaders(
             names,
             kept.map((i) => i + 1),
-            { mode: this.headerMode },
+            { mode: this.headerMode, ...(this.columns ? { columns: this.columns } : {}) },
           );
         } catch (err) {
           throw this.inSheet(err, headerRow.line);
@@ -802,7 +805,7 @@ export async function openWorkbookInput(path: string, size: number, opts: Workbo
   const maxColumns = opts.limits?.maxColumns ?? MAX_COLUMNS;
   const headerMode = opts.headerMode ?? 'input';
   const sheetGiven = opts.sheet !== undefined;
-  const table = () => new SheetTable(path, name, parts, choice, sheetGiven, maxColumns, headerMode);
+  const table = () => new SheetTable(path, name, parts, choice, sheetGiven, maxColumns, headerMode, opts.columns);
 
   let count: number | undefined;
   let scanNotices: string[] | undefined;

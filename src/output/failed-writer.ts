@@ -33,8 +33,9 @@ import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 export const FAILED_STATUSES: ReadonlySet<FinalStatus | 'valid'> = new Set<FinalStatus>(['rejected', 'invalid', 'failed', 'unknown']);
 
 /** Whether a row belongs in the failed-rows file. */
-export function isFailedOutcome(o: Pick<RowOutcome, 'status'>): boolean {
-  return FAILED_STATUSES.has(o.status);
+export function isFailedOutcome(o: Pick<RowOutcome, 'status' | 'notStarted'>): boolean {
+  // A row the run never started is not failed: the same command again does it (SPEC: counted apart).
+  return FAILED_STATUSES.has(o.status) && o.notStarted !== true;
 }
 
 /** What a failed card row's `last_error` says (its number is masked in the file). */

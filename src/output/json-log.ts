@@ -9,6 +9,9 @@ import type { RowOutcome } from '../rows/types.js';
 import { isFailedOutcome } from './failed-writer.js';
 import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 
+/** The schema of every JSON event and summary (2: snake_case keys throughout). Kept equal to summary.ts's. */
+export const JSON_SCHEMA = 2;
+
 /** Keys whose values never go into a log or summary, whatever a caller passes. */
 const SECRET_KEY = /token|secret|password|authori[sz]ation|credential/i;
 
@@ -37,6 +40,8 @@ export interface JsonLogStream {
 }
 
 export interface JsonLogOptions {
+  /** The user's own columns, carried into every `row` event. */
+  userColumns?: readonly UserColumnRef[];
   /** Adds `"time"` (ISO 8601 UTC) to every event; default Date.now. Pass `null` for no time. */
   clock?: (() => number) | null;
 }
@@ -48,33 +53,51 @@ export interface StartEvent {
   [key: string]: unknown;
 }
 
-/** The `row` event of one outcome (also for rows that are not logged). */
-export function rowEvent(o: RowOutcome): Record<string, unknown> {
+/** The user's own columns of a row, by header (as the results file shows them). */
+export interface UserColumnRef {
+  index: number;
+  name: string;
+}
+
+/** The `row` event of one outcome (also for rows that are not logged): snake_case, the user's own columns under `columns`. */
+export function rowEvent(o: RowOutcome, userColumns: readonly UserColumnRef[] = []): Record<string, unknown> {
+  const columns: Record<string, string> = {};
+  for (const c of userColumns) columns[c.name] = o.cells[c.index] ?? '';
   return {
     event: 'row',
     line: o.line,
     status: o.status,
     result_code: o.resultCode ?? null,
+    result_description: o.resultDescription ?? null,
     error: o.error ?? null,
     note: o.note ?? null,
     merchant_transaction_id: o.merchantTransactionId ?? null,
     payment_type: o.paymentType ?? null,
+    columns,
   };
 }
 
 export class JsonLog {
   private readonly stream: JsonLogStream;
   private readonly clock: (() => number) | null;
+  private userColumns: readonly UserColumnRef[];
 
   constructor(stream: JsonLogStream, options: JsonLogOptions = {}) {
     this.stream = stream;
     this.clock = options.clock === undefined ? Date.now : options.clock;
+    this.userColumns = options.userColumns ?? [];
   }
 
-  /** Write one event (any fields); `event` names it. */
+  /** The user's own columns, once the input's header is read. */
+  setUserColumns(columns: readonly UserColumnRef[]): void {
+    this.userColumns = columns;
+  }
+
+  /** Write one event (any fields); `event` names it, `schema` versions it. */
   event(event: string, fields: Record<string, unknown> = {}): void {
-    const body: Record<string, unknown> = { event, ...fields };
+    const body: Record<string, unknown> = { schema: JSON_SCHEMA, event, ...fields };
     body.event = event;
+    body.schema = JSON_SCHEMA;
     if (this.clock) body.time = new Date(this.clock()).toISOString();
     this.stream.write(JSON.stringify(safeForLog(body)) + '\n');
   }
@@ -86,7 +109,7 @@ export class JsonLog {
   /** Log the row if it is rejected, invalid, failed or unknown; other rows are not logged. */
   row(o: RowOutcome): void {
     if (!isFailedOutcome(o)) return;
-    const { event: _event, ...fields } = rowEvent(o);
+    const { event: _event, ...fields } = rowEvent(o, this.userColumns);
     this.event('row', fields);
   }
 

@@ -37,6 +37,10 @@ export class Progress {
   private readonly startedAt: number;
   private total: number | undefined;
   private done = 0;
+  /** Rows done by earlier runs (a resumed run): they take no time, so they stay out of the rate and the ETA. */
+  private earlier = 0;
+  private waitingFor: (() => string | undefined) | undefined;
+  private ticker: NodeJS.Timeout | undefined;
   private readonly counts = new Map<SummaryStatus, number>();
   private lastDrawn = -Infinity;
   private visible = false;
@@ -57,9 +61,33 @@ export class Progress {
   }
 
   /** One row finished; redraws when due. */
-  add(outcome: Pick<RowOutcome, 'status'>): void {
+  add(outcome: Pick<RowOutcome, 'status' | 'alreadyDone'>): void {
     this.done++;
+    if (outcome.alreadyDone) this.earlier++;
     this.counts.set(outcome.status, (this.counts.get(outcome.status) ?? 0) + 1);
+    this.update();
+  }
+
+  /**
+   * What the run waits for while no row finishes (`waiting for 3 lookups,
+   * next in 1m40s`), as a function asked at each drawing; undefined once
+   * nothing waits. While something waits the line is redrawn every second (a
+   * timer that does not keep the process alive), so a wait never looks like a
+   * hang.
+   */
+  setWaiting(describe: (() => string | undefined) | undefined): void {
+    this.waitingFor = describe;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    if (describe && !this.finished) {
+      this.ticker = setInterval(() => this.redraw(), 1000);
+      this.ticker.unref();
+    }
+    this.redraw();
+  }
+
+  private redraw(): void {
+    this.lastDrawn = -Infinity;
     this.update();
   }
 
@@ -83,6 +111,8 @@ export class Progress {
 
   /** Erase the line for good. */
   finish(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
     this.clear();
     this.finished = true;
   }
@@ -90,7 +120,7 @@ export class Progress {
   /** The line's text at `now` (without colour codes unless `color`). */
   text(now: number = this.clock()): string {
     const ms = Math.max(0, now - this.startedAt);
-    const rate = rowsPerSecond(this.done, ms);
+    const rate = rowsPerSecond(this.done - this.earlier, ms);
     const parts: string[] = [];
     if (this.total !== undefined && this.total > 0) {
       const pct = Math.min(100, Math.floor((this.done / this.total) * 100));
@@ -103,7 +133,10 @@ export class Progress {
     const statuses = STATUS_ORDER.filter((s) => (this.counts.get(s) ?? 0) > 0).map((s) =>
       paint(this.color, statusStyle(s), `${s} ${this.counts.get(s)}`),
     );
-    return parts.join('  ') + (statuses.length ? '  ' + statuses.join(' · ') : '');
+    if (this.earlier > 0) parts.push(`${this.earlier} done earlier`);
+    const line = parts.join('  ') + (statuses.length ? '  ' + statuses.join(' · ') : '');
+    const waiting = this.waitingFor?.();
+    return waiting ? `${line}  — ${waiting}` : line;
   }
 
   /** Cut the line to the terminal width (colour codes do not count). */

@@ -46,8 +46,23 @@ export interface CardNumberMatch {
   digits: string;
 }
 
-/** What may sit between the digit groups of one card number. */
-const GROUP_GAP = /^[ \-\u00A0\u202F\u2009]$/;
+/**
+ * What may sit between the digit groups of one card number: one to three of
+ * space (and the no-break and thin spaces), tab, `-` `.` `/` `_` `|` `:` `'`
+ * `*`, `+` and the typographic dashes and apostrophes — `4111.1111.1111.1111`,
+ * `4111 - 1111 - …`, `4111  1111…`, `4111'1111…`. Not `,` or `;`: they separate
+ * numbers (and CSV cells) rather than group one.
+ */
+const GAP_CHARS = " \\t\\-./_|:'*+\\u00A0\\u202F\\u2009\\u2010-\\u2015\\u2018\\u2019";
+const GROUP_GAP = new RegExp(`^[${GAP_CHARS}]{1,3}$`);
+/**
+ * Spaces and dashes join any groups; the other separators (`.` `/` `:` …) only
+ * groups of 3 to 6 digits, as card numbers are grouped — so the `.00` of an
+ * amount written after a card number (`4111111111111111.00`) is not taken
+ * for part of it.
+ */
+const STRONG_GAP = /^[ \-\u00A0\u202F\u2009]{1,3}$/;
+const isCardGroup = (g: { text: string }): boolean => g.text.length >= 3 && g.text.length <= 6;
 const MIN_DIGITS = 12;
 const MAX_DIGITS = 19;
 
@@ -57,14 +72,16 @@ interface DigitGroup {
   text: string;
 }
 
-/** Runs of digit groups joined by exactly one space or dash. */
+/** Runs of digit groups joined by a short separator ({@link GROUP_GAP}). */
 function chains(text: string): DigitGroup[][] {
   const out: DigitGroup[][] = [];
   let current: DigitGroup[] = [];
   for (const m of text.matchAll(/\d+/g)) {
     const g = { start: m.index, end: m.index + m[0].length, text: m[0] };
     const prev = current[current.length - 1];
-    if (prev && g.start === prev.end + 1 && GROUP_GAP.test(text.charAt(prev.end))) current.push(g);
+    const gap = prev && g.start - prev.end <= 3 ? text.slice(prev.end, g.start) : undefined;
+    const joins = gap !== undefined && GROUP_GAP.test(gap) && (STRONG_GAP.test(gap) || (isCardGroup(prev!) && isCardGroup(g)));
+    if (joins) current.push(g);
     else {
       if (current.length) out.push(current);
       current = [g];
@@ -161,7 +178,7 @@ export function maskCardNumbersThoroughly(text: string): string {
 }
 
 /** A quick test for a chain of at least 12 digits (single gaps allowed), which every card number above needs. */
-const HAS_DIGIT_CHAIN = /\d(?:[ \-\u00A0\u202F\u2009]?\d){11}/;
+const HAS_DIGIT_CHAIN = new RegExp(`\\d(?:[${GAP_CHARS}]{0,3}\\d){11}`);
 
 /**
  * For any free text payops writes out — results and failed-rows cells, notes,

@@ -34,6 +34,8 @@ export interface InputRecord {
   line: number;
   /** Raw cell values, one per kept column of the header (missing cells are ''). */
   cells: string[];
+  /** Set when the row had fewer cells than the header: how many it had, and the header's (for a row cut short). */
+  short?: { cells: number; header: number };
 }
 
 /** The values of the known fields of one record, already looked up by header. */
@@ -107,6 +109,8 @@ export interface RowOutcome {
   op?: Operation;
   /** The row was completed by an earlier run; reported with that run's outcome. */
   alreadyDone?: boolean;
+  /** The run stopped (a signal, an outage) before this row was sent: counted apart, left out of the failed-rows file. */
+  notStarted?: boolean;
 }
 
 /** Where each column of the input is, for the writers. */

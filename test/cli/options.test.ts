@@ -48,19 +48,19 @@ describe('normaliseTuning', () => {
   });
 
   it.each([
-    ['concurrency', 0, '--concurrency "0" must be a whole number of at least 1'],
-    ['concurrency', -2, '--concurrency "-2" must be a whole number of at least 1'],
-    ['concurrency', 1.5, '--concurrency "1.5" must be a whole number of at least 1'],
-    ['concurrency', 'lots', '--concurrency "lots" must be a whole number of at least 1'],
+    ['concurrency', 0, '--concurrency "0" is not valid: give a whole number of at least 1'],
+    ['concurrency', -2, '--concurrency "-2" is not valid: give a whole number of at least 1'],
+    ['concurrency', 1.5, '--concurrency "1.5" is not valid: give a whole number of at least 1'],
+    ['concurrency', 'lots', '--concurrency "lots" is not valid: give a whole number of at least 1'],
     ['concurrency', Number.NaN, '--concurrency "NaN"'],
-    ['max-attempts', 0, '--max-attempts "0" must be a whole number of at least 1'],
+    ['max-attempts', 0, '--max-attempts "0" is not valid: give a whole number of at least 1'],
     ['max-attempts', 'five', '--max-attempts "five"'],
-    ['rate', 0, '--rate "0" must be a number of requests per second above 0'],
-    ['rate', -1, '--rate "-1" must be a number of requests per second above 0'],
-    ['rate', 'fast', '--rate "fast" must be a number of requests per second above 0'],
+    ['rate', 0, '--rate "0" is not valid: give a number of requests per second above 0'],
+    ['rate', -1, '--rate "-1" is not valid: give a number of requests per second above 0'],
+    ['rate', 'fast', '--rate "fast" is not valid: give a number of requests per second above 0'],
     ['rate', Number.NaN, '--rate "NaN"'],
     ['timeout', 'soon', '--timeout "soon" is not a duration'],
-    ['timeout', '-1s', '--timeout "-1s" is not a duration'],
+    ['timeout', '-1s', '--timeout "-1s" is negative'],
     ['max-outage', '5 minutes', '--max-outage "5 minutes" is not a duration'],
     ['settle', '2d', '--settle "2d" is not a duration'],
     ['lookup-interval', 'often', '--lookup-interval "often" is not a duration'],
@@ -96,13 +96,19 @@ describe('option tables', () => {
     expect(RUN_OPTIONS.settle.default).toBe('5m');
     expect(RUN_OPTIONS['lookup-interval'].default).toBe('30s');
     expect(RUN_OPTIONS['log-format'].choices).toEqual(['text', 'json']);
-    expect(RUN_OPTIONS['test-mode'].choices).toEqual(['EXTERNAL', 'INTERNAL']);
+    // Any case (issue 13: `--test-mode external` was refused); anything else is refused naming both.
+    expect(RUN_OPTIONS['test-mode'].coerce('external')).toBe('EXTERNAL');
+    expect(() => RUN_OPTIONS['test-mode'].coerce('extern')).toThrow('--test-mode "extern" must be EXTERNAL or INTERNAL');
     expect(RUN_OPTIONS.rate).not.toHaveProperty('default');
   });
 
-  it('the access token is never a flag value', () => {
+  it('the access token is never a flag value: --token is known only to be refused, hidden from help', () => {
     for (const table of [RUN_OPTIONS, VALIDATE_OPTIONS, RECONCILE_OPTIONS]) {
-      expect(Object.keys(table)).not.toContain('token');
+      const token = (table as Record<string, { hidden?: boolean; describe?: string }>).token;
+      if (token) {
+        expect(token.hidden).toBe(true);
+        expect(token.describe).toBeUndefined();
+      }
       expect(Object.keys(table)).not.toContain('access-token');
     }
   });

@@ -122,7 +122,7 @@ describe('exactly once', () => {
     const more = write(dir, 'dry2.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.50,EUR\nrefund,${DB},2.50,EUR\nrefund,nope,1,EUR\n`);
     const dry = await run(sim.url, state, more, ['--dry-run']);
     expect(dry.stderr).toMatch(/line 2: skip: already done/);
-    expect(dry.stderr).toMatch(/line 3: send/);
+    expect(dry.stderr).toMatch(/line 3: would send RF 2\.50 EUR/); // issue 13: "would send", with the amount
     expect(dry.stderr).toMatch(/line 4: invalid/);
     expect(await sim.transactions()).toHaveLength(1);
   });

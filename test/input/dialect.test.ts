@@ -79,11 +79,8 @@ describe('sep= line', () => {
     expect(records).toEqual([{ line: 3, cells: ['refund', ID] }]);
   });
 
-  test('a sep line alone: no header, no records', async () => {
-    const { src, records } = await load('sep=;\r\n');
-    expect(src.header).toEqual([]);
-    expect(records).toEqual([]);
-    expect(src.dialect.sepLine).toBe(true);
+  test('a sep line alone has no header: refused like an empty file (issue 13)', async () => {
+    await expect(load('sep=;\r\n')).rejects.toThrow(/there is no header row/);
   });
 });
 

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
-import { fieldOfHeader, isCvvHeader, mapHeaders, normalizeHeader } from '../../src/input/headers.js';
-import { load, openBytes, rejection } from './helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fieldOfHeader, isCvvHeader, mapHeaders, normalizeHeader, parseColumnMapping } from '../../src/input/headers.js';
+import { load, openBytes, rejection, tempDir } from './helpers.js';
 
 function usage(fn: () => unknown): string {
   try {
@@ -175,5 +177,40 @@ describe('through openInput', () => {
   test('header names are kept as written (spaces and all)', async () => {
     const { src } = await load('" Operation ";Payment ID\n');
     expect(src.header).toEqual([' Operation ', 'Payment ID']);
+  });
+});
+
+describe('issue 13: --column FIELD=HEADER and --columns FILE', () => {
+  test('a mapping names the columns of a German export; the rest are the user\'s', () => {
+    const columns = parseColumnMapping(['operation=Vorgang', 'payment_id=Zahlungs-ID', 'amount=Betrag', 'Currency=Währung']);
+    const map = mapHeaders(['Vorgang', 'Zahlungs-ID', 'Betrag', 'Währung', 'Bemerkung'], undefined, { columns });
+    expect(map.fields).toEqual({ operation: 0, payment_id: 1, amount: 2, currency: 3 });
+    expect(map.userColumns).toEqual([{ index: 4, name: 'Bemerkung' }]);
+  });
+
+  test('a mapped field wins over a header that would mean it: the other column is the user\'s own', () => {
+    const map = mapHeaders(['Payment Type', 'Operation', 'payment_id'], undefined, { columns: parseColumnMapping(['operation=Operation']) });
+    expect(map.fields.operation).toBe(1);
+    expect(map.userColumns).toEqual([{ index: 0, name: 'Payment Type' }]);
+  });
+
+  test('bad mappings are usage errors saying what to write', () => {
+    expect(() => parseColumnMapping(['amount'])).toThrow('--column "amount" is not FIELD=HEADER; write e.g. --column amount=Betrag');
+    expect(() => parseColumnMapping(['betrag=Betrag'])).toThrow(/"betrag" is not a field payops reads/);
+    expect(() => mapHeaders(['operation', 'payment_id'], undefined, { columns: { amount: 'Betrag' } })).toThrow(
+      '--column amount=Betrag: the file has no column "Betrag"',
+    );
+    expect(() => mapHeaders(['a', 'payment_id'], undefined, { columns: { operation: 'a', amount: 'a' } })).toThrow(/maps both operation and amount/);
+  });
+
+  test('a mapping file: FIELD=HEADER lines with comments, or a JSON object; --column overrides it', () => {
+    const dir = tempDir();
+    const lines = join(dir, 'map.txt');
+    writeFileSync(lines, '\uFEFF# export of the bank\noperation=Vorgang\n\namount = Betrag\n');
+    expect(parseColumnMapping([], lines)).toEqual({ operation: 'Vorgang', amount: 'Betrag' });
+    const json = join(dir, 'map.json');
+    writeFileSync(json, '{"operation": "Vorgang", "payment_id": "Zahlungs-ID"}');
+    expect(parseColumnMapping(['operation=Art'], json)).toEqual({ operation: 'Art', payment_id: 'Zahlungs-ID' });
+    expect(() => parseColumnMapping([], join(dir, 'none.txt'))).toThrow(/cannot read --columns .*none\.txt: file not found/);
   });
 });

@@ -76,22 +76,13 @@ describe('cells', () => {
 });
 
 describe('empty inputs', () => {
-  test('an empty file: a valid source with no header and no records', async () => {
-    const { src, records } = await load('');
-    expect(src.header).toEqual([]);
-    expect(src.headerLine).toBe(0);
-    expect(src.headers.fields).toEqual({});
-    expect(records).toEqual([]);
-    expect(src.recordCount).toBe(0);
-    expect(src.sha256()).toBe(sha(''));
-    expect(src.dialect).toEqual({ delimiter: ',', lineEnding: '\n', bom: false, encoding: 'utf-8', sepLine: false });
+  test('an empty file has no header: a UsageError (exit 2), not a green run of 0 rows', async () => {
+    await expect(load('')).rejects.toThrow(/is empty \(0 bytes\): there is no header row/);
   });
 
-  test('only blank lines, or only a BOM', async () => {
-    expect((await load('\r\n\r\n  \r\n')).records).toEqual([]);
-    const bom = await load('\uFEFF');
-    expect(bom.records).toEqual([]);
-    expect(bom.src.dialect.bom).toBe(true);
+  test('only blank lines, or only a BOM: a UsageError saying which', async () => {
+    await expect(load('\r\n\r\n  \r\n')).rejects.toThrow(/holds only blank lines/);
+    await expect(load('\uFEFF')).rejects.toThrow(/holds only a byte order mark/);
   });
 
   test('header only, with or without a final line break', async () => {
@@ -103,11 +94,8 @@ describe('empty inputs', () => {
     }
   });
 
-  test('empty stdin', async () => {
-    const { src, records } = await load('', 'stdin');
-    expect(records).toEqual([]);
-    expect(src.name).toBe('stdin');
-    expect(src.sha256()).toBe(sha(''));
+  test('empty stdin is refused too', async () => {
+    await expect(load('', 'stdin')).rejects.toThrow(/^stdin is empty \(0 bytes\)/);
   });
 });
 
@@ -218,5 +206,33 @@ describe('the source', () => {
     expect(src.name).toBe(path);
     expect(src.totalBytes).toBeUndefined();
     expect(await readAll(src)).toEqual([{ line: 2, cells: ['refund', 'a'] }]);
+  });
+});
+
+describe('issue 13: an input that changes while it is read', () => {
+  test('changed between the read-through and the records: refused at the changed block, exit 2', async () => {
+    const rows = ['operation,payment_id,amount,currency'];
+    for (let i = 0; i < 5000; i++) rows.push(`refund,${'b'.repeat(32)},1.00,EUR`);
+    const path = tempFile(rows.join('\n') + '\n');
+    const src = await openInput(path);
+    expect(src.recordCount).toBe(5000);
+    // Another program rewrites the end of the file after payops read it through.
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(path, `refund,${'c'.repeat(32)},9.99,EUR\n`);
+    const err = await rejection(readAll(src));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toMatch(/changed while payops read it \(is it still being written\?\)/);
+  });
+
+  test('a NUL character far from the start is refused naming its line', async () => {
+    const rows = ['operation,payment_id'];
+    for (let i = 0; i < 3000; i++) rows.push(`refund,${'b'.repeat(32)}`);
+    rows.push('refund,x\u0000y');
+    await expect(openInput(tempFile(rows.join('\n') + '\n'))).rejects.toThrow(/line 3002: holds a NUL character/);
+  });
+
+  test('a row with fewer cells than the header says how many', async () => {
+    const { records } = await load('operation,payment_id,amount,currency,a,b\nrefund,x\n');
+    expect(records[0]!.short).toEqual({ cells: 2, header: 6 });
   });
 });

@@ -20,7 +20,9 @@ describe('--log-format json', () => {
     expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true);
     const events = lines.map((l) => JSON.parse(l));
     expect(events.map((e) => e.event)).toEqual(['start', 'row', 'row', 'summary']);
+    expect(events.every((e) => e.schema === 2)).toBe(true);
     expect(events[0]).toEqual({
+      schema: 2,
       event: 'start',
       environment: { kind: 'sim', gateway: 'http://127.0.0.1:4000' },
       input: 'refunds.csv',
@@ -28,10 +30,13 @@ describe('--log-format json', () => {
       time: '2026-11-24T05:00:00.000Z',
     });
     expect(events[1]).toEqual({
+      schema: 2,
       event: 'row',
       line: 3,
       status: 'rejected',
       result_code: '700.400.200',
+      result_description: expect.any(String),
+      columns: {},
       error: 'refund volume exceeded',
       note: null,
       merchant_transaction_id: 'abcdefgh00000000',

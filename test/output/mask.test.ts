@@ -86,3 +86,19 @@ describe('safeForLog', () => {
     });
   });
 });
+
+describe('issue 13: card numbers whatever separates their groups', () => {
+  it.each([
+    '4111.1111.1111.1111', '4111/1111/1111/1111', '4111_1111_1111_1111', '4111|1111|1111|1111', '4111:1111:1111:1111',
+    "4111'1111'1111'1111", '4111  1111  1111  1111', '4111 - 1111 - 1111 - 1111', '4111\t1111\t1111\t1111', '4111–1111–1111–1111',
+  ])('%j is masked', (pan) => {
+    const out = maskCardNumbersIn(`note: ${pan} (pasted)`);
+    expect(out).toBe('note: 411111******1111 (pasted)');
+  });
+
+  it('amounts, dates, times and numbers failing Luhn are left alone', () => {
+    for (const t of ['12.50', '2026-12-01T20:05:38.414Z', 'order 123456789012', '1,234,567.50; 2,000.00']) {
+      expect(maskCardNumbersIn(t)).toBe(t);
+    }
+  });
+});

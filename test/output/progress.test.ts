@@ -63,3 +63,33 @@ describe('progress line', () => {
     expect(shown.endsWith('…')).toBe(true);
   });
 });
+
+describe('issue 13: resumed runs and waits', () => {
+  it('rows done by earlier runs stay out of the rate and the ETA', () => {
+    let now = 0;
+    const p = createProgress(fakeTerminal().stream, { total: 1000, clock: () => now });
+    for (let i = 0; i < 900; i++) p.add({ status: 'succeeded', alreadyDone: true }); // at once, from the journal
+    for (let i = 0; i < 10; i++) p.add({ status: 'succeeded' });
+    now = 10_000; // 10 rows really done in 10 s: 90 left take 90 s, not "ETA 1.0s"
+    expect(p.text()).toBe('910/1000 rows 91%  1.0 rows/s  ETA 1m 30s  900 done earlier  succeeded 910');
+  });
+
+  it('says what it waits for, redrawn at once, and drops it when rows move again', () => {
+    let now = 0;
+    const { writes, stream } = fakeTerminal();
+    const p = createProgress(stream, { total: 4, clock: () => now });
+    p.add({ status: 'succeeded' });
+    const before = writes.length;
+    now = 10; // within the 100 ms interval: drawn anyway
+    let waiting = 3;
+    p.setWaiting(() => `waiting for ${waiting} lookups (--settle / --lookup-interval), next in 1m40s`);
+    expect(writes.length).toBe(before + 1);
+    expect(writes.at(-1)).toContain('— waiting for 3 lookups (--settle / --lookup-interval), next in 1m40s');
+    waiting = 2; // asked again at each drawing
+    now = 300;
+    p.add({ status: 'succeeded' });
+    expect(writes.at(-1)).toContain('waiting for 2 lookups');
+    p.setWaiting(undefined);
+    expect(writes.at(-1)).not.toContain('waiting');
+  });
+});
