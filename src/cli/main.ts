@@ -21,6 +21,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
   reconcile: async () => (await import('./reconcile.js')).reconcileCommand,
   sim: async () => (await import('./sim.js')).simCommand as unknown as CommandModule,
+  serve: async () => (await import('./serve.js')).serveCommand,
+  user: async () => (await import('./user.js')).userCommand,
 };
 
 /** The commands to register: the one named first, or all of them (for help and for errors about the command). */
@@ -64,7 +66,7 @@ async function main(): Promise<number> {
     .scriptName('payops')
     .usage('$0 <command> [options]\n\nBulk backoffice operations for the Open Payment Platform (OPPWA) gateway.')
     .command(await commandsFor(args))
-    .demandCommand(1, 'name a command: run, validate, reconcile or sim')
+    .demandCommand(1, 'name a command: run, validate, reconcile, sim, serve or user')
     .strict()
     .version(version())
     .help()

@@ -30,6 +30,9 @@ export class Reporter {
   private environment: GatewayEnvironment | undefined;
   private readonly tty: boolean;
   private readonly color: boolean;
+  /** `--log-format json`: a `progress` event at most every 500 ms (rows done, total, counts), for `payops serve`. */
+  private progressAt = 0;
+  private progressTotal: number | undefined;
 
   constructor(private readonly o: ReporterOptions) {
     this.tty = Boolean(o.stream.isTTY);
@@ -53,6 +56,7 @@ export class Reporter {
         notices: info.source.notices,
         dry_run: info.dryRun,
       });
+      this.progressTotal = info.source.recordCount;
       return;
     }
     this.say(`payops: gateway ${env.label}${info.dryRun ? ' (dry run: nothing is sent)' : ''}`);
@@ -70,6 +74,12 @@ export class Reporter {
     }
     this.progress?.add(outcome);
     if (this.jsonLog && FAILED.has(outcome.status)) this.jsonLog.row(outcome);
+    if (this.jsonLog && Date.now() - this.progressAt >= 500) {
+      this.progressAt = Date.now();
+      let rows = 0;
+      for (const n of Object.values(this.counts)) rows += n ?? 0;
+      this.jsonLog.event('progress', { rows, total: this.progressTotal ?? null, by_status: { ...this.counts } });
+    }
   }
 
   finish(info: {
