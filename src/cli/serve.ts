@@ -103,6 +103,8 @@ export async function serveMain(argv: Record<string, unknown>): Promise<void> {
   const env = isSim ? { kind: 'sim', baseUrl: 'in-process simulator', partition: 'sim', label: 'in-process simulator, a fresh one per job' } : resolveGateway(gatewayArg);
   if (env.kind === 'live' && !argv.live) throw new UsageError('--gateway is the live (production) host: add --live to say so');
 
+  // Uploads, results and the page's database are for this user only (the children inherit it).
+  process.umask(0o077);
   const stateDir = (argv['state-dir'] as string | undefined) ?? (argv['state-url'] ? undefined : defaultStateDir());
   const dataDir = join(stateDir ?? defaultStateDir(), 'serve');
   mkdirSync(join(dataDir, 'jobs'), { recursive: true, mode: 0o700 });

@@ -45,6 +45,8 @@ export interface AppOptions {
 type Env = { Bindings: { incoming: IncomingMessage }; Variables: { user: string } };
 
 const SESSION_COOKIE = 'payops_session';
+const OPERATION_WORDS: Record<string, string> = { CP: 'capture', RF: 'refund', RV: 'reversal', RB: 'rebill', RC: 'receipt', CD: 'credit' };
+const opName = (t: string) => (OPERATION_WORDS[t] ? `${OPERATION_WORDS[t]} (${t})` : t);
 const STATE_WORDS: Record<string, string> = {
   uploaded: 'uploaded, preview being prepared',
   preview: 'preview — nothing has been sent yet',
@@ -348,7 +350,11 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         <div class="banner banner-safe">Nothing has been sent yet.</div>`;
     }
     const totals: Safe[] = [];
-    for (const [cur, byType] of Object.entries(p.totals)) for (const [type, t] of Object.entries(byType)) totals.push(html`<tr><td>${cur}</td><td>${type}</td><td class="num">${t.rows}</td><td class="num">${money(t.total)}</td></tr>`);
+    for (const [cur, byType] of Object.entries(p.totals)) for (const [type, t] of Object.entries(byType)) totals.push(html`<tr><td>${cur}</td><td>${opName(type)}</td><td class="num">${t.rows}</td><td class="num">${money(t.total)}</td></tr>`);
+    for (const [type, n] of Object.entries(p.byOperation)) {
+      const withAmount = Object.values(p.totals).reduce((a, b) => a + (b[type]?.rows ?? 0), 0);
+      if (n > withAmount) totals.push(html`<tr><td>—</td><td>${opName(type)}</td><td class="num">${n - withAmount}</td><td class="num muted">no amount (full ${OPERATION_WORDS[type] ?? type})</td></tr>`);
+    }
     const groups = p.invalidGroups.map(
       (g) => html`<tr><td class="num">${g.count}</td><td>${g.example}</td><td>${g.lines.join(', ')}${g.count > g.lines.length ? ' …' : ''}</td></tr>`,
     );
@@ -519,7 +525,8 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     return streamSSE(c, async (stream) => {
       const send = async (p: Progress | undefined) => {
         const state = p?.state ?? store.job(job.id)?.state;
-        await stream.writeSSE({ event: 'progress', data: JSON.stringify({ ...p, state, stateWords: STATE_WORDS[state ?? ''] ?? state }) });
+        const { failures, ...rest } = p ?? ({} as Partial<Progress>);
+        await stream.writeSSE({ event: 'progress', data: JSON.stringify({ ...rest, failuresShown: failures?.length ?? 0, state, stateWords: STATE_WORDS[state ?? ''] ?? state }) });
       };
       let queue = Promise.resolve();
       let ended = false;
