@@ -14,7 +14,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { buildPreview, FIELDS, type PreviewData } from './preview.js';
-import { duration, esc, html, money, page, type Safe } from './html.js';
+import { duration, esc, html, money, page, when, type Safe } from './html.js';
 import { JobRunner, outputPaths, lockHolder, type Progress } from './jobs.js';
 import { jobOptions, type JobOptions, type JobRow, type Store } from './store.js';
 import type { GatewaySettings } from './child.js';
@@ -60,6 +60,14 @@ const STATE_WORDS: Record<string, string> = {
   error: 'ended with an error',
   expired: 'approval lapsed — nothing was sent',
 };
+
+function describeOptions(o: JobOptions): string {
+  const parts = [`decimal comma ${o.decimalComma ? 'on' : 'off'}`, `encoding ${o.encoding ?? 'detected'}`, `delimiter ${o.delimiter ?? 'detected'}`];
+  if (o.sheet) parts.push(`sheet ${o.sheet}`);
+  const cols = Object.entries(o.columns).map(([f, h]) => `${f}=${h}`);
+  parts.push(cols.length ? `columns ${cols.join(', ')}` : 'no column mapping');
+  return parts.join('; ');
+}
 
 /** A file name that is safe on disk and keeps what the user recognises. */
 export function safeFileName(name: string): string {
@@ -303,7 +311,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
   });
 
   const jobBody = (job: JobRow, user: string): Safe => {
-    const steps = html`<p class="muted">Job ${job.id} · <strong>${job.file_name}</strong> · uploaded by ${job.uploader} at ${job.created_at} · SHA-256 <code>${job.sha256}</code></p>
+    const steps = html`<p class="muted">Job ${job.id} · <strong>${job.file_name}</strong> · uploaded by ${job.uploader} at ${when(job.created_at)} · SHA-256 <code>${job.sha256}</code></p>
       <p>Status: <strong id="jobstate">${STATE_WORDS[job.state] ?? job.state}</strong></p>`;
     const preview = job.preview ? (JSON.parse(job.preview) as PreviewData) : undefined;
     const parts: Safe[] = [steps];
@@ -370,7 +378,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ${needsApproval ? html`<p>A second person must approve this job before anything is sent (within ${duration(o.approvalExpiresMs)}).</p>` : ''}
         <button type="submit" id="confirm">${needsApproval ? 'Ask for approval' : `Send ${p.valid} row(s)`}</button></form></div>`;
     } else if (job.state === 'approval') {
-      action = html`<div class="card"><h2>3. Approval</h2><p>Confirmed by ${job.uploader}; waiting for a second person until ${job.approval_expires_at}.</p>
+      action = html`<div class="card"><h2>3. Approval</h2><p>Confirmed by ${job.uploader}; waiting for a second person until ${when(job.approval_expires_at)}.</p>
         ${user === job.uploader ? html`<p class="muted">You uploaded this job, so you cannot approve it: ask a colleague to open this page.</p>` : ''}
         <form method="post" action="/jobs/${job.id}/approve"><button type="submit" id="approve">Approve and send</button></form></div>`;
     } else action = html``;
@@ -407,7 +415,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const amounts = (s?.amountsSucceeded ?? s?.amounts_succeeded ?? {}) as Record<string, Record<string, string>>;
     const amountRows: Safe[] = [];
     for (const [k, v] of Object.entries(amounts)) {
-      if (v && typeof v === 'object') for (const [k2, a] of Object.entries(v)) amountRows.push(html`<tr><td>${k}</td><td>${k2}</td><td class="num">${money(String(a))}</td></tr>`);
+      if (v && typeof v === 'object') for (const [k2, a] of Object.entries(v)) amountRows.push(html`<tr><td>${opName(k)}</td><td>${k2}</td><td class="num">${money(String(a))}</td></tr>`);
       else amountRows.push(html`<tr><td colspan="2">${k}</td><td class="num">${String(v)}</td></tr>`);
     }
     const hasResults = existsSync(out.results);
@@ -418,7 +426,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       ${amountRows.length ? html`<table><thead><tr><th colspan="2">Succeeded</th><th class="num">Amount</th></tr></thead><tbody>${amountRows}</tbody></table>` : ''}
       <p>${hasResults ? html`<a class="button" id="dl-results" href="/jobs/${job.id}/download/results">Download results (${basename(out.results)})</a>` : 'No results file.'}
       ${hasFailed ? html` <a class="button secondary" id="dl-failed" href="/jobs/${job.id}/download/failed">Download failed rows (${basename(out.failed)})</a>` : html` <span class="ok">No failed rows.</span>`}</p>
-      ${hasFailed ? html`<form method="post" action="/jobs/${job.id}/rerun-failed"><p>After correcting rows you can upload the failed-rows file again (History → upload), or start a new job with it as it is: <button type="submit" class="secondary" id="rerun-failed">New job from the failed-rows file</button></p></form>` : ''}
+      ${hasFailed ? html`<form method="post" action="/jobs/${job.id}/rerun-failed"><p>Corrected the rows? Download the failed-rows file, fix it and upload it on the Upload page. Or start a new job with it as it is: <button type="submit" class="secondary" id="rerun-failed">New job from the failed-rows file</button></p></form>` : ''}
       ${failures.length ? html`<h2>Rows that need attention</h2><table><thead><tr><th>Line</th><th>Status</th><th>Code</th><th>Why</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${String(f.line ?? '')}</td><td>${String(f.status ?? '')}</td><td>${String(f.result_code ?? '')}</td><td>${String(f.error ?? '')}</td></tr>`)}</tbody></table>` : ''}
       <p class="muted">The reconciliation report is not shown here yet (it arrives with the report change).</p></div>`;
   };
@@ -426,7 +434,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
   const auditSection = (jobId: string): Safe => {
     const rows = store.auditLog(100, jobId);
     return html`<h2>What happened to this job</h2><table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Detail</th></tr></thead><tbody>
-      ${rows.map((r) => html`<tr><td>${r.at}</td><td>${r.user}</td><td>${r.action}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody></table>`;
+      ${rows.map((r) => html`<tr><td>${when(r.at)}</td><td>${r.user}</td><td>${r.action}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody></table>`;
   };
 
   app.post('/jobs/:id/options', async (c) => {
@@ -452,7 +460,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const preview = job.preview ? (JSON.parse(job.preview) as PreviewData) : undefined;
     for (const [f, h] of Object.entries(options.columns)) if (preview?.recognised[h] === f) delete options.columns[f];
     store.update(job.id, { options: JSON.stringify(options) });
-    store.audit(c.get('user'), 'changed options', job.id, JSON.stringify(options));
+    store.audit(c.get('user'), 'changed options', job.id, describeOptions(options));
     await refreshPreview(job.id);
     return c.redirect(`/jobs/${job.id}`, 303);
   });
@@ -605,12 +613,12 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ctx(c, 'History'),
         html`<h1>6. History</h1><table id="history"><thead><tr><th>Uploaded</th><th>File</th><th>Who</th><th>Approved by</th><th>Status</th><th>Rows</th><th>SHA-256</th><th>Downloads</th></tr></thead><tbody>
         ${jobs.map(
-          (j) => html`<tr><td>${j.created_at}</td><td><a href="/jobs/${j.id}">${j.file_name}</a>${j.parent_id ? html`<br><span class="muted">failed rows of ${j.parent_id}</span>` : ''}</td>
+          (j) => html`<tr><td>${when(j.created_at)}</td><td><a href="/jobs/${j.id}">${j.file_name}</a>${j.parent_id ? html`<br><span class="muted">failed rows of ${j.parent_id}</span>` : ''}</td>
           <td>${j.uploader}</td><td>${j.approver ?? (j.approval_needed ? '—' : 'not needed')}</td><td>${STATE_WORDS[j.state] ?? j.state}</td><td>${rowsOf(j)}</td><td><code>${j.sha256.slice(0, 16)}…</code></td>
           <td>${existsSync(out(j).results) ? html`<a href="/jobs/${j.id}/download/results">results</a>` : ''} ${existsSync(out(j).failed) ? html`<a href="/jobs/${j.id}/download/failed">failed rows</a>` : ''}</td></tr>`,
         )}</tbody></table>
         <h2>Audit log (append-only)</h2><table id="audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Job</th><th>Detail</th></tr></thead><tbody>
-        ${audit.map((r) => html`<tr><td>${r.at}</td><td>${r.user}</td><td>${r.action}</td><td>${r.job_id ? html`<a href="/jobs/${r.job_id}">${r.job_id}</a>` : ''}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody></table>
+        ${audit.map((r) => html`<tr><td>${when(r.at)}</td><td>${r.user}</td><td>${r.action}</td><td>${r.job_id ? html`<a href="/jobs/${r.job_id}">${r.job_id}</a>` : ''}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody></table>
         ${lockHolder(o.lockPath) ? html`<p class="banner banner-warn">${lockHolder(o.lockPath)}</p>` : ''}`,
       ),
     );
@@ -621,8 +629,8 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
 
 
 /** Delete stored uploads and outputs of jobs older than the retention period (records and audit stay). */
-export function applyRetention(store: Store, retentionMs: number): number {
-  const cutoff = new Date(Date.now() - retentionMs).toISOString();
+export function applyRetention(store: Store, retentionMs: number, now = Date.now()): number {
+  const cutoff = new Date(now - retentionMs).toISOString();
   let n = 0;
   for (const j of store.jobs(100000)) {
     if (j.deleted_at || j.created_at > cutoff) continue;

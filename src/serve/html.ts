@@ -112,3 +112,10 @@ export function duration(ms: number): string {
   if (m < 60) return `${m}m ${s % 60}s`;
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
+
+/** An ISO time as people read it: `2026-12-01 20:25:51 UTC`. */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+}

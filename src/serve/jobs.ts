@@ -186,7 +186,7 @@ export class JobRunner {
     const startedAt = Date.now();
     this.o.store.update(job.id, { state: 'running', started_at: job.started_at ?? this.o.store.nowIso(), message: null, results_path: out.results, failed_path: out.failed });
     this.setLive(job.id, { state: 'running', startedAt, rows: 0, byStatus: {}, message: null, failures: [], rate: null, etaMs: null });
-    let firstRows: number | undefined;
+    let first: { rows: number; at: number } | undefined;
     const child = startCli(args, this.o.token, (e) => {
       if (e.kind !== 'event') return;
       const f = e.fields;
@@ -196,9 +196,9 @@ export class JobRunner {
         const rows = rowsOf(f) ?? Object.values(by).reduce((a, b) => a + b, 0);
         const total = totalOf(f) ?? (e.event === 'summary' ? rows : p.total);
         // The rate counts rows of this run: rows already done earlier come fast and would flatter it.
-        firstRows ??= e.event === 'progress' ? rows : 0;
-        const elapsed = (Date.now() - startedAt) / 1000;
-        const rate = elapsed > 0.5 ? rows / elapsed : null;
+        first ??= { rows, at: Date.now() };
+        const elapsed = (Date.now() - first.at) / 1000;
+        const rate = elapsed > 0.5 && rows > first.rows ? (rows - first.rows) / elapsed : p.rate;
         const etaMs = rate && total ? ((total - rows) / rate) * 1000 : null;
         this.setLive(job.id, { rows, total: total ?? null, byStatus: by, rate, etaMs, waiting: waitingOf(f) });
       } else if (e.event === 'row' && p.failures.length < 200) {
