@@ -61,6 +61,20 @@ const STATE_WORDS: Record<string, string> = {
   expired: 'approval lapsed — nothing was sent',
 };
 
+/**
+ * A live job is confirmed by typing the number of valid rows or one of the
+ * totals shown (thousands separators and spaces ignored, `1254.49` = `1,254.49`).
+ */
+export function liveConfirmationMatches(typed: string, p: Pick<PreviewData, 'valid' | 'totals'>): boolean {
+  const t = typed.trim().replace(/[\s']/g, '');
+  if (t === '') return false;
+  if (t === String(p.valid)) return true;
+  const plain = t.replace(/,(?=\d{3}(\D|$))/g, '');
+  if (!/^\d+(\.\d+)?$/.test(plain)) return false;
+  const totals = Object.values(p.totals).flatMap((b) => Object.values(b).map((x) => x.total));
+  return totals.some((x) => Number(plain) === Number(x));
+}
+
 function describeOptions(o: JobOptions): string {
   const parts = [`decimal comma ${o.decimalComma ? 'on' : 'off'}`, `encoding ${o.encoding ?? 'detected'}`, `delimiter ${o.delimiter ?? 'detected'}`];
   if (o.sheet) parts.push(`sheet ${o.sheet}`);
@@ -382,14 +396,15 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ${user === job.uploader ? html`<p class="muted">You uploaded this job, so you cannot approve it: ask a colleague to open this page.</p>` : ''}
         <form method="post" action="/jobs/${job.id}/approve"><button type="submit" id="approve">Approve and send</button></form></div>`;
     } else action = html``;
-    return html`${optionForm}
-      <div class="grid"><div class="stat"><div class="label">rows</div><div class="big" id="rows">${p.rows}</div></div>
+    const figures = html`<div class="grid"><div class="stat"><div class="label">rows</div><div class="big" id="rows">${p.rows}</div></div>
       <div class="stat"><div class="label">valid</div><div class="big ok" id="valid">${p.valid}</div></div>
       <div class="stat"><div class="label">invalid</div><div class="big ${p.invalid ? 'bad' : ''}" id="invalid">${p.invalid}</div></div>
       <div class="stat"><div class="label">already done earlier</div><div class="big" id="already">${p.alreadyDone}</div></div></div>
       <h2>Totals of the valid rows</h2><table id="totals"><thead><tr><th>Currency</th><th>Operation</th><th class="num">Rows</th><th class="num">Total</th></tr></thead><tbody>${totals}</tbody></table>
       ${p.invalid ? html`<h2>Invalid rows, by reason (each message says the fix)</h2><table id="invalid-groups"><thead><tr><th class="num">Rows</th><th>Reason and fix</th><th>Lines</th></tr></thead><tbody>${groups}</tbody></table>` : ''}
-      <div class="banner banner-safe" id="nothing-sent">Nothing has been sent yet.</div>${action}`;
+      <div class="banner banner-safe" id="nothing-sent">Nothing has been sent yet.</div>`;
+    // Waiting for approval, the approver's question comes first; in the preview, how the file is read.
+    return job.state === 'approval' ? html`${action}${figures}${optionForm}` : html`${optionForm}${figures}${action}`;
   };
 
   const progressSection = (job: JobRow): Safe => {
@@ -474,10 +489,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const user = c.get('user');
     if (o.environment.kind === 'live') {
       const body = await c.req.parseBody();
-      const typed = String(body.typed ?? '').replace(/[\s,']/g, '');
-      const totals = Object.values(p.totals).flatMap((b) => Object.values(b).map((t) => t.total));
-      const ok = typed === String(p.valid) || totals.some((t) => Number(typed) === Number(t) && typed !== '');
-      if (!ok) {
+      if (!liveConfirmationMatches(String(body.typed ?? ''), p)) {
         store.audit(user, 'live confirmation refused', job.id, 'typed value did not match');
         return c.html(page(ctx(c, 'Confirm'), html`<div class="banner banner-error">What you typed does not match the number of rows (${p.valid}) or a total. Nothing was sent.</div><p><a href="/jobs/${job.id}">Back to the preview</a></p>`), 400);
       }

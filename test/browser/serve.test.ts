@@ -157,6 +157,21 @@ describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (s
     expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(40);
   });
 
+  it('shows a live gateway in red, in words, on every page', async () => {
+    // Nothing is uploaded: the page is only looked at, no request reaches the gateway.
+    const s = await startServe(['--gateway', 'live', '--live'], { env: { OPPWA_ACCESS_TOKEN: 'not-a-real-token' } });
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 500 } })).newPage();
+    for (const path of ['/', '/history']) {
+      await page.goto(s.url + path);
+      const banner = page.locator('.env-live');
+      expect(await banner.textContent()).toContain('LIVE — real money');
+      expect(await banner.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(176, 0, 32)');
+    }
+    await page.goto(s.url + '/');
+    await page.screenshot({ path: join(shots, 'serve-live.png') });
+    expect(await page.content()).not.toContain('not-a-real-token');
+  });
+
   it('refuses a request from another origin and a request without a session', async () => {
     const dir = tempDir();
     const users = await usersFile(dir, { alice: 'alice-password' });

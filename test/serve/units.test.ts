@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { esc, html } from '../../src/serve/html.js';
 import { parseLogLine, rowsOf, statusCounts, alreadyDoneOf } from '../../src/serve/log-events.js';
 import { Store } from '../../src/serve/store.js';
-import { applyRetention, safeFileName } from '../../src/serve/app.js';
+import { applyRetention, liveConfirmationMatches, safeFileName } from '../../src/serve/app.js';
+import { envBanner } from '../../src/serve/html.js';
 import { hashPassword, readUsers, verifyPassword, writeUser } from '../../src/serve/users.js';
 import { reasonKey } from '../../src/serve/preview.js';
 import { tempDir } from './harness.js';
@@ -100,5 +101,23 @@ describe('the SQLite store', () => {
     expect(store.job('j1')!.deleted_at).not.toBeNull();
     expect(store.auditLog()[0]).toMatchObject({ action: 'deleted by retention', job_id: 'j1' });
     store.close();
+  });
+});
+
+describe('live', () => {
+  it('is confirmed only by typing the row count or a total shown', () => {
+    const p = { valid: 8, totals: { EUR: { RF: { rows: 2, total: '1254.49' } } } };
+    expect(liveConfirmationMatches('8', p)).toBe(true);
+    expect(liveConfirmationMatches(' 1,254.49 ', p)).toBe(true);
+    expect(liveConfirmationMatches('1254.49', p)).toBe(true);
+    expect(liveConfirmationMatches('yes', p)).toBe(false);
+    expect(liveConfirmationMatches('', p)).toBe(false);
+    expect(liveConfirmationMatches('7', p)).toBe(false);
+    expect(liveConfirmationMatches('1254', p)).toBe(false);
+  });
+
+  it('names the live gateway in words, not only in colour', () => {
+    expect(envBanner('live', 'https://eu-prod.oppwa.com').value).toContain('LIVE — real money');
+    expect(envBanner('test', 'https://eu-test.oppwa.com').value).toContain('no real money moves');
   });
 });
