@@ -114,6 +114,7 @@ export async function serveMain(argv: Record<string, unknown>): Promise<void> {
   const gateway: GatewaySettings = {
     gateway: gatewayArg,
     allowCardData: Boolean(argv['allow-card-data']),
+    sheetSupported: await cliSupports('run', '--sheet'),
     runFlags,
     ...(argv['sim-seed'] ? { simSeed: String(argv['sim-seed']) } : {}),
     ...(stateDir && !argv['state-url'] ? { stateDir } : {}),

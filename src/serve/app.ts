@@ -353,7 +353,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ${[['', 'detect'], [',', 'comma ,'], [';', 'semicolon ;'], ['tab', 'tab'], ['|', 'pipe |']].map(([v, l]) => html`<option value="${v}" ${(opts.delimiter ?? '') === v ? 'selected' : ''}>${l}</option>`)}
       </select></label>
       <label><input type="checkbox" name="decimal_comma" id="decimal_comma" value="1" ${opts.decimalComma ? 'checked' : ''} ${editable ? '' : 'disabled'}> Amounts use a decimal comma (12,50)</label>
-      <label>Sheet (Excel) <input type="text" name="sheet" value="${opts.sheet ?? ''}" placeholder="first sheet" ${editable ? '' : 'disabled'}></label>
+      ${o.gateway.sheetSupported ? html`<label>Sheet (Excel) <input type="text" name="sheet" value="${opts.sheet ?? ''}" placeholder="first sheet" ${editable ? '' : 'disabled'}></label>` : ''}
       <h2>Columns</h2>
       ${o.columnsSupported ? '' : html`<p class="muted">Mapping your own headers needs the --column option of payops run, which this build does not have yet: rename the headers in the file instead.</p>`}
       <table><thead><tr><th>Your column</th><th>payops reads it as</th></tr></thead><tbody>

@@ -20,17 +20,19 @@ export interface GatewaySettings {
   stateUrl?: string;
   entityId?: string;
   allowCardData: boolean;
+  /** Whether this payops build reads workbooks (`--sheet`); the option arrives with another change. */
+  sheetSupported?: boolean;
   /** Extra `payops run` flags the operator gave to serve (e.g. --concurrency). */
   runFlags: string[];
 }
 
 /** The input options of a job as CLI flags (shared by validate and run). */
-export function inputFlags(o: JobOptions, g: Pick<GatewaySettings, 'allowCardData' | 'entityId'>, withColumns: boolean): string[] {
+export function inputFlags(o: JobOptions, g: Pick<GatewaySettings, 'allowCardData' | 'entityId' | 'sheetSupported'>, withColumns: boolean): string[] {
   const a: string[] = [];
   if (o.decimalComma) a.push('--decimal-comma');
   if (o.delimiter) a.push('--delimiter', o.delimiter);
   if (o.encoding) a.push('--encoding', o.encoding);
-  if (o.sheet) a.push('--sheet', o.sheet);
+  if (o.sheet && g.sheetSupported) a.push('--sheet', o.sheet);
   if (withColumns) for (const [field, header] of Object.entries(o.columns)) if (header) a.push('--column', `${field}=${header}`);
   if (g.allowCardData) a.push('--allow-card-data');
   if (g.entityId) a.push('--entity-id', g.entityId);
