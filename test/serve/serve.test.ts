@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../e2e/harness.js';
+import { esc } from '../../src/serve/html.js';
 import { Client, ROOT, runCli, startServe, startSim, tempDir, usersFile } from './harness.js';
 
 const GERMAN = readFileSync(join(ROOT, 'samples/excel-de.csv'));
@@ -81,6 +82,34 @@ describe('payops serve: who may do what', () => {
   });
 });
 
+describe('payops serve: uploads', () => {
+  it('refuses a file over --max-upload and keeps nothing of it', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url, '--max-upload', '1KB']);
+    const c = new Client(s.url);
+    await expect(c.upload('big.csv', 'x'.repeat(5000))).rejects.toThrow(/413 the file is larger than the limit/);
+    expect(readdirSync(join(s.stateDir, 'serve', 'jobs'))).toEqual([]);
+  });
+
+  it('hands a workbook to payops unchanged and shows what payops says about it', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const zip = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 1)]);
+    const id = await c.upload('Zahlungen.xlsx', zip);
+    const page = await c.waitFor(id, /preview/);
+    const stored = join(s.stateDir, 'serve', 'jobs', id, 'Zahlungen.xlsx');
+    expect(readFileSync(stored).equals(zip)).toBe(true);
+    // Not a readable workbook: what payops validate says about it is what the page shows; nothing is sent.
+    const v = await runCli(['validate', stored]);
+    expect(v.code).toBe(2);
+    const said = v.stderr.replace(/^payops: /, '').trim().split('\n')[0]!.slice(0, 40);
+    expect(page).toContain(esc(said));
+    expect(page).toContain('Nothing has been sent yet');
+    expect(await sim.transactions()).toHaveLength(0);
+  });
+});
+
 describe('payops serve: the flow', () => {
   it('escapes a <script> in the file name and in a cell', async () => {
     const sim = await startSim(['--seed', SEED]);
@@ -147,6 +176,7 @@ describe('payops serve: the flow', () => {
     expect(page).toMatch(/id="rows">3</);
     const history = await c.text('/history');
     expect(history).toContain(`failed rows of ${id}`);
+    for (const text of [page, history, await c.text(`/jobs/${id}`), await c.text('/')]) expect(text).not.toContain('sim-token');
     expect(history).toMatch(/downloaded/);
   });
 
