@@ -5,7 +5,7 @@
  * (docs/images when the README's pictures are refreshed), else a temp dir.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, launchChromium } from '../serve/browser.js';
@@ -43,6 +43,20 @@ async function signIn(page: Page, base: string, name: string): Promise<void> {
 async function upload(page: Page, file: string): Promise<string> {
   await page.setInputFiles('#file', file);
   await Promise.all([page.waitForURL(/\/jobs\//), page.click('#upbtn')]);
+  return page.url().split('/').pop()!;
+}
+
+/** Drag and drop a file onto the upload area, as from a file manager. */
+async function drop(page: Page, file: string): Promise<string> {
+  const dt = await page.evaluateHandle(
+    ({ b64, name }) => {
+      const t = new DataTransfer();
+      t.items.add(new File([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], name, { type: 'text/csv' }));
+      return t;
+    },
+    { b64: readFileSync(file).toString('base64'), name: basename(file) },
+  );
+  await Promise.all([page.waitForURL(/\/jobs\//), page.dispatchEvent('#drop', 'drop', { dataTransfer: dt })]);
   return page.url().split('/').pop()!;
 }
 
@@ -113,7 +127,8 @@ describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (s
     const s = await startServe(['--gateway', sim.url, '--users', users, '--approval']);
     const a = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     await signIn(a, s.url, 'alice');
-    const id = await upload(a, refunds(dir, 3));
+    const id = await drop(a, refunds(dir, 3));
+    expect(await a.textContent('main')).toContain('refunds-3.csv');
     await a.waitForSelector('#confirm');
     await a.click('#confirm');
     await a.waitForSelector('#approve');
