@@ -402,9 +402,18 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       <div class="stat"><div class="label">already done earlier</div><div class="big" id="already">${p.alreadyDone}</div></div></div>
       <h2>Totals of the valid rows</h2><table id="totals"><thead><tr><th>Currency</th><th>Operation</th><th class="num">Rows</th><th class="num">Total</th></tr></thead><tbody>${totals}</tbody></table>
       ${p.invalid ? html`<h2>Invalid rows, by reason (each message says the fix)</h2><table id="invalid-groups"><thead><tr><th class="num">Rows</th><th>Reason and fix</th><th>Lines</th></tr></thead><tbody>${groups}</tbody></table>` : ''}
+      ${sameFile(job)}
       <div class="banner banner-safe" id="nothing-sent">Nothing has been sent yet.</div>`;
     // Waiting for approval, the approver's question comes first; in the preview, how the file is read.
     return job.state === 'approval' ? html`${action}${figures}${optionForm}` : html`${optionForm}${figures}${action}`;
+  };
+
+  const sameFile = (job: JobRow): Safe => {
+    const earlier = store.jobsWithSha(job.sha256, job.id).filter((j) => j.started_at);
+    if (earlier.length === 0) return html``;
+    return html`<div class="banner banner-warn" id="same-file">This exact file (same SHA-256) was run before: ${earlier.map(
+      (j, i) => html`${i ? '; ' : ''}<a href="/jobs/${j.id}">${j.file_name}</a> started ${when(j.started_at)} by ${j.started_by ?? j.uploader} (${STATE_WORDS[j.state] ?? j.state})`,
+    )}. Rows it did are not sent again.</div>`;
   };
 
   const progressSection = (job: JobRow): Safe => {

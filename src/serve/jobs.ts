@@ -217,8 +217,12 @@ export class JobRunner {
       const current = this.o.store.job(job.id);
       if (r.code === 3 && /state lock/.test(text) && current?.state !== 'stopping') {
         // A cron run took the partition between our look and our start: wait for it.
-        this.o.store.update(job.id, { state: 'waiting_lock', message: text });
+        this.o.store.update(job.id, { state: 'waiting_lock', message: `${text} This job starts when it ends.` });
         this.setLive(job.id, { state: 'waiting_lock', message: text });
+        // Try again later, not at once: without a lock file to watch (a state URL) that would spin.
+        this.timer = setTimeout(() => this.pump(), this.o.lockPollMs ?? 1000);
+        this.timer.unref();
+        return;
       } else if (r.code === 0 || r.code === 1) {
         this.o.store.update(job.id, { state: 'done', exit_code: r.code, finished_at: now, summary, message: null });
         this.o.store.audit('payops', 'finished', job.id, `exit ${r.code}`);

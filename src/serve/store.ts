@@ -181,6 +181,11 @@ export class Store {
     return this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as JobRow[];
   }
 
+  /** Earlier jobs of the same file (same SHA-256), newest first. */
+  jobsWithSha(sha256: string, except: string): JobRow[] {
+    return this.db.prepare('SELECT * FROM jobs WHERE sha256 = ? AND id != ? ORDER BY created_at DESC LIMIT 5').all(sha256, except) as JobRow[];
+  }
+
   jobsInState(...states: JobState[]): JobRow[] {
     const q = `SELECT * FROM jobs WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY rowid`;
     return this.db.prepare(q).all(...states) as JobRow[];

@@ -177,6 +177,14 @@ describe('payops serve: the flow', () => {
     const history = await c.text('/history');
     expect(history).toContain(`failed rows of ${id}`);
     for (const text of [page, history, await c.text(`/jobs/${id}`), await c.text('/')]) expect(text).not.toContain('sim-token');
+
+    // The same file again: the page says when it ran and how many rows are already done.
+    const again2 = await c.upload('excel-de.csv', GERMAN);
+    await c.waitFor(again2, /preview/);
+    await c.post(`/jobs/${again2}/options`, { decimal_comma: '1' });
+    page = await c.waitFor(again2, /preview/);
+    expect(page).toMatch(/id="same-file">This exact file \(same SHA-256\) was run before: <a href="\/jobs\/[^"]+">excel-de.csv<\/a> started/);
+    expect(page).toMatch(/id="already">8</);
     expect(history).toMatch(/downloaded/);
   });
 
