@@ -249,6 +249,26 @@ describe('payops serve: the flow', () => {
     expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(30);
   });
 
+  it('a server stopped mid-run leaves the job stopped; a new server resumes it and sends each row once', async () => {
+    const sim = await startSim(['--seed', SEED, '--latency', '150']);
+    const stateDir = join(tempDir(), 'state');
+    const first = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
+    let c = new Client(first.url);
+    const id = await c.upload('refunds.csv', refunds(20));
+    await c.waitFor(id, /preview/);
+    await c.post(`/jobs/${id}/confirm`);
+    await c.events(id, (p) => typeof p.rows === 'number' && p.rows >= 2);
+    await first.stop();
+    const sent = (await sim.transactions()).length;
+    expect(sent).toBeLessThan(20);
+    const second = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
+    c = new Client(second.url);
+    await c.waitFor(id, /stopped/);
+    await c.post(`/jobs/${id}/resume`);
+    await c.waitFor(id, /finished/, 60_000);
+    expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(20);
+  });
+
   it('a web job and a cron payops run on the same partition queue, not overlap', async () => {
     const sim = await startSim(['--seed', SEED, '--latency', '100']);
     const stateDir = join(tempDir(), 'state');
