@@ -19,6 +19,7 @@ import { JobRunner, outputPaths, lockHolder, type Progress } from './jobs.js';
 import { jobOptions, type JobOptions, type JobRow, type Store } from './store.js';
 import type { GatewaySettings } from './child.js';
 import { verifyPassword } from './users.js';
+import { describeResultCode } from '../gateway/result-codes.js';
 
 export type Auth =
   | { kind: 'users'; users: Map<string, string> }
@@ -451,7 +452,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       <p>${hasResults ? html`<a class="button" id="dl-results" href="/jobs/${job.id}/download/results">Download results (${basename(out.results)})</a>` : 'No results file.'}
       ${hasFailed ? html` <a class="button secondary" id="dl-failed" href="/jobs/${job.id}/download/failed">Download failed rows (${basename(out.failed)})</a>` : html` <span class="ok">No failed rows.</span>`}</p>
       ${hasFailed ? html`<form method="post" action="/jobs/${job.id}/rerun-failed"><p>Corrected the rows? Download the failed-rows file, fix it and upload it on the Upload page. Or start a new job with it as it is: <button type="submit" class="secondary" id="rerun-failed">New job from the failed-rows file</button></p></form>` : ''}
-      ${failures.length ? html`<h2>Rows that need attention</h2><table><thead><tr><th>Line</th><th>Status</th><th>Code</th><th>Why</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${String(f.line ?? '')}</td><td>${String(f.status ?? '')}</td><td>${String(f.result_code ?? '')}</td><td>${String(f.error ?? '')}</td></tr>`)}</tbody></table>` : ''}
+      ${failures.length ? html`<h2>Rows that need attention</h2><table><thead><tr><th>Line</th><th>Status</th><th>Code</th><th>Why</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${String(f.line ?? '')}</td><td>${String(f.status ?? '')}</td><td>${String(f.result_code ?? '')}</td><td>${String(f.error ?? (typeof f.result_code === 'string' ? describeResultCode(f.result_code) : ''))}</td></tr>`)}</tbody></table>` : ''}
       <p class="muted">The reconciliation report is not shown here yet (it arrives with the report change).</p></div>`;
   };
 
