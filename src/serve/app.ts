@@ -426,7 +426,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const active = ['queued', 'waiting_lock', 'running', 'stopping'].includes(job.state);
     return html`<div class="card" id="progress-card"><h2>Progress</h2>
       <progress id="bar" value="${rows}" max="${total ?? Math.max(rows, 1)}"></progress>
-      <p><span id="done">${rows}</span> of <span id="total">${total ?? '?'}</span> rows · rate <span id="rate">${p?.rate ? p.rate.toFixed(1) : '—'}</span> rows/s · ETA <span id="eta">${p?.etaMs != null ? duration(p.etaMs) : '—'}</span></p>
+      <p><span id="done">${rows}</span> of <span id="total">${total ?? '?'}</span> rows · rate <span id="rate">${p?.rate ? `${p.rate.toFixed(1)} rows/s` : 'measuring…'}</span> · ETA <span id="eta">${p?.etaMs != null ? duration(p.etaMs) : '—'}</span></p>
       <p id="counts">${Object.entries(counts).filter(([, n]) => n).map(([k, n]) => html`<span class="stat" style="display:inline-block;margin-right:.4rem">${k}: <strong>${n}</strong></span>`)}</p>
       <p id="waiting" class="muted"></p>
       ${active ? html`<form method="post" action="/jobs/${job.id}/stop"><button type="submit" class="danger" id="stop">Stop</button> <span class="muted">Requests in flight finish; Resume continues later.</span></form>` : ''}
@@ -688,10 +688,10 @@ es.addEventListener('progress',ev=>{const p=JSON.parse(ev.data);
 $('jobstate').textContent=p.stateWords||p.state;
 if(p.rows!=null){$('done').textContent=p.rows;$('bar').value=p.rows;}
 if(p.total!=null){$('total').textContent=p.total;$('bar').max=p.total;}
-$('rate').textContent=p.rate?p.rate.toFixed(1):'—';$('eta').textContent=fmt(p.etaMs);
+$('rate').textContent=p.rate?p.rate.toFixed(1)+' rows/s':'measuring…';$('eta').textContent=fmt(p.etaMs);
 const c=$('counts');c.textContent='';for(const [k,n] of Object.entries(p.byStatus||{})){if(!n)continue;const s=document.createElement('span');s.className='stat';s.style.cssText='display:inline-block;margin-right:.4rem';s.textContent=k+': '+n;c.appendChild(s);}
 const w=p.waiting||{};$('waiting').textContent=w.lookups?('waiting for '+w.lookups+' lookup(s)'+(w.nextInMs!=null?', next in '+fmt(w.nextInMs):'')):(p.message||'');
-if(['done','stopped','error'].includes(p.state)){es.close();setTimeout(()=>location.reload(),200);}});
+if(['done','stopped','error'].includes(p.state)){es.close();const st=$('stop');if(st)st.closest('form').hidden=true;setTimeout(()=>location.reload(),200);}});
 `;
 }
 

@@ -92,7 +92,6 @@ describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (s
     await page.click('#confirm');
     // Live progress over server-sent events: the row counter moves without a reload.
     await expect.poll(async () => Number(await page.textContent('#done')), { timeout: 20_000 }).toBeGreaterThan(0);
-    await page.screenshot({ path: join(shots, 'serve-run.png') });
     await page.waitForSelector('#dl-results', { timeout: 30_000 });
     await page.screenshot({ path: join(shots, 'serve-results.png'), fullPage: true });
 
@@ -162,6 +161,8 @@ describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (s
     expect(await page.textContent('#jobstate')).toBe('running');
     await expect.poll(async () => (await sim.transactions()).length).toBeGreaterThan(before);
     await expect.poll(async () => Number(await page.textContent('#done')), { timeout: 20_000 }).toBeGreaterThan(before);
+    await page.setViewportSize({ width: 1200, height: 900 });
+    await page.screenshot({ path: join(shots, 'serve-run.png') });
 
     await page.click('#stop');
     await page.waitForSelector('#resume', { timeout: 30_000 });
