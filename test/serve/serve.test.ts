@@ -82,6 +82,23 @@ describe('payops serve: who may do what', () => {
   });
 });
 
+describe('the progress event payops run writes for the page', () => {
+  it('--log-format json says rows done, the total and counts by status while it runs', async () => {
+    const sim = await startSim(['--seed', SEED, '--latency', '100']);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'r.csv'), refunds(12));
+    const r = await runCli(['run', join(dir, 'r.csv'), '--gateway', sim.url, '--concurrency', '1', '--log-format', 'json', '--state-dir', join(dir, 'state')]);
+    expect(r.code).toBe(0);
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const progress = events.filter((e) => e.event === 'progress');
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress[0]).toMatchObject({ rows: 1, total: 12, by_status: { succeeded: 1 } });
+    const rows = progress.map((e) => e.rows as number);
+    expect([...rows].sort((a, b) => a - b)).toEqual(rows);
+    expect(events.at(-1)!.event).toBe('summary');
+  });
+});
+
 describe('payops serve: uploads', () => {
   it('refuses a file over --max-upload and keeps nothing of it', async () => {
     const sim = await startSim(['--seed', SEED]);
