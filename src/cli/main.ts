@@ -24,6 +24,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   report: async () => (await import('./report.js')).reportCommand,
   sim: async () => (await import('./sim.js')).simCommand as unknown as CommandModule,
   state: async () => (await import('./state.js')).stateCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
+  user: async () => (await import('./user.js')).userCommand,
 };
 
 /** The commands to register: the one named first, or all of them (for help and for errors about the command). */
@@ -118,7 +120,7 @@ async function main(): Promise<number> {
     .scriptName('payops')
     .usage('$0 <command> [options]\n\nBulk backoffice operations for the Open Payment Platform (OPPWA) gateway.')
     .command(await commandsFor(args))
-    .demandCommand(1, 'name a command: run, validate, reconcile, report, sim or state')
+    .demandCommand(1, 'name a command: run, validate, reconcile, report, state, sim, serve or user')
     .strict()
     .version(version())
     .help()

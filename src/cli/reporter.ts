@@ -41,6 +41,9 @@ export class Reporter {
   private environment: GatewayEnvironment | undefined;
   private readonly tty: boolean;
   private readonly color: boolean;
+  /** `--log-format json`: a `progress` event at most every 500 ms (rows done, total, counts), for `payops serve`. */
+  private progressAt = 0;
+  private progressTotal: number | undefined;
 
   constructor(private readonly o: ReporterOptions) {
     this.tty = Boolean(o.stream.isTTY);
@@ -82,6 +85,7 @@ export class Reporter {
         notices: info.source.notices,
         dry_run: info.dryRun,
       });
+      this.progressTotal = info.source.recordCount;
       return;
     }
     this.say(`payops: gateway ${env.label}${info.dryRun ? ' (dry run: nothing is sent, no token needed)' : ''}`);
@@ -102,6 +106,12 @@ export class Reporter {
     // Rows the run never started: one event for all of them, at the end (not one line per row).
     if (outcome.notStarted) return;
     if (this.jsonLog && FAILED.has(outcome.status)) this.jsonLog.row(outcome);
+    if (this.jsonLog && Date.now() - this.progressAt >= 500) {
+      this.progressAt = Date.now();
+      let rows = 0;
+      for (const n of Object.values(this.counts)) rows += n ?? 0;
+      this.jsonLog.event('progress', { rows, total: this.progressTotal ?? null, by_status: { ...this.counts } });
+    }
   }
 
   /** An invalid row whose amount is fine with --decimal-comma but not without. */

@@ -1,0 +1,224 @@
+/**
+ * The preview of an upload: `payops validate` (which rows are valid, and why
+ * the others are not, written to an annotated copy) and `payops run --dry-run`
+ * (the detected dialect, the environment, rows already done earlier), both
+ * run as child processes on the stored file with the job's options. Nothing
+ * is sent. The totals per currency × operation are summed here from the
+ * annotated copy, with payops' own amount parser.
+ */
+import { createReadStream, existsSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse';
+import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
+import { pickDelimiter } from '../input/dialect.js';
+import { parseAmount } from '../rows/amount.js';
+import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
+import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
+import type { JobOptions } from './store.js';
+
+export interface InvalidGroup {
+  reason: string;
+  example: string;
+  count: number;
+  lines: number[];
+}
+
+export interface PreviewData {
+  ok: boolean;
+  /** Why there is no preview (a file payops cannot read: exit 2). */
+  error?: string;
+  notices: string[];
+  dialect: { encoding?: string; delimiter?: string; bom?: boolean; lineEnding?: string };
+  environment?: string;
+  headers: string[];
+  /** header → payops field as payops reads it (without a mapping). */
+  recognised: Record<string, string>;
+  rows: number;
+  valid: number;
+  invalid: number;
+  invalidGroups: InvalidGroup[];
+  /** currency → payment type → { rows, total } */
+  totals: Record<string, Record<string, { rows: number; total: string }>>;
+  /** rows per payment type (reversals have no amount). */
+  byOperation: Record<string, number>;
+  alreadyDone: number;
+  wouldSend: number;
+  sha256?: string;
+}
+
+export const FIELDS = Object.keys(FIELD_NAMES).filter((f) => !['last_status', 'last_result_code', 'last_error', 'source_file', 'source_line'].includes(f));
+
+/** The header line of a CSV, decoded as UTF-8 or else Windows-1252, split at its delimiter. */
+export function readHeaderLine(path: string, delimiterOverride?: string): string[] {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(64 * 1024);
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  let bytes = buf.subarray(0, n);
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return []; // a workbook: payops reads its header itself
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = new TextDecoder('windows-1252').decode(bytes);
+  }
+  let lines = text.split(/\r?\n/);
+  if (/^sep=.$/i.test(lines[0] ?? '')) lines = lines.slice(1);
+  const header = lines[0] ?? '';
+  const d = delimiterOverride ?? pickDelimiter(header, lines.slice(1, 6)) ?? ',';
+  return header.split(d).map((h) => h.replace(/^"|"$/g, '').trim());
+}
+
+/** An error message without its quoted values: rows failing for one reason share it. */
+export function reasonKey(error: string): string {
+  return error.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/\b\d+\b/g, 'N');
+}
+
+function addDecimal(a: string, b: string): string {
+  const scale = (s: string) => {
+    const [i, f = ''] = s.split('.');
+    return BigInt(i! + f.padEnd(4, '0').slice(0, 4));
+  };
+  const sum = scale(a) + scale(b);
+  const s = sum.toString().padStart(5, '0');
+  const int = s.slice(0, -4);
+  let frac = s.slice(-4).replace(/0+$/, '');
+  if (frac.length < 2) frac = frac.padEnd(2, '0');
+  return `${int}.${frac}`;
+}
+
+export async function buildPreview(opts: {
+  input: string;
+  jobDir: string;
+  options: JobOptions;
+  gateway: GatewaySettings;
+  token: string | undefined;
+  columnsSupported: boolean;
+}): Promise<PreviewData> {
+  const { input, jobDir, options, gateway } = opts;
+  const annotated = join(jobDir, 'preview.annotated.csv');
+  rmSync(annotated, { force: true });
+  const flags = inputFlags(options, gateway, opts.columnsSupported);
+  const data: PreviewData = {
+    ok: false,
+    notices: [],
+    dialect: {},
+    headers: [],
+    recognised: {},
+    rows: 0,
+    valid: 0,
+    invalid: 0,
+    invalidGroups: [],
+    totals: {},
+    byOperation: {},
+    alreadyDone: 0,
+    wouldSend: 0,
+  };
+  const groups = new Map<string, InvalidGroup>();
+  const validate = startCli(['validate', input, '--log-format', 'json', '--out', annotated, ...flags], undefined, (e) => {
+    if (e.kind !== 'event') return;
+    const f = e.fields;
+    if (e.event === 'row' && typeof f.error === 'string') {
+      const key = reasonKey(f.error);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { reason: key, example: f.error, count: 0, lines: [] }));
+      g.count++;
+      if (g.lines.length < 20 && typeof f.line === 'number') g.lines.push(f.line);
+    } else if (e.event === 'summary') {
+      if (typeof f.rows === 'number') data.rows = f.rows;
+      if (typeof f.valid === 'number') data.valid = f.valid;
+      if (typeof f.invalid === 'number') data.invalid = f.invalid;
+      if (typeof f.input_sha256 === 'string') data.sha256 = f.input_sha256;
+    }
+  });
+  const dry = startCli(['run', input, '--dry-run', '--log-format', 'json', ...gatewayFlags(gateway), ...flags], opts.token, (e) => {
+    if (e.kind !== 'event') return;
+    const f = e.fields;
+    if (e.event === 'start') {
+      const d = (f.dialect ?? {}) as Record<string, unknown>;
+      if (typeof d.encoding === 'string') data.dialect.encoding = d.encoding;
+      if (typeof d.delimiter === 'string') data.dialect.delimiter = d.delimiter;
+      if (typeof d.bom === 'boolean') data.dialect.bom = d.bom;
+      if (typeof d.line_ending === 'string') data.dialect.lineEnding = d.line_ending;
+      if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
+      const env = environmentKind(f);
+      if (env) data.environment = env;
+    } else if (e.event === 'summary') {
+      data.alreadyDone = alreadyDoneOf(f) ?? 0;
+      const by = statusCounts(f);
+      data.wouldSend = (by.pending ?? 0) + (by.would_send ?? 0);
+    }
+  });
+  const [v, d] = await Promise.all([validate.done, dry.done]);
+  data.invalidGroups = [...groups.values()].sort((a, b) => b.count - a.count);
+  try {
+    data.headers = readHeaderLine(input, options.delimiter);
+  } catch {
+    data.headers = [];
+  }
+  for (const h of data.headers) {
+    const f = fieldOfHeader(h);
+    if (f) data.recognised[h] = f;
+  }
+  if (v.code !== 0 && v.code !== 1) {
+    data.error = v.texts.join(' ') || `payops validate ended with exit code ${v.code}`;
+    return data;
+  }
+  if (d.code === 2 || d.code === null) data.notices.push(`the dry run could not check earlier runs: ${d.texts.join(' ')}`);
+  if (existsSync(annotated)) await sumAnnotated(annotated, data, options);
+  data.ok = true;
+  return data;
+}
+
+/** Totals per currency × operation of the valid rows in validate's annotated copy. */
+async function sumAnnotated(path: string, data: PreviewData, options: JobOptions): Promise<void> {
+  const encoding = data.dialect.encoding && data.dialect.encoding !== 'utf-8' ? data.dialect.encoding : 'utf-8';
+  const decoder = new TextDecoder(encoding);
+  const parser = parse({ delimiter: data.dialect.delimiter ?? ',', relax_column_count: true, bom: true, skip_empty_lines: true });
+  const feed = (async () => {
+    for await (const chunk of createReadStream(path)) parser.write(decoder.decode(chunk as Buffer, { stream: true }));
+    parser.end(decoder.decode());
+  })();
+  let header: string[] | undefined;
+  let statusAt = -1;
+  let typeAt = -1;
+  let amountAt = -1;
+  let currencyAt = -1;
+  for await (const rec of parser as AsyncIterable<string[]>) {
+    if (!header) {
+      header = rec;
+      if (/^sep=/i.test(rec[0] ?? '') && rec.length <= 2) {
+        header = undefined;
+        continue;
+      }
+      statusAt = rec.lastIndexOf('status');
+      typeAt = rec.lastIndexOf('payment_type');
+      const mapped = (field: string) => {
+        const h = options.columns[field];
+        if (h) return rec.indexOf(h);
+        return rec.findIndex((x, i) => i < statusAt && fieldOfHeader(x) === field);
+      };
+      amountAt = mapped('amount');
+      currencyAt = mapped('currency');
+      continue;
+    }
+    if (rec[statusAt] !== 'valid') continue;
+    const type = rec[typeAt] || '?';
+    data.byOperation[type] = (data.byOperation[type] ?? 0) + 1;
+    const raw = amountAt >= 0 ? (rec[amountAt] ?? '').trim() : '';
+    const currency = currencyAt >= 0 ? (rec[currencyAt] ?? '').trim().toUpperCase() : '';
+    if (raw === '') continue;
+    const a = parseAmount(raw, currency || undefined, { decimalComma: options.decimalComma });
+    if (!a.ok) continue;
+    const byType = (data.totals[currency || '?'] ??= {});
+    const t = (byType[type] ??= { rows: 0, total: '0.00' });
+    t.rows++;
+    t.total = addDecimal(t.total, a.value);
+  }
+  await feed;
+}

@@ -1,0 +1,315 @@
+/**
+ * `payops serve` over real HTTP: the built CLI serving the page, jobs run as
+ * `payops run` children against `payops sim` on loopback, real SQLite.
+ */
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../e2e/harness.js';
+import { esc } from '../../src/serve/html.js';
+import { Client, ROOT, runCli, startServe, startSim, tempDir, usersFile } from './harness.js';
+
+const GERMAN = readFileSync(join(ROOT, 'samples/excel-de.csv'));
+const SEED = join(ROOT, 'samples/payments.csv');
+
+/** `n` refunds (default 1.00 EUR) on one debit of the sample seed, semicolon-separated. */
+function refunds(n: number, amount = '1.00'): string {
+  const lines = ['Ticket;Operation;Payment ID;Amount;Currency'];
+  for (let i = 1; i <= n; i++) lines.push(`T-${i};refund;8ac7a4a18d6b4ea5a1b2c3d4e5f60003;${amount};EUR`);
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** Results without the columns that differ from run to run (time, the gateway's new ids). */
+function stable(csv: Buffer): string[][] {
+  const [head, ...rows] = parseCsv(csv.toString('latin1'), ';').rows;
+  const drop = new Set(['processed_at', 'new_payment_id'].map((c) => head!.indexOf(c)));
+  return [head!, ...rows.map((r) => r.map((c, i) => (drop.has(i) ? '' : c)))];
+}
+
+describe('payops serve: who may do what', () => {
+  it('refuses requests without a session, from another origin, and a wrong password; cookies are HttpOnly SameSite=Strict', async () => {
+    const dir = tempDir();
+    const users = await usersFile(dir, { alice: 'alice-password', bob: 'bob-password' });
+    expect(readFileSync(users, 'utf8')).not.toContain('alice-password');
+    expect(readFileSync(users, 'utf8')).toMatch(/^alice:scrypt\$/m);
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url, '--users', users]);
+    const anon = new Client(s.url);
+    const home = await anon.request('/');
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/login');
+    const fd = new FormData();
+    fd.append('file', new Blob([GERMAN]), 'excel-de.csv');
+    const up = await anon.request('/upload', { method: 'POST', body: fd });
+    expect(up.status).toBe(401);
+
+    const wrong = await anon.login('alice', 'not-her-password');
+    expect(wrong.headers.get('location')).toBe('/login?failed');
+    expect(anon.cookie).toBe('');
+
+    const alice = new Client(s.url);
+    const ok = await alice.login('alice', 'alice-password');
+    const cookie = ok.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    expect((await alice.request('/')).status).toBe(200);
+
+    // A signed-in browser tricked by another site: refused before anything happens.
+    const forged = new FormData();
+    forged.append('file', new Blob([GERMAN]), 'excel-de.csv');
+    const cross = await alice.request('/upload', { method: 'POST', body: forged, headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' } });
+    expect(cross.status).toBe(403);
+    const noOrigin = await fetch(s.url + '/upload', { method: 'POST', body: forged, headers: { cookie: alice.cookie } });
+    expect(noOrigin.status).toBe(403);
+    expect(await alice.text('/history')).not.toContain('excel-de.csv');
+  });
+
+  it('refuses to bind a non-loopback address without users or a trusted proxy (exit 2)', async () => {
+    const r = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--gateway', 'sim', '--state-dir', tempDir()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing to serve on 0\.0\.0\.0 without --users/);
+  });
+
+  it('takes the user from a trusted proxy header only when the request comes from the proxy', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url, '--trust-proxy-header', 'X-Forwarded-User', '--trusted-proxy', '127.0.0.1']);
+    const c = new Client(s.url);
+    expect((await c.request('/')).status).toBe(401);
+    const page = await c.request('/', { headers: { 'x-forwarded-user': 'carol' } });
+    expect(await page.text()).toContain('Signed in as <strong>carol</strong>');
+    const other = await startServe(['--gateway', sim.url, '--trust-proxy-header', 'X-Forwarded-User', '--trusted-proxy', '10.9.9.9']);
+    expect((await new Client(other.url).request('/', { headers: { 'x-forwarded-user': 'carol' } })).status).toBe(403);
+  });
+});
+
+describe('the progress event payops run writes for the page', () => {
+  it('--log-format json says rows done, the total and counts by status while it runs', async () => {
+    const sim = await startSim(['--seed', SEED, '--latency', '100']);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'r.csv'), refunds(12));
+    const r = await runCli(['run', join(dir, 'r.csv'), '--gateway', sim.url, '--concurrency', '1', '--log-format', 'json', '--state-dir', join(dir, 'state')]);
+    expect(r.code).toBe(0);
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const progress = events.filter((e) => e.event === 'progress');
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress[0]).toMatchObject({ rows: 1, total: 12, by_status: { succeeded: 1 } });
+    const rows = progress.map((e) => e.rows as number);
+    expect([...rows].sort((a, b) => a - b)).toEqual(rows);
+    expect(events.at(-1)!.event).toBe('summary');
+  });
+});
+
+describe('payops serve: uploads', () => {
+  it('refuses a file over --max-upload and keeps nothing of it', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url, '--max-upload', '1KB']);
+    const c = new Client(s.url);
+    await expect(c.upload('big.csv', 'x'.repeat(5000))).rejects.toThrow(/413 the file is larger than the limit/);
+    expect(readdirSync(join(s.stateDir, 'serve', 'jobs'))).toEqual([]);
+  });
+
+  it('hands a workbook to payops unchanged and shows what payops says about it', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const zip = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 1)]);
+    const id = await c.upload('Zahlungen.xlsx', zip);
+    const page = await c.waitFor(id, /preview/);
+    const stored = join(s.stateDir, 'serve', 'jobs', id, 'Zahlungen.xlsx');
+    expect(readFileSync(stored).equals(zip)).toBe(true);
+    // Not a readable workbook: what payops validate says about it is what the page shows; nothing is sent.
+    const v = await runCli(['validate', stored]);
+    expect(v.code).toBe(2);
+    const said = v.stderr.replace(/^payops: /, '').trim().split('\n')[0]!.slice(0, 40);
+    expect(page).toContain(esc(said));
+    expect(page).toContain('Nothing has been sent yet');
+    expect(await sim.transactions()).toHaveLength(0);
+  });
+});
+
+describe('payops serve: the flow', () => {
+  it('escapes a <script> in the file name and in a cell', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const csv = 'operation,payment_id,amount,currency,note\nrefund,8ac7a4a18d6b4ea5a1b2c3d4e5f60003,<script>alert(2)</script>,EUR,x\n';
+    const id = await c.upload('<img src=x onerror=alert(1)>.csv', csv);
+    const page = await c.waitFor(id, /preview/);
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;.csv');
+    expect(page).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
+    expect(page).not.toMatch(/<script>alert|<img src=x/);
+    expect(await c.text('/history')).not.toMatch(/<img src=x/);
+    const stored = readdirSync(join(s.stateDir, 'serve', 'jobs', id));
+    expect(stored.some((f) => f.includes('<') || f.includes('/'))).toBe(false);
+  });
+
+  it('uploads the German sample, previews, switches on the decimal comma, runs, downloads what payops run writes, and re-uploads the failed rows', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const id = await c.upload('excel-de.csv', GERMAN);
+    let page = await c.waitFor(id, /preview/);
+    const stored = join(s.stateDir, 'serve', 'jobs', id, 'excel-de.csv');
+    expect(statSync(stored).mode & 0o777).toBe(0o600);
+    expect(page).toContain('windows-1252');
+    expect(page).toContain('Nothing has been sent yet');
+    expect(page).toMatch(/id="invalid">8</); // every amount with a comma is ambiguous without the decimal comma
+    expect(page).toContain('run with --decimal-comma');
+    expect(await sim.transactions()).toHaveLength(0);
+
+    expect((await c.post(`/jobs/${id}/options`, { decimal_comma: '1' })).status).toBe(303);
+    page = await c.waitFor(id, /preview/);
+    expect(page).toMatch(/id="valid">8</);
+    expect(page).toMatch(/id="invalid">2</);
+    expect(page).toMatch(/<td>EUR<\/td><td>refund \(RF\)<\/td><td class="num">2<\/td><td class="num">1,254.49<\/td>/);
+    expect(await sim.transactions()).toHaveLength(0);
+
+    expect((await c.post(`/jobs/${id}/confirm`)).status).toBe(303);
+    const last = await c.events(id, (p) => p.state === 'done');
+    expect(last.rows).toBe(10);
+    page = await c.text(`/jobs/${id}`);
+    expect(page).toContain('Download results');
+
+    const results = Buffer.from(await (await c.request(`/jobs/${id}/download/results`)).arrayBuffer());
+    const failed = Buffer.from(await (await c.request(`/jobs/${id}/download/failed`)).arrayBuffer());
+    const dir = join(s.stateDir, 'serve', 'jobs', id);
+    expect(results.equals(readFileSync(join(dir, 'excel-de.results.csv')))).toBe(true);
+    expect(failed.equals(readFileSync(join(dir, 'excel-de.failed.csv')))).toBe(true);
+
+    // The same file and options through payops run itself, on a fresh simulator and state.
+    const sim2 = await startSim(['--seed', SEED]);
+    const cli = tempDir();
+    writeFileSync(join(cli, 'excel-de.csv'), GERMAN);
+    const r = await runCli(['run', join(cli, 'excel-de.csv'), '--gateway', sim2.url, '--decimal-comma', '--state-dir', join(cli, 'state')]);
+    expect(r.code).toBe(1);
+    expect(failed.equals(readFileSync(join(cli, 'excel-de.failed.csv')))).toBe(true);
+    expect(stable(results)).toEqual(stable(readFileSync(join(cli, 'excel-de.results.csv'))));
+
+    // The failed rows as a new job: 1 rejected + 2 invalid rows, nothing sent twice.
+    const again = await c.post(`/jobs/${id}/rerun-failed`);
+    const newId = again.headers.get('location')!.split('/').pop()!;
+    page = await c.waitFor(newId, /preview/);
+    expect(page).toContain('excel-de.failed.csv');
+    expect(page).toMatch(/id="rows">3</);
+    const history = await c.text('/history');
+    expect(history).toContain(`failed rows of ${id}`);
+    for (const text of [page, history, await c.text(`/jobs/${id}`), await c.text('/')]) expect(text).not.toContain('sim-token');
+
+    // The same file again: the page says when it ran and how many rows are already done.
+    const again2 = await c.upload('excel-de.csv', GERMAN);
+    await c.waitFor(again2, /preview/);
+    await c.post(`/jobs/${again2}/options`, { decimal_comma: '1' });
+    page = await c.waitFor(again2, /preview/);
+    expect(page).toMatch(/id="same-file">This exact file \(same SHA-256\) was run before: <a href="\/jobs\/[^"]+">excel-de.csv<\/a> started/);
+    expect(page).toMatch(/id="already">8</);
+    expect(history).toMatch(/downloaded/);
+  });
+
+  it('with --approval the uploader cannot approve; a second person can, and only then is anything sent', async () => {
+    const dir = tempDir();
+    const users = await usersFile(dir, { alice: 'alice-password', bob: 'bob-password' });
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url, '--users', users, '--approval']);
+    const alice = new Client(s.url);
+    await alice.login('alice', 'alice-password');
+    const id = await alice.upload('refunds.csv', refunds(3));
+    await alice.waitFor(id, /preview/);
+    await alice.post(`/jobs/${id}/confirm`);
+    await alice.waitFor(id, /waiting for approval/);
+    const self = await alice.post(`/jobs/${id}/approve`);
+    expect(self.status).toBe(403);
+    expect(await self.text()).toContain('cannot approve it');
+    expect(await sim.transactions()).toHaveLength(0);
+
+    const bob = new Client(s.url);
+    await bob.login('bob', 'bob-password');
+    expect((await bob.post(`/jobs/${id}/approve`)).status).toBe(303);
+    await bob.waitFor(id, /finished/);
+    expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(3);
+    const history = await bob.text('/history');
+    expect(history).toMatch(/<td>alice<\/td><td>bob<\/td>/);
+    expect(history).toContain('approval refused');
+  });
+
+  it('lapses an approval not given within --approval-expires', async () => {
+    const dir = tempDir();
+    const users = await usersFile(dir, { alice: 'alice-password', bob: 'bob-password' });
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url, '--users', users, '--approval', '--approval-expires', '1ms']);
+    const alice = new Client(s.url);
+    await alice.login('alice', 'alice-password');
+    const id = await alice.upload('refunds.csv', refunds(1));
+    await alice.waitFor(id, /preview/);
+    await alice.post(`/jobs/${id}/confirm`);
+    const bob = new Client(s.url);
+    await bob.login('bob', 'bob-password');
+    expect((await bob.post(`/jobs/${id}/approve`)).status).toBe(409);
+    expect(await bob.text(`/jobs/${id}`)).toContain('approval lapsed');
+    expect(await sim.transactions()).toHaveLength(0);
+  });
+
+  it('Stop mid-run stops as Ctrl-C does; Resume sends the rest, none twice', async () => {
+    const sim = await startSim(['--seed', SEED, '--latency', '150']);
+    const s = await startServe(['--gateway', sim.url, '--concurrency', '1']);
+    const c = new Client(s.url);
+    const id = await c.upload('refunds.csv', refunds(30));
+    await c.waitFor(id, /preview/);
+    await c.post(`/jobs/${id}/confirm`);
+    await c.events(id, (p) => typeof p.rows === 'number' && p.rows >= 3);
+    expect((await c.post(`/jobs/${id}/stop`)).status).toBe(303);
+    await c.waitFor(id, /stopped/);
+    const sent = (await sim.transactions()).length;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(30);
+    await c.post(`/jobs/${id}/resume`);
+    await c.waitFor(id, /finished/, 60_000);
+    expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(30);
+  });
+
+  it('a server stopped mid-run leaves the job stopped; a new server resumes it and sends each row once', async () => {
+    const sim = await startSim(['--seed', SEED, '--latency', '150']);
+    const stateDir = join(tempDir(), 'state');
+    const first = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
+    let c = new Client(first.url);
+    const id = await c.upload('refunds.csv', refunds(20));
+    await c.waitFor(id, /preview/);
+    await c.post(`/jobs/${id}/confirm`);
+    await c.events(id, (p) => typeof p.rows === 'number' && p.rows >= 2);
+    await first.stop();
+    const sent = (await sim.transactions()).length;
+    expect(sent).toBeLessThan(20);
+    const second = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
+    c = new Client(second.url);
+    await c.waitFor(id, /stopped/);
+    await c.post(`/jobs/${id}/resume`);
+    await c.waitFor(id, /finished/, 60_000);
+    expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(20);
+  });
+
+  it('a web job and a cron payops run on the same partition queue, not overlap', async () => {
+    const sim = await startSim(['--seed', SEED, '--latency', '100']);
+    const stateDir = join(tempDir(), 'state');
+    const s = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
+    const c = new Client(s.url);
+    const id = await c.upload('web.csv', refunds(3));
+    await c.waitFor(id, /preview/);
+
+    // The cron job: payops run on the same state directory and gateway, refunds of 2,00 (the web job's are 1,00).
+    const cronDir = tempDir();
+    writeFileSync(join(cronDir, 'cron.csv'), refunds(15, '2.00'));
+    const cron = runCli(['run', join(cronDir, 'cron.csv'), '--gateway', sim.url, '--concurrency', '1', '--state-dir', stateDir]);
+    const lock = () => readdirSync(stateDir).filter((d) => d !== 'serve').some((d) => existsSync(join(stateDir, d, 'lock')));
+    while (!lock()) await new Promise((r) => setTimeout(r, 20));
+    await c.post(`/jobs/${id}/confirm`);
+    const waiting = await c.waitFor(id, /another payops run holds/);
+    expect(waiting).toMatch(/holds this partition: pid \d+/);
+    expect((await cron).code).toBe(0);
+    await c.waitFor(id, /finished/, 60_000);
+    const txs = (await sim.transactions()).filter((t) => t.paymentType === 'RF');
+    const cronTimes = txs.filter((t) => t.amount === '2.00').map((t) => Date.parse(t.timestamp));
+    const webTimes = txs.filter((t) => t.amount === '1.00').map((t) => Date.parse(t.timestamp));
+    expect(cronTimes).toHaveLength(15);
+    expect(webTimes).toHaveLength(3);
+    expect(Math.min(...webTimes)).toBeGreaterThanOrEqual(Math.max(...cronTimes));
+  });
+});

@@ -1,0 +1,123 @@
+/** The pieces of `payops serve` on their own: escaping, log parsing, users, the SQLite store, retention. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { esc, html } from '../../src/serve/html.js';
+import { parseLogLine, rowsOf, statusCounts, alreadyDoneOf } from '../../src/serve/log-events.js';
+import { Store } from '../../src/serve/store.js';
+import { applyRetention, liveConfirmationMatches, safeFileName } from '../../src/serve/app.js';
+import { envBanner } from '../../src/serve/html.js';
+import { hashPassword, readUsers, verifyPassword, writeUser } from '../../src/serve/users.js';
+import { reasonKey } from '../../src/serve/preview.js';
+import { tempDir } from './harness.js';
+
+describe('escaping', () => {
+  it('escapes every interpolated value, tags and quotes included', () => {
+    expect(esc('<script>alert("x")</script>&\'')).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;');
+    const cell = '"><img src=x onerror=alert(1)>';
+    expect(html`<td title="${cell}">${cell}</td>`.value).toBe('<td title="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</td>');
+    expect(html`<ul>${['<b>', html`<li>ok</li>`]}</ul>`.value).toBe('<ul>&lt;b&gt;<li>ok</li></ul>');
+  });
+
+  it('stores an uploaded file under a name without path or markup characters', () => {
+    expect(safeFileName('../../etc/passwd')).toBe('passwd');
+    expect(safeFileName('C:\\Users\\me\\Zahlungen März.csv')).toBe('Zahlungen März.csv');
+    expect(safeFileName('<img src=x>.csv')).toBe('_img src_x_.csv');
+    expect(safeFileName('.hidden')).toBe('_hidden');
+  });
+});
+
+describe('reading the child\'s JSON log', () => {
+  it('reads camelCase and snake_case keys alike, and keeps plain text as a message', () => {
+    const a = parseLogLine('{"event":"summary","byStatus":{"succeeded":3},"alreadyDone":2,"rows":5}');
+    const b = parseLogLine('{"event":"summary","by_status":{"succeeded":3},"already_done":2,"rows":5}');
+    for (const e of [a, b]) {
+      expect(e?.kind).toBe('event');
+      if (e?.kind !== 'event') continue;
+      expect(statusCounts(e.fields)).toEqual({ succeeded: 3 });
+      expect(alreadyDoneOf(e.fields)).toBe(2);
+      expect(rowsOf(e.fields)).toBe(5);
+    }
+    expect(parseLogLine('payops: another payops run holds the state lock /x/lock: pid 7')).toEqual({ kind: 'text', text: 'another payops run holds the state lock /x/lock: pid 7' });
+    expect(parseLogLine('{not json')).toEqual({ kind: 'text', text: '{not json' });
+    expect(parseLogLine('   ')).toBeUndefined();
+  });
+
+  it('groups invalid rows by their reason whatever the value', () => {
+    expect(reasonKey('amount "40,00" is ambiguous: use 40.00')).toBe(reasonKey('amount "1.234,50" is ambiguous: use 1234.50'));
+  });
+});
+
+describe('users file', () => {
+  it('keeps scrypt hashes, never the password, and checks passwords', () => {
+    const file = join(tempDir(), 'users');
+    writeUser(file, 'alice', 'correct horse');
+    writeUser(file, 'bob', 'battery staple');
+    const users = readUsers(file);
+    expect(verifyPassword('correct horse', users.get('alice')!)).toBe(true);
+    expect(verifyPassword('correct hors', users.get('alice')!)).toBe(false);
+    expect(verifyPassword('correct horse', users.get('bob')!)).toBe(false);
+    expect(hashPassword('x'.repeat(8))).not.toBe(hashPassword('x'.repeat(8)));
+    expect(() => writeUser(file, 'carol', 'short')).toThrow(/at least 8/);
+  });
+});
+
+describe('the SQLite store', () => {
+  it('keeps the audit log append-only', () => {
+    const store = new Store(join(tempDir(), 's.sqlite'));
+    store.audit('alice', 'uploaded', null, 'a.csv');
+    expect(() => store.db.prepare("UPDATE audit SET user = 'mallory'").run()).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+    expect(store.auditLog()[0]).toMatchObject({ user: 'alice', action: 'uploaded' });
+    store.close();
+  });
+
+  it('ends sessions when they expire and stores only a hash of the cookie', () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const store = new Store(join(tempDir(), 's.sqlite'), () => now);
+    const token = store.createSession('alice', 60_000);
+    expect(store.sessionUser(token)).toBe('alice');
+    expect(JSON.stringify(store.db.prepare('SELECT * FROM sessions').all())).not.toContain(token);
+    now += 61_000;
+    expect(store.sessionUser(token)).toBeUndefined();
+    store.close();
+  });
+
+  it('deletes stored uploads after the retention period and says so in the audit log', () => {
+    const dir = tempDir();
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const store = new Store(join(dir, 's.sqlite'), () => now);
+    const jobDir = join(dir, 'jobs', 'j1');
+    mkdirSync(jobDir, { recursive: true });
+    writeFileSync(join(jobDir, 'a.csv'), 'operation\n');
+    store.insertJob({ id: 'j1', uploader: 'alice', file_name: 'a.csv', stored_path: join(jobDir, 'a.csv'), size: 10, sha256: 'x', parent_id: null, options: { decimalComma: false, columns: {} } });
+    store.update('j1', { state: 'done' });
+    now += 29 * 86_400_000;
+    expect(applyRetention(store, 30 * 86_400_000, now)).toBe(0);
+    expect(existsSync(jobDir)).toBe(true);
+    now += 2 * 86_400_000;
+    expect(applyRetention(store, 30 * 86_400_000, now)).toBe(1);
+    expect(existsSync(jobDir)).toBe(false);
+    expect(store.job('j1')!.deleted_at).not.toBeNull();
+    expect(store.auditLog()[0]).toMatchObject({ action: 'deleted by retention', job_id: 'j1' });
+    store.close();
+  });
+});
+
+describe('live', () => {
+  it('is confirmed only by typing the row count or a total shown', () => {
+    const p = { valid: 8, totals: { EUR: { RF: { rows: 2, total: '1254.49' } } } };
+    expect(liveConfirmationMatches('8', p)).toBe(true);
+    expect(liveConfirmationMatches(' 1,254.49 ', p)).toBe(true);
+    expect(liveConfirmationMatches('1254.49', p)).toBe(true);
+    expect(liveConfirmationMatches('yes', p)).toBe(false);
+    expect(liveConfirmationMatches('', p)).toBe(false);
+    expect(liveConfirmationMatches('7', p)).toBe(false);
+    expect(liveConfirmationMatches('1254', p)).toBe(false);
+  });
+
+  it('names the live gateway in words, not only in colour', () => {
+    expect(envBanner('live', 'https://eu-prod.oppwa.com').value).toContain('LIVE — real money');
+    expect(envBanner('test', 'https://eu-test.oppwa.com').value).toContain('no real money moves');
+  });
+});
