@@ -43,6 +43,11 @@ export interface BatchOptions {
   maxAttempts: number;
   settleMs: number;
   lookupIntervalMs: number;
+  /**
+   * Per request: a send an earlier run journalled may have lasted this long
+   * after its intent, so its --settle counts from there.
+   */
+  timeoutMs?: number;
   maxOutageMs: number;
   decimalComma: boolean;
   allowCardData: boolean;
@@ -494,13 +499,19 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   /** Payments with a row left unknown in this run (→ its line): their later rows are not sent. */
   const unsettled = new Map<string, number>();
 
-  const process = async (row: Row): Promise<RowOutcome | undefined> => {
-    // The intent is on disk before the request can leave. It is written
+  const process = (row: Row): Promise<RowOutcome | undefined> => {
+    // The intent is on disk before the request can leave. Its write starts
     // before the row waits for its payment's turn or a connection slot, so
     // the rows waiting for one sync travel together while the slots stay
     // busy sending (a crash meanwhile makes the row a lookup, never a resend).
-    if (row.decision.action === 'send') await recordIntent(row);
+    // The row takes its place in its payment's chain at once, in file order:
+    // a lookup row (no intent to write) must not overtake an earlier row, nor
+    // wait in the chain for a place in the outputs behind a row it holds up.
+    const durable = row.decision.action === 'send' ? recordIntent(row) : undefined;
+    // Awaited in the chain; marked handled now, so a failed write waiting there is not an unhandled rejection.
+    durable?.catch(() => undefined);
     return inOrder(row, async () => {
+      if (durable) await durable;
       const key = paymentKey(row);
       const before = key === undefined ? undefined : unsettled.get(key);
       if (before !== undefined) {
@@ -512,7 +523,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         return { ...base(row, row.decision.id), status: 'unknown', attempts: 0, processedAt: isoNow(), error: `not looked up: ${why}` };
       }
       if (row.decision.action === 'lookup') {
-        row.lastSentAt = row.decision.lastSentAt;
+        const at = row.decision.lastSentAt;
+        row.lastSentAt = at > 0 ? at + (o.timeoutMs ?? 0) : 0;
         return setAside(row, row.decision.confirm ? 'an earlier run' : '--lookup-first');
       }
       const first = await sendPhase(row);
