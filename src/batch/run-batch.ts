@@ -85,6 +85,8 @@ interface Row {
   lookups: number;
   /** When a round of lookups last found every id absent (0: not since the last send). */
   absentAt: number;
+  /** When the row's last send ended, as far as known (0: not known, e.g. a failed-rows file from elsewhere). */
+  sentEnd: number;
   /** The gateway's last answer when it was an unknown-group code (900.x, 000.400.030…). */
   lastResult?: { result: GatewayResult; note?: string };
 }
@@ -291,6 +293,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         const ex = await o.client.send(req);
         // --settle counts from the end of the send: until then it may be executing.
         row.lastSentAt = Date.now();
+        row.sentEnd = row.lastSentAt;
         row.absentAt = 0;
         const got = interpretExchange(ex, { paymentId: row.op.paymentId, merchantTransactionId: row.decision.id });
         observe(got, ex.kind === 'answered' ? ex.httpStatus : undefined);
@@ -426,11 +429,17 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         row.absentAt = 0;
         continue;
       }
+      // Absent proves "never executed" only once the original can no longer
+      // be executing nor missing from the query results: --settle plus
+      // --lookup-interval after its send ended (so a row just set aside needs
+      // a second absent round, one an earlier run sent long ago does not).
+      // A send of unknown time needs two absent rounds --lookup-interval apart.
       const confirm = d.action !== 'lookup' || d.confirm;
-      if (confirm && row.absentAt === 0) {
-        // Absent once: a second round, --lookup-interval later, must agree.
-        row.absentAt = Date.now();
-        lastReason = 'absent at the first lookup, to be confirmed by a second';
+      const now = Date.now();
+      const proven = !confirm || (row.sentEnd > 0 ? now >= row.sentEnd + o.settleMs + o.lookupIntervalMs : row.absentAt > 0);
+      if (!proven) {
+        if (row.absentAt === 0) row.absentAt = now;
+        lastReason = 'absent at the lookup, to be confirmed by another --lookup-interval later';
         if (row.lookups >= o.maxAttempts) break;
         continue;
       }
@@ -525,6 +534,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       if (row.decision.action === 'lookup') {
         const at = row.decision.lastSentAt;
         row.lastSentAt = at > 0 ? at + (o.timeoutMs ?? 0) : 0;
+        row.sentEnd = row.lastSentAt;
         return setAside(row, row.decision.confirm ? 'an earlier run' : '--lookup-first');
       }
       const first = await sendPhase(row);
@@ -601,7 +611,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     const rowIdentity: RowIdentity = { id: decision.id, type: identity.type, ref: identity.ref, amount: identity.amount, currency: identity.currency, entity };
-    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, absentAt: 0 });
+    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, absentAt: 0, sentEnd: 0 });
   }
   if (active > 0) await new Promise<void>((resolve) => (allFinished = resolve));
   await window.drain();
