@@ -46,6 +46,11 @@ export interface BatchOptions {
   maxAttempts: number;
   settleMs: number;
   lookupIntervalMs: number;
+  /**
+   * Per request: a send an earlier run journalled may have lasted this long
+   * after its intent, so its --settle counts from there.
+   */
+  timeoutMs?: number;
   maxOutageMs: number;
   decimalComma: boolean;
   allowCardData: boolean;
@@ -85,6 +90,8 @@ interface Row {
   lookups: number;
   /** When a round of lookups last found every id absent (0: not since the last send). */
   absentAt: number;
+  /** When the row's last send ended, as far as known (0: not known, e.g. a failed-rows file from elsewhere). */
+  sentEnd: number;
   /** The gateway's last answer when it was an unknown-group code (900.x, 000.400.030…). */
   lastResult?: { result: GatewayResult; note?: string };
   /** A correction from a failed-rows file: the original row's id and place, which it supersedes. */
@@ -307,6 +314,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         const ex = await o.client.send(req);
         // --settle counts from the end of the send: until then it may be executing.
         row.lastSentAt = Date.now();
+        row.sentEnd = row.lastSentAt;
         row.absentAt = 0;
         httpStatus = ex.kind === 'answered' ? ex.httpStatus : undefined;
         const got = interpretExchange(ex, { paymentId: row.op.paymentId, merchantTransactionId: row.decision.id });
@@ -457,11 +465,17 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         row.absentAt = 0;
         continue;
       }
+      // Absent proves "never executed" only once the original can no longer
+      // be executing nor missing from the query results: --settle plus
+      // --lookup-interval after its send ended (so a row just set aside needs
+      // a second absent round, one an earlier run sent long ago does not).
+      // A send of unknown time needs two absent rounds --lookup-interval apart.
       const confirm = d.action !== 'lookup' || d.confirm;
-      if (confirm && row.absentAt === 0) {
-        // Absent once: a second round, --lookup-interval later, must agree.
-        row.absentAt = Date.now();
-        lastReason = 'absent at the first lookup, to be confirmed by a second';
+      const now = Date.now();
+      const proven = !confirm || (row.sentEnd > 0 ? now >= row.sentEnd + o.settleMs + o.lookupIntervalMs : row.absentAt > 0);
+      if (!proven) {
+        if (row.absentAt === 0) row.absentAt = now;
+        lastReason = 'absent at the lookup, to be confirmed by another --lookup-interval later';
         if (row.lookups >= o.maxAttempts) break;
         continue;
       }
@@ -530,13 +544,19 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   /** Payments with a row left unknown in this run (→ its line): their later rows are not sent. */
   const unsettled = new Map<string, number>();
 
-  const process = async (row: Row): Promise<RowOutcome | undefined> => {
-    // The intent is on disk before the request can leave. It is written
+  const process = (row: Row): Promise<RowOutcome | undefined> => {
+    // The intent is on disk before the request can leave. Its write starts
     // before the row waits for its payment's turn or a connection slot, so
     // the rows waiting for one sync travel together while the slots stay
     // busy sending (a crash meanwhile makes the row a lookup, never a resend).
-    if (row.decision.action === 'send') await recordIntent(row);
+    // The row takes its place in its payment's chain at once, in file order:
+    // a lookup row (no intent to write) must not overtake an earlier row, nor
+    // wait in the chain for a place in the outputs behind a row it holds up.
+    const durable = row.decision.action === 'send' ? recordIntent(row) : undefined;
+    // Awaited in the chain; marked handled now, so a failed write waiting there is not an unhandled rejection.
+    durable?.catch(() => undefined);
     return inOrder(row, async () => {
+      if (durable) await durable;
       const key = paymentKey(row);
       const before = key === undefined ? undefined : unsettled.get(key);
       if (before !== undefined) {
@@ -548,7 +568,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         return { ...base(row, row.decision.id), status: 'unknown', attempts: 0, processedAt: isoNow(), error: `not looked up: ${why}` };
       }
       if (row.decision.action === 'lookup') {
-        row.lastSentAt = row.decision.lastSentAt;
+        const at = row.decision.lastSentAt;
+        row.lastSentAt = at > 0 ? at + (o.timeoutMs ?? 0) : 0;
+        row.sentEnd = row.lastSentAt;
         return setAside(row, row.decision.confirm ? 'an earlier run' : '--lookup-first');
       }
       const first = await sendPhase(row);
@@ -651,7 +673,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       provenance.lastStatus && fileId && isDerivedId(fileId) && fileId !== decision.id
         ? { id: fileId, ...(values.source_file?.trim() ? { file: values.source_file.trim() } : {}), ...(values.source_line?.trim() ? { line: values.source_line.trim() } : {}) }
         : undefined;
-    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, absentAt: 0, ...(supersedes ? { supersedes } : {}) });
+    void start({ seq, line: rec.line, cells: rec.cells, op, entity, identity: rowIdentity, decision, attempts: 0, lastSentAt: 0, lookups: 0, absentAt: 0, sentEnd: 0, ...(supersedes ? { supersedes } : {}) });
   }
   }
   if (active > 0) await new Promise<void>((resolve) => (allFinished = resolve));

@@ -98,8 +98,9 @@ T8,credit,,,7.00,EUR,4111111111111111,Jane Doe,12,2031,VISA
     const input = write(
       dir,
       'statuses.csv',
-      `operation;payment_id;amount;currency;ticket\r\nrefund;${DB};13.01;EUR;review\r\nrefund;${DB};13.02;EUR;pending\r\nrefund;${DB};13.03;EUR;unknown\r\nrefund;${DB};13.04;EUR;rejected\r\nrefund;${DB};13.05;EUR;manual\r\nrefund;${DB};abc;EUR;invalid\r\n`,
+      `operation;payment_id;amount;currency;ticket\r\nrefund;${DB};13.01;EUR;review\r\nrefund;${DB};13.02;EUR;pending\r\nrefund;${DB2};13.03;EUR;unknown\r\nrefund;${DB};13.04;EUR;rejected\r\nrefund;${DB};13.05;EUR;manual\r\nrefund;${DB};abc;EUR;invalid\r\n`,
     );
+    // The unknown row on a payment of its own: later rows of its payment would not be sent after it (issue 10 point 5).
     const r = await runCli(runArgs(sim, dir, input, ['--timeout', '2s', '--settle', '2s', '--lookup-interval', '10ms', '--max-attempts', '2']));
     expect(r.code).toBe(1);
     const rows = readCsv(join(dir, 'statuses.results.csv'), ';');

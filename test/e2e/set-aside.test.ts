@@ -42,9 +42,10 @@ describe('rows set aside for a lookup', () => {
 
   it('keep input order on stdout too, where no place can be kept', async () => {
     const dir = tempDir();
-    const seed = write(dir, 'seed.csv', `payment_id,payment_type,amount,currency\n${pid(1)},DB,1000.00,EUR\n`);
+    const seed = write(dir, 'seed.csv', `payment_id,payment_type,amount,currency\n${pid(1)},DB,1000.00,EUR\n${pid(2)},DB,1000.00,EUR\n`);
     const sim = await startSim(['--seed', seed, '--force-code', '13.03=900.100.300']);
-    const input = write(dir, 'pipe.csv', `ticket,operation,payment_id,amount,currency\nA,refund,${pid(1)},1.00,EUR\nB,refund,${pid(1)},13.03,EUR\nC,refund,${pid(1)},2.00,EUR\n`);
+    // B on a payment of its own: a later row of its payment would not be sent after it stays unknown.
+    const input = write(dir, 'pipe.csv', `ticket,operation,payment_id,amount,currency\nA,refund,${pid(1)},1.00,EUR\nB,refund,${pid(2)},13.03,EUR\nC,refund,${pid(1)},2.00,EUR\n`);
     const r = await runCli([
       'run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state'), '--out', '-', '--failed', join(dir, 'pipe.failed.csv'),
       '--timeout', '1s', '--settle', '1s', '--lookup-interval', '10ms', '--max-attempts', '2',

@@ -39,12 +39,13 @@ describe('partitionSlug', () => {
   });
 
   it('is a single safe path segment for any gateway URL, and partitions stay apart', () => {
-    const urls = ['https://eu-prod.oppwa.com', 'https://eu-test.oppwa.com', 'http://eu-prod.oppwa.com', 'https://eu-prod.oppwa.com:8443', 'http://[::1]:9000', 'http://127.0.0.1:9000'];
+    const urls = ['https://eu-prod.oppwa.com', 'https://eu-test.oppwa.com', 'http://eu-prod.oppwa.com', 'https://eu-prod.oppwa.com:8443', 'http://[::1]:9001', 'http://127.0.0.1:9000'];
     const slugs = urls.map((u) => partitionSlug(classifyGatewayUrl(u).partition));
     for (const s of slugs) expect(s).toMatch(/^[A-Za-z0-9._-]+$/);
     expect(new Set(slugs).size).toBe(urls.length);
-    // The production aliases share one.
+    // The production aliases share one; so do the spellings of this machine (issue 10 point 8).
     expect(partitionSlug(classifyGatewayUrl('https://oppwa.com').partition)).toBe(slugs[0]);
+    expect(partitionSlug(classifyGatewayUrl('http://[::1]:9000').partition)).toBe(slugs[5]);
   });
 });
 
