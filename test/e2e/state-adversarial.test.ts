@@ -125,29 +125,31 @@ describe('a full disk', () => {
 });
 
 describe('the lock', () => {
-  it('a stale lock (dead pid on this host) and 16 identical runs started at once: exactly one proceeds', async () => {
+  it('a stale lock (dead pid on this host) and 16 identical runs started at once: exactly one proceeds (5 trials)', async () => {
     const dir = tempDir();
     const sim = await startSim(['--seed', seed(dir), '--latency', '5']);
-    const input = refunds(dir, 'race.csv', 200);
+    const input = refunds(dir, 'race.csv', 50);
     const stateDir = join(dir, 'state');
-    // A first run creates the partition; then a lock file left by a run that died.
-    expect((await runCli(['run', refunds(dir, 'first.csv', 1), '--gateway', sim.url, '--state-dir', stateDir])).code).toBe(0);
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-    writeFileSync(join(partitionOf(stateDir), 'lock'), JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-11-23T02:00:00.000Z' }));
-    const runs = await Promise.all(
-      Array.from({ length: 16 }, (_, i) =>
-        runCli(['run', input, '--gateway', sim.url, '--state-dir', stateDir, '--out', join(dir, `r${i}.csv`), '--failed', join(dir, `f${i}.csv`)], { timeoutMs: 120_000 }),
-      ),
-    );
-    const codes = runs.map((r) => r.code);
-    expect(codes.filter((c) => c === 0)).toHaveLength(1);
-    expect(codes.filter((c) => c === 3)).toHaveLength(15);
-    for (const r of runs.filter((x) => x.code === 3)) expect(r.stderr).toMatch(/another payops run holds the state lock/);
-    const ledger = await sim.transactions();
-    expect(twice(ledger)).toEqual([]);
-    // (first.csv's row is race.csv's first: already done)
-    expect(ledger).toHaveLength(200);
-  }, 180_000);
+    // A first run creates the partition.
+    expect((await runCli(['run', refunds(dir, 'first.csv', 1), '--gateway', sim.url, '--state-dir', stateDir, '--batch-id', 'first'])).code).toBe(0);
+    for (let trial = 0; trial < 5; trial++) {
+      // A lock file left by a run that died.
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+      writeFileSync(join(partitionOf(stateDir), 'lock'), JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-11-23T02:00:00.000Z' }));
+      const runs = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          runCli(['run', input, '--gateway', sim.url, '--state-dir', stateDir, '--batch-id', `trial-${trial}`, '--out', join(dir, `r${i}.csv`), '--failed', join(dir, `f${i}.csv`)], { timeoutMs: 120_000 }),
+        ),
+      );
+      const codes = runs.map((r) => r.code);
+      expect(codes.filter((c) => c === 0)).toHaveLength(1);
+      expect(codes.filter((c) => c === 3)).toHaveLength(15);
+      for (const r of runs.filter((x) => x.code === 3)) expect(r.stderr).toMatch(/another payops run holds the state lock/);
+      const ledger = await sim.transactions();
+      expect(twice(ledger)).toEqual([]);
+      expect(ledger).toHaveLength(1 + 50 * (trial + 1));
+    }
+  }, 300_000);
 
   it('--break-lock against a run alive on this host is refused (exit 3) and changes nothing; the live run finishes alone', async () => {
     const dir = tempDir();
