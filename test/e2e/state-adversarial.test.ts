@@ -124,6 +124,27 @@ describe('a full disk', () => {
   });
 });
 
+describe('a read-only disk', () => {
+  it('stops before anything is sent (exit 2), naming the database', async (ctx) => {
+    const dir = tempDir();
+    const small = smallDisk(dir);
+    if (!small) {
+      if (process.env.CI) throw new Error('cannot mount a tmpfs for the read-only test (needs root)');
+      ctx.skip('cannot mount a tmpfs here (needs root); CI runs it');
+      return;
+    }
+    const sim = await startSim(['--seed', seed(dir)]);
+    const stateDir = join(small, 'state');
+    expect((await runCli(['run', refunds(dir, 'first.csv', 2), '--gateway', sim.url, '--state-dir', stateDir])).code).toBe(0);
+    expect(spawnSync('mount', ['-o', 'remount,ro', small]).status).toBe(0);
+    const r = await runCli(['run', refunds(dir, 'more.csv', 10), '--gateway', sim.url, '--state-dir', stateDir, '--batch-id', 'more']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/state\.db|lock/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await sim.transactions()).toHaveLength(2);
+  });
+});
+
 describe('the lock', () => {
   it('a stale lock (dead pid on this host) and 16 identical runs started at once: exactly one proceeds (5 trials)', async () => {
     const dir = tempDir();
