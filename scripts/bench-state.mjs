@@ -215,7 +215,7 @@ if (REAL) {
   const dir = join(WORK, 'real-state');
   try {
     log(`real run: ${REAL.toLocaleString('en')} rows through the CLI …`);
-    const r = await runTimed(['run', big.ops, '--gateway', sim.url, '--state-dir', dir, '--concurrency', '32', '--out', join(WORK, 'real.csv'), '--failed', join(WORK, 'realf.csv')]);
+    const r = await runTimed(['run', big.ops, '--gateway', sim.url, '--state-dir', dir, '--concurrency', '32', '--out', join(WORK, 'real-results.csv'), '--failed', join(WORK, 'real-failed.csv')]);
     if (r.code !== 0 && r.code !== 1) throw new Error(`real run exit ${r.code}: ${r.stderr}`);
     const a = await runTimed(['run', one.ops, '--gateway', sim.url, '--state-dir', dir, '--out', join(WORK, 'r1.csv'), '--failed', join(WORK, 'r1f.csv')]);
     const e = await runTimed(['run', one.ops, '--gateway', sim.url, '--state-dir', join(WORK, 'real-empty'), '--out', join(WORK, 'r2.csv'), '--failed', join(WORK, 'r2f.csv')]);
