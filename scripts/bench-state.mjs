@@ -215,7 +215,7 @@ if (REAL) {
   const dir = join(WORK, 'real-state');
   try {
     log(`real run: ${REAL.toLocaleString('en')} rows through the CLI …`);
-    const r = await runTimed(['run', big.ops, '--gateway', sim.url, '--state-dir', dir, '--concurrency', '32', '--out', join(WORK, 'real.csv'), '--failed', join(WORK, 'realf.csv')]);
+    const r = await runTimed(['run', big.ops, '--gateway', sim.url, '--state-dir', dir, '--concurrency', '32', '--out', join(WORK, 'real-results.csv'), '--failed', join(WORK, 'real-failed.csv')]);
     if (r.code !== 0 && r.code !== 1) throw new Error(`real run exit ${r.code}: ${r.stderr}`);
     const a = await runTimed(['run', one.ops, '--gateway', sim.url, '--state-dir', dir, '--out', join(WORK, 'r1.csv'), '--failed', join(WORK, 'r1f.csv')]);
     const e = await runTimed(['run', one.ops, '--gateway', sim.url, '--state-dir', join(WORK, 'real-empty'), '--out', join(WORK, 'r2.csv'), '--failed', join(WORK, 'r2f.csv')]);
@@ -256,8 +256,8 @@ async function startPg() {
   };
 }
 
-const pgc = opt['no-pg'] ? undefined : await startPg();
-try {
+const pgc = opt['no-pg'] || !ROWS ? undefined : await startPg();
+if (ROWS) try {
   const data = await makeFiles(ROWS, 'cost');
   const cases = { sqlite: { disk: [], memory: [] }, ...(pgc ? { postgres: { disk: [], memory: [] } } : {}) };
   let k = 0;
@@ -303,7 +303,7 @@ if (results.real) {
   lines.push(`| real run of ${r.rows.toLocaleString('en')} rows through the CLI | ${s1(r.ms)}, ${r.rowsPerS.toFixed(0)} rows/s, peak ${mb(r.rssKb)} | ≤ 150 MB | ${r.rssKb <= 150 * 1024 ? 'yes' : 'NO'} |`);
   lines.push(`| then a 1-row run in that partition | ${s1(r.oneRowAfterMs)}, peak ${mb(r.oneRowAfterRssKb)} (empty state: ${s1(r.oneRowEmptyMs)}) | ≤ +0.5 s | ${r.oneRowAfterMs - r.oneRowEmptyMs <= 500 ? 'yes' : 'NO'} |`);
 }
-for (const [s, c] of Object.entries(results.cost)) {
+for (const [s, c] of Object.entries(results.cost ?? {})) {
   lines.push(`| a ÷ a′, ${s} (${ROWS.toLocaleString('en')} rows, concurrency 32): ${c.diskRowsPerS.toFixed(0)} ÷ ${c.memoryRowsPerS.toFixed(0)} rows/s | ${c.ratio.toFixed(2)} | ${s === 'sqlite' ? '≥ 0.90' : 'reported'} | ${s === 'sqlite' ? (c.ratio >= 0.9 ? 'yes' : 'NO') : ''} |`);
 }
 const md = lines.join('\n') + '\n';

@@ -14,6 +14,17 @@ import Database from 'better-sqlite3';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AbortError } from '../cli/errors.js';
+import { StateOpenError } from './store/errors.js';
+import { describeSqliteError } from './store/sqlite.js';
+
+/** A lock that cannot be written (read-only or full disk, no permission): nothing was sent, exit 2. */
+function unwritable(file: string, err: unknown): Error | undefined {
+  const code = (err as { code?: string }).code ?? '';
+  if (/^SQLITE_(READONLY|CANTOPEN|FULL|IOERR)|^(EROFS|EACCES|EPERM|ENOSPC)$/.test(code)) {
+    return new StateOpenError(describeSqliteError(file, err, 'nothing was sent'));
+  }
+  return undefined;
+}
 
 export interface Holder {
   pid: number;
@@ -83,14 +94,14 @@ export class StateLock {
       kernel = new Database(`${path}.db`, { timeout: 0 });
       kernel.pragma('locking_mode = EXCLUSIVE');
     } catch (err) {
-      throw new AbortError(`could not take the state lock ${path}.db (${(err as Error).message}); run again`);
+      throw unwritable(`${path}.db`, err) ?? new AbortError(`could not take the state lock ${path}.db (${(err as Error).message}); run again`);
     }
     try {
       kernel.exec('BEGIN EXCLUSIVE');
     } catch (err) {
       kernel.close();
       if ((err as { code?: string }).code !== 'SQLITE_BUSY') {
-        throw new AbortError(`could not take the state lock ${path}.db (${(err as Error).message}); run again`);
+        throw unwritable(`${path}.db`, err) ?? new AbortError(`could not take the state lock ${path}.db (${(err as Error).message}); run again`);
       }
       // A live process holds it. Its `lock` file may still name the holder before it
       // (written a moment after the kernel lock is taken): read it once more if so.
@@ -138,7 +149,7 @@ export class StateLock {
     } catch (err) {
       kernel.exec('ROLLBACK');
       kernel.close();
-      throw new AbortError(`could not take the state lock ${path} (${(err as Error).message}); run again`);
+      throw unwritable(path, err) ?? new AbortError(`could not take the state lock ${path} (${(err as Error).message}); run again`);
     }
     return new StateLock(path, kernel, me);
   }

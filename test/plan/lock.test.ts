@@ -151,3 +151,41 @@ describe('StateLock', () => {
     expect(() => StateLock.acquire(path, { breakLock: false })).toThrow(`could not take the state lock ${path}`);
   });
 });
+
+describe('StateLock: a stale lock and 16 processes taking it at the same moment', () => {
+  // Each process loads the built lock module, waits for a common start time,
+  // tries to take the lock, and holds it for a moment if it got it.
+  const script = `
+    const { StateLock } = await import(process.argv[1]);
+    const start = Number(process.argv[3]);
+    while (Date.now() < start) {}
+    let got = false;
+    try { const l = StateLock.acquire(process.argv[2], { breakLock: false }); const at = Date.now(); setTimeout(() => { const until = Date.now(); l.release(); process.stdout.write('got ' + at + ' ' + until); }, 500); }
+    catch (e) { process.stdout.write(e.name === 'AbortError' ? 'refused' : 'error ' + e.message); }
+  `;
+  const module = join(import.meta.dirname, '../../dist/plan/lock.js');
+
+  it('never two at once, in each of 8 trials (a process starting after the holder released may take it next)', async () => {
+    expect(existsSync(module)).toBe(true); // npm run build first
+    const path = lockPath();
+    for (let trial = 0; trial < 8; trial++) {
+      writeFileSync(path, JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: '2026-11-23T02:00:00.000Z' }));
+      const start = Date.now() + 2500;
+      const outs = await Promise.all(
+        Array.from({ length: 16 }, () =>
+          new Promise<string>((res) => {
+            const c = spawn(process.execPath, ['--input-type=module', '-e', script, module, path, String(start)]);
+            let out = '';
+            c.stdout.on('data', (d) => (out += d));
+            c.on('close', () => res(out));
+          }),
+        ),
+      );
+      const holds = outs.filter((o) => o.startsWith('got ')).map((o) => o.split(' ').slice(1).map(Number) as [number, number]).sort((a, b) => a[0] - b[0]);
+      expect(holds.length).toBeGreaterThanOrEqual(1);
+      expect(outs.filter((o) => !o.startsWith('got ') && o !== 'refused')).toEqual([]);
+      // Each hold ended before the next began.
+      for (let i = 1; i < holds.length; i++) expect(holds[i]![0]).toBeGreaterThanOrEqual(holds[i - 1]![1]);
+    }
+  }, 120_000);
+});
