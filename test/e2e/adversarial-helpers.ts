@@ -13,8 +13,8 @@ export interface GateRequest {
   method: string;
   path: string;
   params: URLSearchParams;
-  /** Let it through to the simulator; resolves once the simulator answered. */
-  release(): Promise<void>;
+  /** Let it through to the simulator; resolves once the simulator answered. `answer` false: the answer is lost (the connection closed). */
+  release(answer?: boolean): Promise<void>;
 }
 
 export interface Gate {
@@ -44,7 +44,7 @@ export async function startGate(target: string, opts: { hold?(r: GateRequest): b
         method,
         path: q < 0 ? url : url.slice(0, q),
         params: new URLSearchParams(method === 'POST' ? body : q < 0 ? '' : url.slice(q + 1)),
-        release: () =>
+        release: (answer = true) =>
           (done ??= new Promise<void>((resolve) => {
             const headers: http.OutgoingHttpHeaders = { ...req.headers };
             delete headers.host;
@@ -54,7 +54,8 @@ export async function startGate(target: string, opts: { hold?(r: GateRequest): b
               up.setEncoding('utf8');
               up.on('data', (c: string) => (text += c));
               up.on('end', () => {
-                if (!res.destroyed && !res.writableEnded) {
+                if (!answer) req.socket.destroy();
+                else if (!res.destroyed && !res.writableEnded) {
                   res.writeHead(up.statusCode ?? 502, { 'content-type': 'application/json;charset=UTF-8' });
                   res.end(text);
                 }
