@@ -108,3 +108,49 @@ export function until(cond: () => boolean | Promise<boolean>, what: string, ms =
     }
   })();
 }
+
+/**
+ * A TCP relay (for a database connection) that can be cut as a network
+ * partition cuts it: the connections stay open, nothing more gets through
+ * either way, and no error reaches either side.
+ */
+export interface Relay {
+  port: number;
+  cut(): void;
+  close(): Promise<void>;
+}
+
+export async function startRelay(targetPort: number): Promise<Relay> {
+  const net = await import('node:net');
+  let cut = false;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    const up = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(up);
+    client.on('data', (d) => void (!cut && up.write(d)));
+    up.on('data', (d) => void (!cut && client.write(d)));
+    const end = () => {
+      if (cut) return; // a partition: the other side hears nothing
+      client.destroy();
+      up.destroy();
+    };
+    client.on('close', end).on('error', end);
+    up.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const relay: Relay = {
+    port: (server.address() as AddressInfo).port,
+    cut: () => void (cut = true),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  relays.push(relay);
+  return relay;
+}
+const relays: Relay[] = [];
+afterAll(async () => {
+  await Promise.all(relays.splice(0).map((r) => r.close()));
+});
