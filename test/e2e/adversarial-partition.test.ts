@@ -29,16 +29,16 @@ describe('one gateway, spelt another way, is one state partition', () => {
     expect(sim.url).toBe(`http://0.0.0.0:${port}`);
     expect((await run(`http://127.0.0.1:${port}`, state, input)).code).toBe(0);
     // 0.0.0.0 is not taken for this machine: the run is classified live and needs --live --yes.
-    const again = await run(`http://0.0.0.0:${port}`, state, input, ['--live', '--yes']);
-    expect(again.code).toBe(0);
+    await run(`http://0.0.0.0:${port}`, state, input, ['--live', '--yes']);
     expect(await sim.transactions()).toHaveLength(1);
   });
 
   it('localhost, [::ffff:127.0.0.1] and the machine\'s own host name: the row is executed once', async () => {
     const { sim, port, input, state } = await setup('::');
     expect((await run(`http://localhost:${port}`, state, input)).code).toBe(0);
-    expect((await run(`http://[::ffff:127.0.0.1]:${port}`, state, input, ['--live', '--yes'])).code).toBe(0);
-    expect((await run(`http://${hostname()}:${port}`, state, input, ['--live', '--yes'])).code).toBe(0);
+    // Whether a fixed payops runs these (as this machine) or refuses them, the ledger must not grow.
+    await run(`http://[::ffff:127.0.0.1]:${port}`, state, input, ['--live', '--yes']);
+    await run(`http://${hostname()}:${port}`, state, input, ['--live', '--yes']);
     expect(await sim.transactions()).toHaveLength(1);
   });
 });
