@@ -78,10 +78,29 @@ function writeErrorSummary(args: readonly string[], code: number, message: strin
     else if (a === '--summary-json' && args[i + 1] !== undefined) path = args[i + 1];
   }
   if (!path || path === '-' || summaryWritten()) return;
+  // The error may be that this path is the input or another output (issue 10 point 6): a file that is
+  // there and is not a summary is never replaced by one.
+  if (!replaceableBySummary(path)) return;
   try {
     writeFileSync(path, JSON.stringify({ schema: 2, exit_code: code, error: message, rows: 0 }, null, 2) + '\n');
   } catch {
     // The error itself is already reported; a summary that cannot be written changes nothing.
+  }
+}
+
+/** Whether `path` is free, or holds an earlier JSON summary (an object with a `schema`). */
+function replaceableBySummary(path: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null && 'schema' in v;
+  } catch {
+    return false;
   }
 }
 

@@ -179,13 +179,15 @@ describe('a row set aside for a lookup', () => {
     const ROWS = 1500; // more than the reorder window holds
     const dir = tempDir();
     const seed = join(dir, 'seed.csv');
-    writeFileSync(seed, `payment_id,payment_type,amount,currency\n${IDS.DB_EUR},DB,100000.00,EUR\n`);
+    // The unknown row on a payment of its own: the later rows of its payment would wait for it (file order per payment).
+    const ASIDE = '8ac7a4a2000000000000000000ee0001';
+    writeFileSync(seed, `payment_id,payment_type,amount,currency\n${IDS.DB_EUR},DB,100000.00,EUR\n${ASIDE},DB,100.00,EUR\n`);
     const sim = await startSim(['--seed', seed, '--force-code', '13.03=900.100.300']);
     const input = join(dir, 'aside.xlsx');
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Refunds');
     ws.addRow(['ticket', 'operation', 'payment_id', 'amount', 'currency']);
-    for (let i = 0; i < ROWS; i++) ws.addRow([`T${i}`, 'refund', IDS.DB_EUR, i === 1 ? 13.03 : 1, 'EUR']);
+    for (let i = 0; i < ROWS; i++) ws.addRow([`T${i}`, 'refund', i === 1 ? ASIDE : IDS.DB_EUR, i === 1 ? 13.03 : 1, 'EUR']);
     await wb.xlsx.writeFile(input);
     const started = Date.now();
     const r = await runCli(['run', input, '--gateway', sim.url, '--state-dir', join(dir, 'state'), '--timeout', '8s', '--settle', '8s', '--lookup-interval', '100ms', '--max-attempts', '2', '--concurrency', '16']);
