@@ -56,10 +56,18 @@ export function readSummaryMeta(path: string): Partial<ReportMeta> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--summary-json ${path}: ${code ? `cannot read it (${code})` : 'is not JSON written by payops run --summary-json'}`);
   }
-  if (typeof json !== 'object' || json === null || (json as { schema?: unknown }).schema !== 1) {
-    throw new UsageError(`--summary-json ${path} is not a summary written by payops run --summary-json (no "schema": 1)`);
+  const schema = typeof json === 'object' && json !== null ? (json as { schema?: unknown }).schema : undefined;
+  if (schema !== 1 && schema !== 2) {
+    throw new UsageError(`--summary-json ${path} is not a summary written by payops run --summary-json (no "schema": 1 or 2)`);
   }
-  const s = json as Record<string, unknown>;
+  // Schema 1 named its keys in camelCase, schema 2 in snake_case.
+  const raw = json as Record<string, unknown>;
+  const s: Record<string, unknown> = {
+    ...raw,
+    inputSha256: raw.inputSha256 ?? raw.input_sha256,
+    elapsedMs: raw.elapsedMs ?? raw.elapsed_ms,
+    stoppedBy: raw.stoppedBy ?? raw.stopped_by,
+  };
   const meta: Partial<ReportMeta> = {};
   const env = s.environment as { kind?: unknown; gateway?: unknown } | undefined;
   if (env && (env.kind === 'sim' || env.kind === 'test' || env.kind === 'live')) {

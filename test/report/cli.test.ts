@@ -54,12 +54,12 @@ describe('payops run --report and payops report', () => {
 
   it('both reports count the rows by status as the results file and the summary do', () => {
     const f = figuresOf(r.results);
-    const summary = JSON.parse(readFileSync(r.summary, 'utf8')) as { byStatus: Record<string, number> };
+    const summary = JSON.parse(readFileSync(r.summary, 'utf8')) as { by_status: Record<string, number> };
     for (const page of [runPage, filePage]) {
       const got = statusCounts(page);
       for (const [s, n] of Object.entries(got)) {
         expect(n, s).toBe(f.byStatus[s] ?? 0);
-        expect(n, s).toBe(summary.byStatus[s] ?? 0);
+        expect(n, s).toBe(summary.by_status[s] ?? 0);
       }
       expect(Object.keys(got)).toHaveLength(7);
     }
@@ -67,13 +67,13 @@ describe('payops run --report and payops report', () => {
 
   it('both reports sum the amounts as the results file and the summary do', () => {
     const f = figuresOf(r.results);
-    const summary = JSON.parse(readFileSync(r.summary, 'utf8')) as { amountsSucceeded: Record<string, Record<string, string>>; fullReversalsSucceeded: number };
+    const summary = JSON.parse(readFileSync(r.summary, 'utf8')) as { amounts_succeeded: Record<string, Record<string, string>>; full_reversals_succeeded: number };
     const want = Object.fromEntries(Object.entries(f.amounts).map(([k, c]) => [k, money(c)]));
-    const fromSummary = Object.fromEntries(Object.entries(summary.amountsSucceeded).flatMap(([op, byCur]) => Object.entries(byCur).map(([cur, v]) => [`${op} ${cur}`, v])));
+    const fromSummary = Object.fromEntries(Object.entries(summary.amounts_succeeded).flatMap(([op, byCur]) => Object.entries(byCur).map(([cur, v]) => [`${op} ${cur}`, v])));
     expect(want).toEqual(fromSummary);
     expect(amounts(runPage)).toEqual(want);
     expect(amounts(filePage)).toEqual(want);
-    expect(summary.fullReversalsSucceeded).toBe(1);
+    expect(summary.full_reversals_succeeded).toBe(1);
     expect(section(runPage, 'amounts')).toContain('the whole amount of each payment');
   });
 
@@ -82,7 +82,7 @@ describe('payops run --report and payops report', () => {
   });
 
   it('both show the environment, the input SHA-256 and the payops version', () => {
-    const sha = (JSON.parse(readFileSync(r.summary, 'utf8')) as { inputSha256: string }).inputSha256;
+    const sha = (JSON.parse(readFileSync(r.summary, 'utf8')) as { input_sha256: string }).input_sha256;
     const version = (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }).version;
     for (const page of [runPage, filePage]) {
       expect(page).toContain('class="env env-sim"');

@@ -25,6 +25,8 @@ export interface StateStats {
   where: string;
   rows: number;
   records: number;
+  /** Records that are not a row's (corrections, failed-rows files written). */
+  bookkeeping: number;
   byStatus: Record<string, number>;
   byMonth: Array<{ month: string; rows: number; byStatus: Record<string, number> }>;
   bytes?: number;
@@ -73,12 +75,27 @@ function* byKey(rows: Iterable<Row & { 0: string }>): Generator<[string, Row[]]>
   if (key !== undefined) yield [key, group];
 }
 
+/**
+ * Keys that are not a row's: a correction (`sup:`) and a failed-rows file
+ * written (`file:`), see ../superseded.ts. Not counted as rows, and never
+ * pruned (one small record each, and what they say must last).
+ */
+function isBookkeeping(key: string): boolean {
+  return key.startsWith('sup:') || key.startsWith('file:');
+}
+
 class Tally {
   rows = 0;
   records = 0;
   byStatus: Record<string, number> = {};
   months = new Map<string, { rows: number; byStatus: Record<string, number> }>();
+  /** Records that are not a row's: corrections (`sup:`) and failed-rows files written (`file:`), see ../superseded.ts. */
+  bookkeeping = 0;
   add(rows: Row[]): void {
+    if (isBookkeeping(String(rows[0]?.[1] ?? ''))) { // COLUMNS: k, key, …
+      this.bookkeeping += rows.length;
+      return;
+    }
     this.rows++;
     this.records += rows.length;
     let e: JournalEntry | undefined;
@@ -101,6 +118,7 @@ class Tally {
       where,
       rows: this.rows,
       records: this.records,
+      bookkeeping: this.bookkeeping,
       byStatus: this.byStatus,
       byMonth: [...this.months].sort(([a], [b]) => a.localeCompare(b)).map(([month, v]) => ({ month, ...v })),
       ...(bytes !== undefined ? { bytes } : {}),
@@ -184,6 +202,7 @@ function pruneLocked(file: string, before: string): PruneResult {
       if (rows.length === 20000 && groups.length > 1) groups.pop();
       db.transaction(() => {
         for (const [key, recs] of groups) {
+          if (isBookkeeping(key)) continue;
           const e = entryOf(recs);
           const old = recs.every((r) => String(r[15]) < before);
           if (!old) continue;
@@ -307,6 +326,7 @@ export async function pgPrune(url: string, where: string, partition: string | un
         await c.query('BEGIN');
         try {
           for (const [key, recs] of groups) {
+            if (isBookkeeping(key)) continue;
             const e = entryOf(recs);
             if (!recs.every((x) => String(x[15]) < before)) continue;
             if (!finished(e)) {
