@@ -97,11 +97,12 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
             throw new UsageError(`the gateway refused the credentials for entity ${entity}: check OPPWA_ACCESS_TOKEN or --token-file, and --entity-id`);
           }
         }
+        // One "absent" proves nothing: the request may still be queued in front of the gateway, and a new
+        // transaction shows in lookups only after the gateway's query lag. The row stays unknown; only a run
+        // (which looks it up again, --settle apart, before any resend) may send it.
         if (absent === ids.length && status === 'unknown') {
-          cells[idx('status')] = 'failed';
-          cells[idx('note')] = 'not found at the gateway: it was not executed; run the row again';
-          changed++;
-          settled = true;
+          cells[idx('note')] =
+            'not found at the gateway yet (it may still show after the query lag): do not enter this row again by hand; run the original file again, which looks it up before any resend';
         }
         if (!settled) {
           stillOpen++;
