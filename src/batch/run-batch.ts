@@ -190,7 +190,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   if (o.stopSignal.aborted) onSignal();
   else o.stopSignal.addEventListener('abort', onSignal, { once: true });
 
-  /** Every exchange passes here: outage and wrong-URL rules (SPEC §4 Stopping). */
+  /** Every exchange passes here: outage and wrong-URL rules (docs/exactly-once.md#stopping). */
   const observe = (seen: { exchanged: boolean; foreign: boolean }, httpStatus: number | undefined): void => {
     const now = Date.now();
     if (seen.exchanged) {
@@ -270,7 +270,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     return out;
   };
 
-  /** Make the row's intent durable: before any request of it can leave (SPEC §4). */
+  /** Make the row's intent durable: before any request of it can leave (docs/exactly-once.md#reruns). */
   const recordIntent = (row: Row): Promise<void> => {
     const idn = row.identity;
     return o.journal.intent({
@@ -382,8 +382,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   };
 
   /**
-   * Look a set-aside row up until the gateway says what happened (SPEC §4
-   * Unknown outcomes). The first lookup waits `--settle` after the end of the
+   * Look a set-aside row up until the gateway says what happened (docs/exactly-once.md#lookups).
+   * The first lookup waits `--settle` after the end of the
    * last send (which is at least `--timeout`); the row is sent again only
    * after two rounds `--lookup-interval` apart found every id absent, so an
    * original still queued in front of the gateway, or not yet in its query

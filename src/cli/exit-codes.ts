@@ -1,6 +1,6 @@
 import { AbortError, SignalError, UsageError } from './errors.js';
 
-/** Exit codes, SPEC §3. */
+/** Exit codes, docs/statuses-and-exit-codes.md#exit-codes. */
 export const EXIT = {
   ok: 0,
   rowsFailed: 1,

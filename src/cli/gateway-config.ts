@@ -1,5 +1,5 @@
 /**
- * Which gateway, which token, which entity: flag over environment (SPEC §5).
+ * Which gateway, which token, which entity: flag over environment (docs/commands.md#gateway).
  * The token is read from OPPWA_ACCESS_TOKEN or --token-file, never from a
  * flag value, and never printed.
  */

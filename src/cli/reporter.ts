@@ -1,5 +1,5 @@
 /**
- * What a run says on stderr, by mode (SPEC §3): a terminal gets the
+ * What a run says on stderr, by mode (docs/outputs.md#stderr): a terminal gets the
  * environment line, the dialect, a live progress line and the summary; a
  * pipe gets the same without progress; `--quiet` nothing but stopping
  * errors; `--log-format json` one JSON object per line.

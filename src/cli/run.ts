@@ -1,6 +1,6 @@
 /**
  * `payops run <input|->`: process a file of operations against the gateway
- * and write the results and failed-rows files (SPEC §3, §4, §5).
+ * and write the results and failed-rows files (docs/outputs.md, docs/exactly-once.md, docs/commands.md#run-options).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * `payops sim`: start the gateway simulator (SPEC §6). The first stdout line is
+ * `payops sim`: start the gateway simulator (docs/simulator.md#starting). The first stdout line is
  * the base URL; the second says which token and entity it accepts. SIGINT or
  * SIGTERM closes it cleanly.
  */

@@ -1,6 +1,6 @@
 /**
  * Which gateway a run talks to, and what kind it is. The environment decides
- * the state partition (SPEC §4) and whether `--live` is needed.
+ * the state partition (docs/state.md#partitions) and whether `--live` is needed.
  */
 import { UsageError } from '../cli/errors.js';
 

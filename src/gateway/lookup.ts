@@ -1,5 +1,5 @@
 /**
- * Looking up what the gateway did with a merchant transaction id (SPEC §4):
+ * Looking up what the gateway did with a merchant transaction id (docs/exactly-once.md#lookups):
  * `GET /v1/query?merchantTransactionId=…&entityId=…`. The query's own
  * top-level `000.000.100` is not the row's outcome; the matching transaction
  * in `payments` is.
@@ -38,7 +38,7 @@ export type LookupAnswer = (
       throttledId?: string;
     }
 ) & {
-  /** The gateway answered with its JSON and not a 5xx (SPEC §4 Stopping). */
+  /** The gateway answered with its JSON and not a 5xx (docs/exactly-once.md#stopping). */
   exchanged: boolean;
   /** An answer that was not the gateway's JSON. */
   foreign: boolean;

@@ -1,6 +1,6 @@
 /**
  * Where each operation's request is built: method, path and the
- * form-urlencoded body the gateway expects (SPEC §1). The only code that
+ * form-urlencoded body the gateway expects (docs/operations.md#requests). The only code that
  * knows the wire names of the parameters.
  */
 import type { Operation } from '../rows/types.js';
@@ -49,7 +49,7 @@ export function buildOperationRequest(op: Operation, ctx: RequestContext): Gatew
   return { method: 'POST', path: `/v1/payments/${op.paymentId}`, body: common };
 }
 
-/** A lookup of the transactions sent under one merchant transaction id (SPEC §4). */
+/** A lookup of the transactions sent under one merchant transaction id (docs/exactly-once.md#lookups). */
 export function buildLookupRequest(merchantTransactionId: string, entityId: string): GatewayRequest {
   return {
     method: 'GET',

@@ -42,7 +42,7 @@ export type Interpretation = (
   /** The request may have executed; only a lookup can tell. */
   | { kind: 'unknown'; reason: string }
 ) & {
-  /** The gateway answered with its JSON and not a 5xx: a successful exchange (SPEC §4 Stopping). */
+  /** The gateway answered with its JSON and not a 5xx: a successful exchange (docs/exactly-once.md#stopping). */
   exchanged: boolean;
   /** An answer that was not the gateway's JSON (a wrong URL, a proxy page). */
   foreign: boolean;

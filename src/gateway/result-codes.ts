@@ -4,7 +4,7 @@
  * its descriptions from here, so the two can never disagree.
  *
  * Groups follow the gateway's published regular expressions
- * (https://docs.oppwa.com/reference/resultCodes), narrowed as SPEC §1 says.
+ * (https://docs.oppwa.com/reference/resultCodes), narrowed as docs/statuses-and-exit-codes.md#classification says.
  */
 
 export type RowStatus = 'succeeded' | 'review' | 'pending' | 'unknown' | 'rejected';

@@ -1,7 +1,7 @@
 /**
  * The CSV dialect of the input: delimiter, line ending, byte order mark,
- * encoding, and whether Excel's `sep=` line leads the file (SPEC §2). Outputs
- * are written in the same dialect (SPEC §3).
+ * encoding, and whether Excel's `sep=` line leads the file (docs/input.md#dialect). Outputs
+ * are written in the same dialect (docs/outputs.md#files).
  *
  * Delimiter, in order of precedence:
  * 1. `--delimiter` (`,` `;` `tab` `\t` `|`, or `comma` `semicolon` `pipe`);

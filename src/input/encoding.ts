@@ -1,5 +1,5 @@
 /**
- * Which character encoding the input is in, and decoding it as a stream (SPEC §2).
+ * Which character encoding the input is in, and decoding it as a stream (docs/input.md#encoding).
  *
  * - A byte order mark decides: UTF-8, UTF-16LE, UTF-16BE (Excel's "Unicode Text").
  * - Without one, valid UTF-8 is UTF-8; anything else is read as Windows-1252

@@ -1,6 +1,6 @@
 /**
  * Refuse inputs that are not CSV text — a workbook, a PDF, a web page, binary —
- * with one message saying what the file is and what to export instead (SPEC §2).
+ * with one message saying what the file is and what to export instead (docs/input.md#not-csv).
  */
 import { UsageError } from '../cli/errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * Which column is which (SPEC §2). Header names match case-insensitively with
+ * Which column is which (docs/input.md#headers). Header names match case-insensitively with
  * spaces, `_`, `-` and `.` ignored, so `Payment ID`, `payment_id` and
  * `paymentId` are one column. Columns that are none of payops' fields are the
  * user's own and are carried through untouched.

@@ -1,5 +1,5 @@
 /**
- * Open an input CSV and stream its records (SPEC §2): bytes → encoding →
+ * Open an input CSV and stream its records (docs/input.md): bytes → encoding →
  * dialect → csv-parse → header mapping → {@link InputRecord}s, with
  * backpressure all the way (nothing holds the whole file).
  *
@@ -61,7 +61,7 @@ export interface OpenInputOptions {
   /** Read a regular file through once before returning (default true). See the module comment. */
   prescan?: boolean;
   /**
-   * `input` (default): the header rules of an input file (SPEC §2). `results`:
+   * `input` (default): the header rules of an input file (docs/input.md#headers). `results`:
    * reading a results file (`payops reconcile`), whose own columns repeat
    * fields (`payment_type` means operation too): the first column of a field
    * wins, later ones are user columns, and no field is required.

@@ -1,5 +1,5 @@
 /**
- * Exact money sums (SPEC §3 summary): amounts are the normalised strings of
+ * Exact money sums (docs/outputs.md#summary-json): amounts are the normalised strings of
  * validation ("12.50"), added as BigInt minor units — never floats, so
  * 0.10 + 0.20 is 0.30.
  */

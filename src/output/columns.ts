@@ -1,5 +1,5 @@
 /**
- * Column names of the output files (SPEC §3) and the renaming rule that keeps
+ * Column names of the output files (docs/outputs.md#results) and the renaming rule that keeps
  * a results file free of duplicate names.
  */
 import { CARRY_FIELDS, type CarryField } from '../rows/types.js';

@@ -1,5 +1,5 @@
 /**
- * A streaming CSV writer in the input's dialect (SPEC §3): delimiter, line
+ * A streaming CSV writer in the input's dialect (docs/outputs.md#files): delimiter, line
  * ending, encoding and byte order mark as read, RFC 4180 quoting, every cell
  * formula-neutralised.
  *

@@ -1,5 +1,5 @@
 /**
- * Turning output text into the input's bytes (SPEC §3: outputs use the
+ * Turning output text into the input's bytes (docs/outputs.md#files: outputs use the
  * input's encoding and BOM, so a spreadsheet opens them as it opened the
  * input).
  *

@@ -1,5 +1,5 @@
 /**
- * The failed-rows CSV (SPEC §3): the rows whose status is `rejected`,
+ * The failed-rows CSV (docs/outputs.md#failed-rows): the rows whose status is `rejected`,
  * `invalid`, `failed` or `unknown`, written so the file is valid payops
  * input and can be run again as it is:
  *

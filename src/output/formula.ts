@@ -1,8 +1,8 @@
 /**
- * Formula safety (SPEC §3): an output cell that starts with `=`, `+`, `-`,
+ * Formula safety (docs/security.md#formulas): an output cell that starts with `=`, `+`, `-`,
  * `@`, tab or CR is prefixed with `'`, so a spreadsheet shows it as text and
  * does not evaluate it. The input side drops that `'` again from payops'
- * fields (SPEC §2), so a failed-rows file reads back as it was. A cell that
+ * fields (docs/input.md#cells), so a failed-rows file reads back as it was. A cell that
  * already starts with `'` is left alone, so user columns do not grow a `'`
  * on every rerun.
  *

@@ -1,6 +1,6 @@
 /**
- * The input cells of a row as payops may write them back (SPEC §3 "Card data
- * and secrets"): untouched, except
+ * The input cells of a row as payops may write them back (docs/security.md#card-data):
+ * untouched, except
  *
  * - `card_number`: masked first 6 + last 4 whenever it holds 12+ digits;
  * - the user's own columns, the carried `last_*` / `source_*` columns and

@@ -1,5 +1,5 @@
 /**
- * `--log-format json` (SPEC §3): one JSON object per line on a stream
+ * `--log-format json` (docs/outputs.md#json-log): one JSON object per line on a stream
  * (stderr): `start` (environment, input, dialect…), one `row` per rejected,
  * invalid, failed or unknown row, and `summary`. Every string is passed
  * through card masking and keys naming a secret are dropped

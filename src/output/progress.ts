@@ -1,5 +1,5 @@
 /**
- * The live progress line on a terminal's stderr (SPEC §3): rows done, the
+ * The live progress line on a terminal's stderr (docs/outputs.md#stderr): rows done, the
  * total when known, rows/s, ETA and counts by status, redrawn in place
  * (`\r` + clear line). Timer-free: a row's `add()` redraws only when at least
  * `intervalMs` (100 ms) passed since the last drawing, so a million rows cost

@@ -1,5 +1,5 @@
 /**
- * The results CSV (SPEC §3): one row per input row, in the order written
+ * The results CSV (docs/outputs.md#results): one row per input row, in the order written
  * (the caller hands outcomes in input order): every input column in input
  * order — values untouched except card data (input-cells.ts), names clashing
  * with an output column written as `input_<name>` (columns.ts) — then

@@ -1,5 +1,5 @@
 /**
- * Outputs never overwrite the input (SPEC §3): an output path that is the
+ * Outputs never overwrite the input (docs/outputs.md#files): an output path that is the
  * input file — by name, through a symbolic link, or as a hard link to it —
  * is refused before anything is sent.
  */

@@ -1,5 +1,5 @@
 /**
- * The end-of-run summary (SPEC §3): rows by status, by operation × status,
+ * The end-of-run summary (docs/outputs.md#stderr): rows by status, by operation × status,
  * amounts succeeded per operation and currency (exact, BigInt minor units),
  * rows already done by an earlier run, time and rows/s. As a short text table
  * for stderr (`toText`) and as JSON for `--summary-json` (`toJSON`, with

@@ -1,5 +1,5 @@
 /**
- * What a run does with each valid row (SPEC §4): send it (under which
+ * What a run does with each valid row (docs/exactly-once.md#reruns): send it (under which
  * merchant transaction id and generation), report an earlier outcome, look
  * it up first, or refuse it because its id belongs to another operation.
  * The journal and the row's provenance (a failed-rows file's `last_status`)

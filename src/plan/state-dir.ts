@@ -1,5 +1,5 @@
 /**
- * The state directory (SPEC §4): `--state-dir`, else `$XDG_STATE_HOME/payops`,
+ * The state directory (docs/state.md#location): `--state-dir`, else `$XDG_STATE_HOME/payops`,
  * else `~/.local/state/payops`; one sub-directory per gateway environment so
  * a rehearsal never marks a live row done. `--gateway sim` uses a fresh
  * temporary one.

@@ -1,5 +1,5 @@
 /**
- * Derived merchant transaction ids (SPEC §4): 14 characters of [0-9a-z] from
+ * Derived merchant transaction ids (docs/exactly-once.md#ids): 14 characters of [0-9a-z] from
  * a hash of the batch id, the row's canonical content and its position among
  * identical canonical rows of the file, then 2 for the generation.
  *

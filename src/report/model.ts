@@ -187,7 +187,7 @@ const FAILED_STATUSES = new Set(['rejected', 'invalid', 'failed', 'unknown']);
 
 /**
  * The part of a validation message that names the problem, and the part that
- * says how to fix it: messages are `<problem>: <fix>` (SPEC §2), the colon
+ * says how to fix it: messages are `<problem>: <fix>` (docs/input.md), the colon
  * outside quotes. Several messages of one row are joined with `; `.
  */
 export function splitReason(message: string): { problem: string; fix: string } {

@@ -1,5 +1,5 @@
 /**
- * Reading an `amount` cell (SPEC §2 "Amounts").
+ * Reading an `amount` cell (docs/input.md#amounts).
  *
  * Digits with an optional decimal part; no sign, currency symbol or
  * parentheses. The decimal separator is `.`, or `,` with `--decimal-comma`.
@@ -99,7 +99,7 @@ function plainAmount(s: string, currency: string | undefined, decimalComma: bool
   return `${int}.${frac.padEnd(2, '0')}`;
 }
 
-/** The full grammar of SPEC §2, with a message for every way an amount can be wrong. Exported for tests. */
+/** The full grammar of docs/input.md#amounts, with a message for every way an amount can be wrong. Exported for tests. */
 export function parseAmountInFull(raw: string, currency: string | undefined, opts: AmountOptions): AmountResult {
   return parse(trimCell(raw), currency, Boolean(opts.decimalComma));
 }

@@ -1,5 +1,5 @@
 /**
- * Finding and masking card numbers (SPEC §3 "Card data and secrets"): no
+ * Finding and masking card numbers (docs/security.md#card-data): no
  * output, log line or message may hold a full card number; it appears as
  * first 6 + last 4 (`411111******1111`). Re-exported by `card.ts`.
  */

@@ -1,6 +1,6 @@
 /**
- * Card data of a credit by card (SPEC §2 "Card credits", §3 "Card data and
- * secrets"): the card number (Luhn; Excel damage and masked numbers told
+ * Card data of a credit by card (docs/input.md#card-credits,
+ * docs/security.md#card-data): the card number (Luhn; Excel damage and masked numbers told
  * apart), expiry, brand and holder. No message here ever holds a full card
  * number: numbers are shown masked, first 6 + last 4.
  */

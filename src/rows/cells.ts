@@ -1,9 +1,9 @@
 /**
- * Cleaning one cell of a known field before it is validated (SPEC §2 "Cells").
+ * Cleaning one cell of a known field before it is validated (docs/input.md#cells).
  *
  * Spreadsheets pad cells with ordinary, no-break and thin spaces, and payops
  * itself escapes output cells that start with `=`, `+`, `-`, `@`, tab or CR by
- * prefixing `'` (SPEC §3 "Formula safety"). A cleaned cell reads back exactly
+ * prefixing `'` (docs/security.md#formulas). A cleaned cell reads back exactly
  * as the value that was escaped.
  */
 

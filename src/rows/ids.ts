@@ -1,5 +1,5 @@
 /**
- * Gateway ids (SPEC §2 "Ids"): `payment_id`, `entity_id`, `registration_id`
+ * Gateway ids (docs/input.md#ids): `payment_id`, `entity_id`, `registration_id`
  * are 32 hexadecimal characters, either case in the file, sent lower-case.
  */
 import { fail, ok, type Parsed } from './parsed.js';

@@ -1,5 +1,5 @@
 /**
- * The backoffice operations payops performs (SPEC §1): how the `operation`
+ * The backoffice operations payops performs (docs/operations.md#table): how the `operation`
  * cell names them, and what each one needs.
  */
 import type { OpType } from './types.js';
@@ -48,13 +48,13 @@ export interface OperationRule {
    * `none`: stand-alone (credit): a `registration_id` or card data, and no `payment_id`.
    */
   refersTo: 'payment' | 'none';
-  /** What `payment_id` is meant to reference (SPEC §1). */
+  /** What `payment_id` is meant to reference (docs/operations.md#table). */
   references: readonly PaymentType[];
   /** Further types the gateway also accepts as the reference. */
   gatewayAlsoAllows: readonly PaymentType[];
 }
 
-/** What each operation needs (SPEC §1 table). */
+/** What each operation needs (docs/input.md#cross-field). */
 export const OPERATION_RULES: Readonly<Record<OpType, OperationRule>> = {
   CP: {
     name: 'capture',

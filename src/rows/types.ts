@@ -7,7 +7,7 @@ import type { RowStatus } from '../gateway/result-codes.js';
 /** The gateway's paymentType for each backoffice operation payops performs. */
 export type OpType = 'CP' | 'RF' | 'RV' | 'RB' | 'RC' | 'CD';
 
-/** The fields payops understands in an input file (SPEC §2). Any other column is the user's own. */
+/** The fields payops understands in an input file (docs/input.md#headers). Any other column is the user's own. */
 export const FIELDS = [
   'operation',
   'payment_id',
@@ -24,7 +24,7 @@ export const FIELDS = [
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
-/** Columns a failed-rows file carries so that a rerun knows where a row came from (SPEC §3). */
+/** Columns a failed-rows file carries so that a rerun knows where a row came from (docs/outputs.md#failed-rows). */
 export const CARRY_FIELDS = ['last_status', 'last_result_code', 'last_error', 'source_file', 'source_line'] as const;
 export type CarryField = (typeof CARRY_FIELDS)[number];
 
@@ -81,7 +81,7 @@ export type ValidationResult =
   | { ok: true; op: Operation }
   | { ok: false; errors: string[] };
 
-/** Final status of a row in the results file (SPEC §3). */
+/** Final status of a row in the results file (docs/statuses-and-exit-codes.md#statuses). */
 export type FinalStatus = RowStatus | 'invalid' | 'failed';
 
 /**

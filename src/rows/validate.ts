@@ -1,5 +1,5 @@
 /**
- * Validating one row (SPEC §1, §2): every known field is cleaned, every
+ * Validating one row (docs/input.md#cross-field, docs/input.md#cells): every known field is cleaned, every
  * problem of the row is collected (not just the first), and a valid row
  * becomes an `Operation` ready to plan and send. Never throws; no message
  * ever holds a full card number.

@@ -172,7 +172,7 @@ export function outcomeOf(code: string): Outcome {
   const status = classifyResultCode(code);
   if (status === 'rejected') return 'rejected';
   if (status === 'pending') return 'pending';
-  return 'executed'; // succeeded, review, and unknown-group codes (SPEC §6)
+  return 'executed'; // succeeded, review, and unknown-group codes (docs/simulator.md#ledger)
 }
 
 let descriptorCounter = 0;

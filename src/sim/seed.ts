@@ -32,7 +32,7 @@ const REQUIRED: Column[] = ['payment_id', 'payment_type', 'amount', 'currency'];
 const HINT =
   'a seed file has the columns payment_id, payment_type (PA, DB or RG), amount, currency and optionally entity_id, created_at (ISO 8601), chargebacked (yes/no) and test_mode (INTERNAL, EXTERNAL or LIVE)';
 
-/** Header names match case-insensitively, ignoring spaces, `_`, `-` and `.` (as input files do, SPEC §2). */
+/** Header names match case-insensitively, ignoring spaces, `_`, `-` and `.` (as input files do, docs/input.md#headers). */
 function canonicalHeader(h: string): string {
   return h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s_.-]+/g, '');
 }

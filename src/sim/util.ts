@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-/** The gateway's amount syntax (SPEC §6). */
+/** The gateway's amount syntax (docs/simulator.md#rules). */
 export const AMOUNT_RE = /^[0-9]{1,12}(\.[0-9]{2})?$/;
 export const CURRENCY_RE = /^[A-Z]{3}$/;
 export const ID_RE = /^[0-9a-fA-F]{32}$/;

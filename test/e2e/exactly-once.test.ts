@@ -1,5 +1,5 @@
 /**
- * The exactly-once promise end to end (SPEC §4): reruns, renamed and
+ * The exactly-once promise end to end (docs/exactly-once.md): reruns, renamed and
  * re-saved files, failed-rows reruns, identical rows, separate environments.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Secret scan (SPEC §3 "Card data and secrets"): realistic runs that handle
+ * Secret scan (docs/security.md#card-data): realistic runs that handle
  * card numbers and a distinctive access token — card credits with
  * --allow-card-data (valid, expired, declined, unknown outcome, Excel's
  * `4.11111E+15`, a masked number pasted back, grouped numbers), card numbers

@@ -1,6 +1,6 @@
 /**
  * Rows whose outcome is unknown are set aside for a lookup while the rest of
- * the file goes on, and still come out in input order (SPEC §4).
+ * the file goes on, and still come out in input order (docs/exactly-once.md#lookups).
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Throttling, refused credentials, outages, signals and the lock, end to end
- * (SPEC §4 Retries, Stopping, Signals, Lock).
+ * (docs/exactly-once.md#retries, #stopping, #signals; docs/state.md#lock).
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';

@@ -27,7 +27,7 @@ const gatewayBody = (code: string, description = 'whatever the gateway says', ex
   ...extra,
 });
 
-/** The gateway's own JSON under a status below 500: a successful exchange (SPEC §4 Stopping). */
+/** The gateway's own JSON under a status below 500: a successful exchange (docs/exactly-once.md#stopping). */
 const GATEWAY = { exchanged: true, foreign: false };
 /** Not the gateway's JSON: a wrong URL, a proxy page (counts towards the "first 10 answers" rule). */
 const FOREIGN = { exchanged: false, foreign: true };

@@ -8,7 +8,7 @@ import {
 } from '../../src/gateway/result-codes.js';
 
 /**
- * SPEC §1's table, re-implemented here from the SPEC text (not from the
+ * The table of docs/statuses-and-exit-codes.md#classification, re-implemented here from the SPEC text (not from the
  * source), returning every group a code falls in. The SPEC's groups are
  * meant to be disjoint; the property below holds the code to that.
  */

@@ -38,7 +38,7 @@ describe('cleanCell', () => {
     expect(cleanCell(null)).toBe('');
   });
 
-  /** How payops escapes an output cell (SPEC §3 "Formula safety"). */
+  /** How payops escapes an output cell (docs/security.md#formulas). */
   const escape = (v: string): string => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
   it('reads back any clean value that payops escaped on output', () => {

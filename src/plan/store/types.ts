@@ -1,6 +1,6 @@
 /**
  * The state store: what payops remembers about every row it ever sent, per
- * state partition (SPEC §4). One interface, two durable implementations
+ * state partition (docs/state.md#partitions). One interface, two durable implementations
  * (SQLite, the default, one database file per partition; PostgreSQL, for
  * teams) and one that keeps nothing (`PAYOPS_JOURNAL=memory`, the bench's
  * baseline). Same semantics everywhere:
@@ -20,7 +20,7 @@
  *   connection, lost lease): the run must stop sending at once.
  */
 
-/** What a row is, for matching: an id belongs to a row only if all of this matches (SPEC §4). */
+/** What a row is, for matching: an id belongs to a row only if all of this matches (docs/exactly-once.md#matching). */
 export interface RowIdentity {
   /** Merchant transaction id sent. */
   id: string;
