@@ -12,6 +12,7 @@ import { parse } from 'csv-parse';
 import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
 import { pickDelimiter } from '../input/dialect.js';
 import { parseAmount } from '../rows/amount.js';
+import { openInput } from '../input/records.js';
 import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
 import type { JobOptions } from './store.js';
@@ -21,6 +22,16 @@ export interface InvalidGroup {
   example: string;
   count: number;
   lines: number[];
+  /** Where, for the first rows: a workbook cell (`D9`) or `line N, FIELD`. */
+  cells: string[];
+}
+
+/** Rows already done by earlier runs, per file, as the dry run reports them (`already_done_by`). */
+export interface DoneBy {
+  file: string;
+  rows: number;
+  firstDate?: string;
+  lastDate?: string;
 }
 
 export interface PreviewData {
@@ -28,7 +39,7 @@ export interface PreviewData {
   /** Why there is no preview (a file payops cannot read: exit 2). */
   error?: string;
   notices: string[];
-  dialect: { encoding?: string; delimiter?: string; bom?: boolean; lineEnding?: string };
+  dialect: { encoding?: string; delimiter?: string; bom?: boolean; lineEnding?: string; sheet?: string };
   environment?: string;
   headers: string[];
   /** header → payops field as payops reads it (without a mapping). */
@@ -42,6 +53,7 @@ export interface PreviewData {
   /** rows per payment type (reversals have no amount). */
   byOperation: Record<string, number>;
   alreadyDone: number;
+  alreadyDoneBy: DoneBy[];
   wouldSend: number;
   sha256?: string;
 }
@@ -72,6 +84,41 @@ export function readHeaderLine(path: string, delimiterOverride?: string): string
   const header = lines[0] ?? '';
   const d = delimiterOverride ?? pickDelimiter(header, lines.slice(1, 6)) ?? ',';
   return header.split(d).map((h) => h.replace(/^"|"$/g, '').trim());
+}
+
+/**
+ * The header of the upload as payops' own reader sees it (CSV or workbook,
+ * with the job's encoding, delimiter and sheet); read without the input's
+ * header rules, so a file whose own names payops does not know yet still shows
+ * them for mapping. Falls back to the CSV's first line when payops refuses it.
+ */
+export async function readHeaders(path: string, options: JobOptions): Promise<string[]> {
+  try {
+    const src = await openInput(path, {
+      prescan: false,
+      headerMode: 'results',
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+      ...(options.sheet ? { sheet: options.sheet } : {}),
+    });
+    src.close();
+    return src.header;
+  } catch {
+    return readHeaderLine(path, options.delimiter);
+  }
+}
+
+/**
+ * Where in the file an invalid row's problem is: the cell a workbook message
+ * starts with (`D9`), else `line N, FIELD` when the message starts with the
+ * field it is about (`amount "abc" …`).
+ */
+export function cellOf(error: string, line: unknown): string | undefined {
+  const ref = /^([A-Z]{1,3}\d+):/.exec(error);
+  if (ref) return ref[1];
+  const field = /^([a-z_]+)\b/.exec(error)?.[1];
+  if (field && FIELDS.includes(field) && typeof line === 'number') return `line ${line}, ${field}`;
+  return undefined;
 }
 
 /** An error message without its quoted values: rows failing for one reason share it. */
@@ -117,6 +164,7 @@ export async function buildPreview(opts: {
     totals: {},
     byOperation: {},
     alreadyDone: 0,
+    alreadyDoneBy: [],
     wouldSend: 0,
   };
   const groups = new Map<string, InvalidGroup>();
@@ -126,9 +174,11 @@ export async function buildPreview(opts: {
     if (e.event === 'row' && typeof f.error === 'string') {
       const key = reasonKey(f.error);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { reason: key, example: f.error, count: 0, lines: [] }));
+      if (!g) groups.set(key, (g = { reason: key, example: f.error, count: 0, lines: [], cells: [] }));
       g.count++;
       if (g.lines.length < 20 && typeof f.line === 'number') g.lines.push(f.line);
+      const cell = cellOf(f.error, f.line);
+      if (cell && g.cells.length < 20) g.cells.push(cell);
     } else if (e.event === 'summary') {
       if (typeof f.rows === 'number') data.rows = f.rows;
       if (typeof f.valid === 'number') data.valid = f.valid;
@@ -145,22 +195,28 @@ export async function buildPreview(opts: {
       if (typeof d.delimiter === 'string') data.dialect.delimiter = d.delimiter;
       if (typeof d.bom === 'boolean') data.dialect.bom = d.bom;
       if (typeof d.line_ending === 'string') data.dialect.lineEnding = d.line_ending;
+      if (typeof d.sheet === 'string') data.dialect.sheet = d.sheet;
       if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
       const env = environmentKind(f);
       if (env) data.environment = env;
     } else if (e.event === 'summary') {
       data.alreadyDone = alreadyDoneOf(f) ?? 0;
+      if (Array.isArray(f.already_done_by)) {
+        for (const b of f.already_done_by as Array<Record<string, unknown>>) {
+          if (typeof b?.file !== 'string' || typeof b.rows !== 'number') continue;
+          const by: DoneBy = { file: b.file, rows: b.rows };
+          if (typeof b.first_date === 'string') by.firstDate = b.first_date;
+          if (typeof b.last_date === 'string') by.lastDate = b.last_date;
+          data.alreadyDoneBy.push(by);
+        }
+      }
       const by = statusCounts(f);
       data.wouldSend = (by.pending ?? 0) + (by.would_send ?? 0);
     }
   });
   const [v, d] = await Promise.all([validate.done, dry.done]);
   data.invalidGroups = [...groups.values()].sort((a, b) => b.count - a.count);
-  try {
-    data.headers = readHeaderLine(input, options.delimiter);
-  } catch {
-    data.headers = [];
-  }
+  data.headers = await readHeaders(input, options).catch(() => []);
   for (const h of data.headers) {
     const f = fieldOfHeader(h);
     if (f) data.recognised[h] = f;

@@ -8,10 +8,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, launchChromium } from '../serve/browser.js';
+import { findChromium, launchChromium } from '../helpers/chromium.js';
 import { ROOT, runCli, startServe, startSim, tempDir, usersFile } from '../serve/harness.js';
 
-const missing = browserMissing();
+const chromium = findChromium();
+const missing = chromium.skip || undefined;
 const SEED = join(ROOT, 'samples/payments.csv');
 const GERMAN = join(ROOT, 'samples/excel-de.csv');
 const shots = process.env.PAYOPS_SCREENSHOTS ?? tempDir();
