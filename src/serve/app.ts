@@ -368,7 +368,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ${[['', 'detect'], [',', 'comma ,'], [';', 'semicolon ;'], ['tab', 'tab'], ['|', 'pipe |']].map(([v, l]) => html`<option value="${v}" ${(opts.delimiter ?? '') === v ? 'selected' : ''}>${l}</option>`)}
       </select></label>
       <label><input type="checkbox" name="decimal_comma" id="decimal_comma" value="1" ${opts.decimalComma ? 'checked' : ''} ${editable ? '' : 'disabled'}> Amounts use a decimal comma (12,50)</label>
-      ${o.gateway.sheetSupported && (p.dialect.sheet !== undefined || opts.sheet) ? html`<label>Sheet (Excel) <input type="text" name="sheet" id="sheet" value="${opts.sheet ?? p.dialect.sheet ?? ''}" placeholder="first sheet" ${editable ? '' : 'disabled'}></label>` : ''}
+      ${o.gateway.sheetSupported && (p.dialect.sheet !== undefined || opts.sheet) ? html`<label>Sheet (Excel) <input type="text" name="sheet" id="sheet" value="${opts.sheet ?? ''}" placeholder="${p.dialect.sheet ? `${p.dialect.sheet} (the first)` : 'the first sheet'}" ${editable ? '' : 'disabled'}></label>` : ''}
       <h2>Columns</h2>
       ${o.columnsSupported ? html`<p class="muted">Choose which payops field each of your columns holds (for example Betrag → amount, Zahlungs-ID → payment_id, Vorgang → operation); columns left as they are are carried through to the results.</p>` : html`<p class="muted">Mapping your own headers needs the --column option of payops run, which this build does not have: rename the headers in the file instead.</p>`}
       <table><thead><tr><th>Your column</th><th>payops reads it as</th></tr></thead><tbody>
@@ -642,7 +642,9 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     chmodSync(dest, 0o600);
     const hash = createHash('sha256');
     hash.update(readFileSync(dest));
-    const newId = createJob(c.get('user'), name, dest, statSync(dest).size, hash.digest('hex'), job.id, jobOptions(job));
+    // The same reading options, but not the sheet: the failed-rows workbook is payops' own, with its own sheet.
+    const { sheet: _sheet, ...options } = jobOptions(job);
+    const newId = createJob(c.get('user'), name, dest, statSync(dest).size, hash.digest('hex'), job.id, options);
     return c.redirect(`/jobs/${newId}`, 303);
   });
 

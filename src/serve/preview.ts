@@ -92,7 +92,7 @@ export function readHeaderLine(path: string, delimiterOverride?: string): string
  * header rules, so a file whose own names payops does not know yet still shows
  * them for mapping. Falls back to the CSV's first line when payops refuses it.
  */
-export async function readHeaders(path: string, options: JobOptions): Promise<string[]> {
+export async function readHeaders(path: string, options: JobOptions): Promise<{ header: string[]; sheet?: string }> {
   try {
     const src = await openInput(path, {
       prescan: false,
@@ -102,9 +102,9 @@ export async function readHeaders(path: string, options: JobOptions): Promise<st
       ...(options.sheet ? { sheet: options.sheet } : {}),
     });
     src.close();
-    return src.header;
+    return { header: src.header, ...(src.dialect.sheet !== undefined ? { sheet: src.dialect.sheet } : {}) };
   } catch {
-    return readHeaderLine(path, options.delimiter);
+    return { header: readHeaderLine(path, options.delimiter) };
   }
 }
 
@@ -216,7 +216,9 @@ export async function buildPreview(opts: {
   });
   const [v, d] = await Promise.all([validate.done, dry.done]);
   data.invalidGroups = [...groups.values()].sort((a, b) => b.count - a.count);
-  data.headers = await readHeaders(input, options).catch(() => []);
+  const head = await readHeaders(input, options).catch(() => ({ header: [] as string[], sheet: undefined }));
+  data.headers = head.header;
+  if (head.sheet !== undefined) data.dialect.sheet ??= head.sheet;
   for (const h of data.headers) {
     const f = fieldOfHeader(h);
     if (f) data.recognised[h] = f;
