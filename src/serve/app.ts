@@ -5,9 +5,9 @@
  * session (or a trusted proxy's header) and for coming from this origin.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { createReadStream, createWriteStream, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, chmodSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { Hono, type Context } from 'hono';
@@ -239,6 +239,15 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     return id;
   };
 
+  /** Whether payops has state for this partition yet (its directory holds more than a lock); unknown (a state URL, sim): yes. */
+  const partitionHasState = (): boolean => {
+    if (!o.lockPath) return true;
+    try {
+      return readdirSync(dirname(o.lockPath)).some((f) => !/^lock/.test(f));
+    } catch {
+      return false;
+    }
+  };
   const previews = new Map<string, Promise<void>>();
   const refreshPreview = (id: string): Promise<void> => {
     const job = store.job(id)!;
@@ -250,6 +259,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       gateway: o.gateway,
       token: o.token,
       columnsSupported: o.columnsSupported,
+      earlierState: partitionHasState(),
     })
       .then((data) => {
         store.update(id, { state: 'preview', preview: JSON.stringify(data) });

@@ -1,9 +1,10 @@
 /**
  * The preview of an upload: `payops validate` (which rows are valid, and why
  * the others are not, written to an annotated copy) and `payops run --dry-run`
- * (the detected dialect, the environment, rows already done earlier), both
- * run as child processes on the stored file with the job's options. Nothing
- * is sent. The totals per currency × operation are summed here from the
+ * (rows already done earlier, and by which file), both run as child
+ * processes on the stored file with the job's options. The dry run is skipped
+ * while the partition has no state at all (no row can have been done earlier):
+ * it is the slow half of the preview. Nothing is sent. The totals per currency × operation are summed here from the
  * annotated copy, with payops' own amount parser.
  */
 import { createReadStream, existsSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
@@ -146,6 +147,12 @@ export async function buildPreview(opts: {
   gateway: GatewaySettings;
   token: string | undefined;
   columnsSupported: boolean;
+  /**
+   * Whether the partition has any state yet. Without it no row can have been
+   * done earlier, so the dry run (the slow half of the preview) is skipped and
+   * every valid row would be sent.
+   */
+  earlierState?: boolean;
 }): Promise<PreviewData> {
   const { input, jobDir, options, gateway } = opts;
   const annotated = join(jobDir, 'preview.annotated.csv');
@@ -168,10 +175,21 @@ export async function buildPreview(opts: {
     wouldSend: 0,
   };
   const groups = new Map<string, InvalidGroup>();
+  /** The dialect and notices, from validate's `start` event (the reader is the one payops run uses). */
+  const readStart = (f: Record<string, unknown>) => {
+    const d = (f.dialect ?? {}) as Record<string, unknown>;
+    if (typeof d.encoding === 'string') data.dialect.encoding = d.encoding;
+    if (typeof d.delimiter === 'string') data.dialect.delimiter = d.delimiter;
+    if (typeof d.bom === 'boolean') data.dialect.bom = d.bom;
+    if (typeof d.line_ending === 'string') data.dialect.lineEnding = d.line_ending;
+    if (typeof d.sheet === 'string') data.dialect.sheet = d.sheet;
+    if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
+  };
   const validate = startCli(['validate', input, '--log-format', 'json', '--out', annotated, ...flags], undefined, (e) => {
     if (e.kind !== 'event') return;
     const f = e.fields;
-    if (e.event === 'row' && typeof f.error === 'string') {
+    if (e.event === 'start') readStart(f);
+    else if (e.event === 'row' && typeof f.error === 'string') {
       const key = reasonKey(f.error);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { reason: key, example: f.error, count: 0, lines: [], cells: [] }));
@@ -186,17 +204,10 @@ export async function buildPreview(opts: {
       if (typeof f.input_sha256 === 'string') data.sha256 = f.input_sha256;
     }
   });
-  const dry = startCli(['run', input, '--dry-run', '--log-format', 'json', ...gatewayFlags(gateway), ...flags], opts.token, (e) => {
+  const dry = opts.earlierState === false ? undefined : startCli(['run', input, '--dry-run', '--log-format', 'json', ...gatewayFlags(gateway), ...flags], opts.token, (e) => {
     if (e.kind !== 'event') return;
     const f = e.fields;
     if (e.event === 'start') {
-      const d = (f.dialect ?? {}) as Record<string, unknown>;
-      if (typeof d.encoding === 'string') data.dialect.encoding = d.encoding;
-      if (typeof d.delimiter === 'string') data.dialect.delimiter = d.delimiter;
-      if (typeof d.bom === 'boolean') data.dialect.bom = d.bom;
-      if (typeof d.line_ending === 'string') data.dialect.lineEnding = d.line_ending;
-      if (typeof d.sheet === 'string') data.dialect.sheet = d.sheet;
-      if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
       const env = environmentKind(f);
       if (env) data.environment = env;
     } else if (e.event === 'summary') {
@@ -214,7 +225,7 @@ export async function buildPreview(opts: {
       data.wouldSend = (by.pending ?? 0) + (by.would_send ?? 0);
     }
   });
-  const [v, d] = await Promise.all([validate.done, dry.done]);
+  const [v, d] = await Promise.all([validate.done, dry?.done]);
   data.invalidGroups = [...groups.values()].sort((a, b) => b.count - a.count);
   const head = await readHeaders(input, options).catch(() => ({ header: [] as string[], sheet: undefined }));
   data.headers = head.header;
@@ -227,7 +238,8 @@ export async function buildPreview(opts: {
     data.error = v.texts.join(' ') || `payops validate ended with exit code ${v.code}`;
     return data;
   }
-  if (d.code === 2 || d.code === null) data.notices.push(`the dry run could not check earlier runs: ${d.texts.join(' ')}`);
+  if (!dry) data.wouldSend = data.valid;
+  else if (d && (d.code === 2 || d.code === null)) data.notices.push(`the dry run could not check earlier runs: ${d.texts.join(' ')}`);
   if (existsSync(annotated)) await sumAnnotated(annotated, data, options);
   data.ok = true;
   return data;
