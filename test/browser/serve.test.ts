@@ -134,7 +134,13 @@ describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (s
     await page.waitForSelector('#dl-results', { timeout: 30_000 });
     // The report payops run wrote is shown in the page, and can be downloaded.
     expect(await page.frameLocator('#report').locator('h1').textContent()).toContain('Report: de-betrag.xlsx');
-    await page.screenshot({ path: join(shots, 'serve-results.png'), fullPage: true });
+    // The report's frame is drawn only inside the viewport (a sandboxed frame is its own process): a tall
+    // viewport scrolled to the results, not a full-page shot.
+    await page.setViewportSize({ width: 1200, height: 1700 });
+    await page.locator('#results').scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.getElementById('results')!.scrollIntoView());
+    await page.screenshot({ path: join(shots, 'serve-results.png') });
+    await page.setViewportSize({ width: 1200, height: 900 });
 
     const [results] = await Promise.all([page.waitForEvent('download'), page.click('#dl-results')]);
     const [failed] = await Promise.all([page.waitForEvent('download'), page.click('#dl-failed')]);
