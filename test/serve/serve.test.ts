@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../e2e/harness.js';
 import { esc } from '../../src/serve/html.js';
@@ -329,6 +330,27 @@ describe('payops serve: what the preview and the run say', () => {
     const doneBy = /<table id="done-by">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
     expect(doneBy).toContain('march.csv');
     expect(doneBy).toContain(new Date().toISOString().slice(0, 10));
+  });
+
+  it('reads the sheet chosen in the Sheet field (--sheet)', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Notizen').addRow(['nur eine Notiz']);
+    const sheet = wb.addWorksheet('Erstattungen');
+    sheet.addRow(['Vorgang', 'Zahlungs-ID', 'Betrag', 'Currency']);
+    for (let i = 0; i < 3; i++) sheet.addRow(['refund', '8ac7a4a18d6b4ea5a1b2c3d4e5f60003', 1, 'EUR']);
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const id = await c.upload('zwei-blaetter.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
+    let page = await c.waitFor(id, /preview/);
+    expect(page).toContain('id="preview-error"');
+    await c.post(`/jobs/${id}/options`, { sheet: 'Erstattungen', header_0: 'Vorgang', map_0: 'operation', header_1: 'Zahlungs-ID', map_1: 'payment_id', header_2: 'Betrag', map_2: 'amount' });
+    page = await c.waitFor(id, /preview/);
+    expect(page).toContain('sheet <strong>Erstattungen</strong>');
+    expect(page).toMatch(/id="valid">3</);
+    await c.post(`/jobs/${id}/confirm`);
+    await c.waitFor(id, /finished/);
+    expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(3);
   });
 
   it('names the cell of an invalid row', async () => {
