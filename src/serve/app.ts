@@ -677,7 +677,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ${jobs.map(
           (j) => html`<tr><td>${when(j.created_at)}</td><td><a href="/jobs/${j.id}">${j.file_name}</a>${j.parent_id ? html`<br><span class="muted">failed rows of ${j.parent_id}</span>` : ''}</td>
           <td>${j.uploader}</td><td>${j.approver ?? (j.approval_needed ? '—' : 'not needed')}</td><td>${STATE_WORDS[j.state] ?? j.state}</td><td>${rowsOf(j)}</td><td><code>${j.sha256.slice(0, 16)}…</code></td>
-          <td>${existsSync(out(j).results) ? html`<a href="/jobs/${j.id}/download/results">results</a>` : ''} ${existsSync(out(j).failed) ? html`<a href="/jobs/${j.id}/download/failed">failed rows</a>` : ''}</td></tr>`,
+          <td>${existsSync(out(j).results) ? html`<a href="/jobs/${j.id}/download/results">results</a>` : ''} ${existsSync(out(j).failed) ? html`<a href="/jobs/${j.id}/download/failed">failed rows</a>` : ''} ${existsSync(out(j).report) ? html`<a href="/jobs/${j.id}/download/report">report</a>` : ''}</td></tr>`,
         )}</tbody></table>
         <h2>Audit log (append-only)</h2><table id="audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Job</th><th>Detail</th></tr></thead><tbody>
         ${audit.map((r) => html`<tr><td>${when(r.at)}</td><td>${r.user}</td><td>${r.action}</td><td>${r.job_id ? html`<a href="/jobs/${r.job_id}">${r.job_id}</a>` : ''}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody></table>
