@@ -68,6 +68,29 @@ export class Reporter {
   /** What the run waits for, on the progress line (lookups, --settle): a describer, or undefined when nothing waits. */
   waiting(describe: (() => string | undefined) | undefined): void {
     this.progress?.setWaiting(describe);
+    if (!this.jsonLog) return;
+    // JSON: a progress event now and every second while rows wait (no rows arrive then), with what waits.
+    this.waitingFor = describe;
+    if (this.waitTicker) clearInterval(this.waitTicker);
+    this.waitTicker = undefined;
+    this.progressEvent();
+    if (describe) {
+      this.waitTicker = setInterval(() => this.progressEvent(), 1000);
+      this.waitTicker.unref();
+    }
+  }
+
+  private waitingFor: (() => string | undefined) | undefined;
+  private waitTicker: NodeJS.Timeout | undefined;
+
+  /** The JSON `progress` event: rows done, total, counts by status, and rows waiting for a lookup (`waiting`: how many, `waiting_text`: and when the next is due). */
+  private progressEvent(): void {
+    this.progressAt = Date.now();
+    let rows = 0;
+    for (const n of Object.values(this.counts)) rows += n ?? 0;
+    const text = this.waitingFor?.();
+    const waiting = text ? Number(/waiting for (\d+)/.exec(text)?.[1] ?? 0) : 0;
+    this.jsonLog!.event('progress', { rows, total: this.progressTotal ?? null, by_status: { ...this.counts }, waiting, ...(text ? { waiting_text: text } : {}) });
   }
 
   start(info: { environment: GatewayEnvironment; input: string; source: InputSource; stateDir: string; dryRun: boolean; sourceName?: string }): void {
@@ -106,12 +129,7 @@ export class Reporter {
     // Rows the run never started: one event for all of them, at the end (not one line per row).
     if (outcome.notStarted) return;
     if (this.jsonLog && FAILED.has(outcome.status)) this.jsonLog.row(outcome);
-    if (this.jsonLog && Date.now() - this.progressAt >= 500) {
-      this.progressAt = Date.now();
-      let rows = 0;
-      for (const n of Object.values(this.counts)) rows += n ?? 0;
-      this.jsonLog.event('progress', { rows, total: this.progressTotal ?? null, by_status: { ...this.counts } });
-    }
+    if (this.jsonLog && Date.now() - this.progressAt >= 500) this.progressEvent();
   }
 
   /** An invalid row whose amount is fine with --decimal-comma but not without. */
@@ -132,6 +150,7 @@ export class Reporter {
     stoppedBy: Error | undefined;
   }): void {
     this.progress?.finish();
+    if (this.waitTicker) clearInterval(this.waitTicker);
     const env = this.environment;
     const json = this.summary.toJSON({
       environment: env ? { kind: env.kind, gateway: env.baseUrl } : undefined,

@@ -5,9 +5,9 @@
  * session (or a trusted proxy's header) and for coming from this origin.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { createReadStream, createWriteStream, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, chmodSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { Hono, type Context } from 'hono';
@@ -15,7 +15,8 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { buildPreview, FIELDS, type PreviewData } from './preview.js';
 import { duration, esc, html, money, page, when, type Safe } from './html.js';
-import { JobRunner, outputPaths, lockHolder, type Progress } from './jobs.js';
+import { JobRunner, outputPaths, lockHolder, discardUpload, type Progress } from './jobs.js';
+import { fieldOfHeader } from '../input/headers.js';
 import { jobOptions, type JobOptions, type JobRow, type Store } from './store.js';
 import type { GatewaySettings } from './child.js';
 import { verifyPassword } from './users.js';
@@ -60,6 +61,7 @@ const STATE_WORDS: Record<string, string> = {
   done: 'finished',
   error: 'ended with an error',
   expired: 'approval lapsed — nothing was sent',
+  refused: 'refused — nothing was sent',
 };
 
 /**
@@ -111,6 +113,11 @@ function totalsOver(p: PreviewData, limit: number): boolean {
     if (sum > limit) return true;
   }
   return false;
+}
+
+/** Whether the upload has a card-number column (by its name, or mapped to card_number). */
+function hasCardNumbers(p: PreviewData, options: JobOptions): boolean {
+  return Boolean(options.columns.card_number) || p.headers.some((h) => fieldOfHeader(h) === 'card_number');
 }
 
 export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } {
@@ -232,6 +239,15 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     return id;
   };
 
+  /** Whether payops has state for this partition yet (its directory holds more than a lock); unknown (a state URL, sim): yes. */
+  const partitionHasState = (): boolean => {
+    if (!o.lockPath) return true;
+    try {
+      return readdirSync(dirname(o.lockPath)).some((f) => !/^lock/.test(f));
+    } catch {
+      return false;
+    }
+  };
   const previews = new Map<string, Promise<void>>();
   const refreshPreview = (id: string): Promise<void> => {
     const job = store.job(id)!;
@@ -243,8 +259,15 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       gateway: o.gateway,
       token: o.token,
       columnsSupported: o.columnsSupported,
+      earlierState: partitionHasState(),
     })
-      .then((data) => store.update(id, { state: 'preview', preview: JSON.stringify(data) }))
+      .then((data) => {
+        store.update(id, { state: 'preview', preview: JSON.stringify(data) });
+        if (!o.gateway.allowCardData && hasCardNumbers(data, jobOptions(store.job(id)!))) {
+          discardUpload(store, store.job(id)!, 'card numbers refused: serve runs without --allow-card-data');
+          store.update(id, { state: 'refused', message: 'This file has a card-number column. This server does not accept card numbers (it was not started with --allow-card-data), so the upload was deleted and nothing was sent. Use registrations (registration_id) instead.' });
+        }
+      })
       .catch((err: Error) => store.update(id, { state: 'preview', preview: JSON.stringify({ ok: false, error: err.message }) }));
     previews.set(id, p);
     return p;
@@ -312,6 +335,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     if (job && job.state === 'approval' && job.approval_expires_at && job.approval_expires_at <= store.nowIso()) {
       store.update(job.id, { state: 'expired', message: 'not approved in time; upload the file again to start over' });
       store.audit('payops', 'approval lapsed', job.id);
+      if (o.gateway.allowCardData) discardUpload(store, job, 'card data allowed: the upload is deleted once its job can no longer run');
       return store.job(job.id);
     }
     return job;
@@ -330,12 +354,12 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       <p>Status: <strong id="jobstate">${STATE_WORDS[job.state] ?? job.state}</strong></p>`;
     const preview = job.preview ? (JSON.parse(job.preview) as PreviewData) : undefined;
     const parts: Safe[] = [steps];
-    if (job.message) parts.push(html`<div class="banner ${job.state === 'error' || job.state === 'expired' ? 'banner-error' : 'banner-warn'}" id="jobmsg">${job.message}</div>`);
+    if (job.message) parts.push(html`<div class="banner ${['error', 'expired', 'refused'].includes(job.state) ? 'banner-error' : 'banner-warn'}" id="jobmsg">${job.message}</div>`);
     if (['preview', 'approval', 'expired'].includes(job.state) && preview) parts.push(previewSection(job, preview, user));
     if (['queued', 'waiting_lock', 'running', 'stopping', 'stopped', 'done', 'error'].includes(job.state)) parts.push(progressSection(job));
     if (['done', 'stopped', 'error'].includes(job.state)) parts.push(resultsSection(job));
     parts.push(auditSection(job.id));
-    const title = ['preview', 'uploaded'].includes(job.state) ? '2. Preview' : job.state === 'approval' ? '3. Approval' : ['done', 'stopped', 'error'].includes(job.state) ? '5. Results' : '4. Run';
+    const title = ['preview', 'uploaded', 'refused'].includes(job.state) ? '2. Preview' : job.state === 'approval' ? '3. Approval' : ['done', 'stopped', 'error'].includes(job.state) ? '5. Results' : '4. Run';
     return html`<h1>${title}</h1>${parts}`;
   };
 
@@ -345,7 +369,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const delimiterName = (d: string | undefined) => (d === ';' ? 'semicolon' : d === ',' ? 'comma' : d === '\t' ? 'tab' : d === '|' ? 'pipe' : d ?? '');
     const optionForm = html`<div class="card"><h2>How the file is read</h2>
       <form method="post" action="/jobs/${job.id}/options">
-      <p>Detected: encoding <strong>${p.dialect.encoding ?? '—'}</strong>, delimiter <strong>${delimiterName(p.dialect.delimiter)}</strong>.</p>
+      <p id="detected">Detected: ${p.dialect.sheet !== undefined ? html`an Excel workbook, sheet <strong>${p.dialect.sheet}</strong>` : html`encoding <strong>${p.dialect.encoding ?? '—'}</strong>, delimiter <strong>${delimiterName(p.dialect.delimiter)}</strong>`}.</p>
       ${p.notices.map((n) => html`<p class="muted">${n}</p>`)}
       <label>Encoding <select name="encoding" ${editable ? '' : 'disabled'}>
         ${['', 'utf-8', 'windows-1252', 'utf-16le', 'utf-16be', 'iso-8859-1'].map((e) => html`<option value="${e}" ${opts.encoding === e || (!opts.encoding && e === '') ? 'selected' : ''}>${e === '' ? 'detect' : e}</option>`)}
@@ -354,9 +378,9 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ${[['', 'detect'], [',', 'comma ,'], [';', 'semicolon ;'], ['tab', 'tab'], ['|', 'pipe |']].map(([v, l]) => html`<option value="${v}" ${(opts.delimiter ?? '') === v ? 'selected' : ''}>${l}</option>`)}
       </select></label>
       <label><input type="checkbox" name="decimal_comma" id="decimal_comma" value="1" ${opts.decimalComma ? 'checked' : ''} ${editable ? '' : 'disabled'}> Amounts use a decimal comma (12,50)</label>
-      ${o.gateway.sheetSupported ? html`<label>Sheet (Excel) <input type="text" name="sheet" value="${opts.sheet ?? ''}" placeholder="first sheet" ${editable ? '' : 'disabled'}></label>` : ''}
+      ${o.gateway.sheetSupported && (p.dialect.sheet !== undefined || opts.sheet) ? html`<label>Sheet (Excel) <input type="text" name="sheet" id="sheet" value="${opts.sheet ?? ''}" placeholder="${p.dialect.sheet ? `${p.dialect.sheet} (the first)` : 'the first sheet'}" ${editable ? '' : 'disabled'}></label>` : ''}
       <h2>Columns</h2>
-      ${o.columnsSupported ? '' : html`<p class="muted">Mapping your own headers needs the --column option of payops run, which this build does not have yet: rename the headers in the file instead.</p>`}
+      ${o.columnsSupported ? html`<p class="muted">Choose which payops field each of your columns holds (for example Betrag → amount, Zahlungs-ID → payment_id, Vorgang → operation); columns left as they are are carried through to the results.</p>` : html`<p class="muted">Mapping your own headers needs the --column option of payops run, which this build does not have: rename the headers in the file instead.</p>`}
       <table><thead><tr><th>Your column</th><th>payops reads it as</th></tr></thead><tbody>
       ${p.headers.map((h, i) => {
         const mapped = Object.entries(opts.columns).find(([, hh]) => hh === h)?.[0];
@@ -379,7 +403,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       if (n > withAmount) totals.push(html`<tr><td>—</td><td>${opName(type)}</td><td class="num">${n - withAmount}</td><td class="num muted">no amount (full ${OPERATION_WORDS[type] ?? type})</td></tr>`);
     }
     const groups = p.invalidGroups.map(
-      (g) => html`<tr><td class="num">${g.count}</td><td>${g.example}</td><td>${g.lines.join(', ')}${g.count > g.lines.length ? ' …' : ''}</td></tr>`,
+      (g) => html`<tr><td class="num">${g.count}</td><td>${g.example}</td><td>${g.lines.join(', ')}${g.count > g.lines.length ? ' …' : ''}</td><td>${(g.cells ?? []).join('; ')}${g.count > (g.cells ?? []).length && (g.cells ?? []).length ? ' …' : ''}</td></tr>`,
     );
     const needsApproval = o.approval && (o.approvalAbove === undefined || totalsOver(p, Number(o.approvalAbove)));
     let action: Safe;
@@ -402,7 +426,8 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       <div class="stat"><div class="label">invalid</div><div class="big ${p.invalid ? 'bad' : ''}" id="invalid">${p.invalid}</div></div>
       <div class="stat"><div class="label">already done earlier</div><div class="big" id="already">${p.alreadyDone}</div></div></div>
       <h2>Totals of the valid rows</h2><table id="totals"><thead><tr><th>Currency</th><th>Operation</th><th class="num">Rows</th><th class="num">Total</th></tr></thead><tbody>${totals}</tbody></table>
-      ${p.invalid ? html`<h2>Invalid rows, by reason (each message says the fix)</h2><table id="invalid-groups"><thead><tr><th class="num">Rows</th><th>Reason and fix</th><th>Lines</th></tr></thead><tbody>${groups}</tbody></table>` : ''}
+      ${p.invalid ? html`<h2>Invalid rows, by reason (each message says the fix)</h2><table id="invalid-groups"><thead><tr><th class="num">Rows</th><th>Reason and fix</th><th>Lines</th><th>Cells</th></tr></thead><tbody>${groups}</tbody></table>` : ''}
+      ${p.alreadyDoneBy?.length ? html`<h2>Rows already done earlier</h2><p class="muted">These rows are not sent again.</p><table id="done-by"><thead><tr><th>File that did them</th><th class="num">Rows</th><th>When</th></tr></thead><tbody>${p.alreadyDoneBy.map((b) => html`<tr><td>${b.file}</td><td class="num">${b.rows}</td><td>${b.firstDate && b.lastDate && b.firstDate !== b.lastDate ? `${b.firstDate} – ${b.lastDate}` : (b.firstDate ?? b.lastDate ?? '')}</td></tr>`)}</tbody></table>` : ''}
       ${sameFile(job)}
       <div class="banner banner-safe" id="nothing-sent">Nothing has been sent yet.</div>`;
     // Waiting for approval, the approver's question comes first; in the preview, how the file is read.
@@ -428,7 +453,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       <progress id="bar" value="${rows}" max="${total ?? Math.max(rows, 1)}"></progress>
       <p><span id="done">${rows}</span> of <span id="total">${total ?? '?'}</span> rows · rate <span id="rate">${p?.rate ? `${p.rate.toFixed(1)} rows/s` : 'measuring…'}</span> · ETA <span id="eta">${p?.etaMs != null ? duration(p.etaMs) : '—'}</span></p>
       <p id="counts">${Object.entries(counts).filter(([, n]) => n).map(([k, n]) => html`<span class="stat" style="display:inline-block;margin-right:.4rem">${k}: <strong>${n}</strong></span>`)}</p>
-      <p id="waiting" class="muted"></p>
+      <p id="waiting" class="muted">${p?.waiting.lookups ? `${p.waiting.lookups} row(s) waiting for a lookup (the gateway did not say what happened to a send)${p.waiting.nextIn ? `, next lookup in ${p.waiting.nextIn}` : ''}` : ''}</p>
       ${active ? html`<form method="post" action="/jobs/${job.id}/stop"><button type="submit" class="danger" id="stop">Stop</button> <span class="muted">Requests in flight finish; Resume continues later.</span></form>` : ''}
       ${job.state === 'stopped' || job.state === 'error' ? html`<form method="post" action="/jobs/${job.id}/resume"><button type="submit" id="resume">Resume</button> <span class="muted">Runs the same file again: rows already done are not sent twice.</span></form>` : ''}
       <p class="muted">You can close this page: the job runs on the server.</p></div>`;
@@ -453,7 +478,8 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       ${hasFailed ? html` <a class="button secondary" id="dl-failed" href="/jobs/${job.id}/download/failed">Download failed rows (${basename(out.failed)})</a>` : html` <span class="ok">No failed rows.</span>`}</p>
       ${hasFailed ? html`<form method="post" action="/jobs/${job.id}/rerun-failed"><p>Corrected the rows? Download the failed-rows file, fix it and upload it on the Upload page. Or start a new job with it as it is: <button type="submit" class="secondary" id="rerun-failed">New job from the failed-rows file</button></p></form>` : ''}
       ${failures.length ? html`<h2>Rows that need attention</h2><table><thead><tr><th>Line</th><th>Status</th><th>Code</th><th>Why</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${String(f.line ?? '')}</td><td>${String(f.status ?? '')}</td><td>${String(f.result_code ?? '')}</td><td>${String(f.error ?? (typeof f.result_code === 'string' ? describeResultCode(f.result_code) : ''))}</td></tr>`)}</tbody></table>` : ''}
-      <p class="muted">The reconciliation report is not shown here yet (it arrives with the report change).</p></div>`;
+      ${existsSync(out.report) ? html`<h2>Report</h2><p><a class="button secondary" id="dl-report" href="/jobs/${job.id}/download/report">Download the report (report.html)</a> <a href="/jobs/${job.id}/report" target="_blank" rel="noopener">open it on its own</a></p>
+      <iframe id="report" title="The report of this run" src="/jobs/${job.id}/report" sandbox style="width:100%;height:900px;border:1px solid #ccc;border-radius:6px"></iframe>` : html`<p class="muted">No report: this run ended before payops wrote it.</p>`}</div>`;
   };
 
   const auditSection = (jobId: string): Safe => {
@@ -588,16 +614,28 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     if (!job) return c.text('no such job', 404);
     const which = c.req.param('which');
     const out = outputPaths(job.stored_path);
-    const path = which === 'results' ? out.results : which === 'failed' ? out.failed : undefined;
+    const path = which === 'results' ? out.results : which === 'failed' ? out.failed : which === 'report' ? out.report : undefined;
     if (!path || !existsSync(path)) return c.text('no such file', 404);
     store.audit(c.get('user'), 'downloaded', job.id, basename(path));
     const ext = extname(path).toLowerCase();
-    const type = ext === '.xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+    const type = ext === '.xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : ext === '.html' ? 'text/html; charset=utf-8' : 'text/csv';
     const name = basename(path);
     c.header('Content-Type', type);
     c.header('Content-Length', String(statSync(path).size));
     c.header('Content-Disposition', `attachment; filename="${name.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`);
     return c.body(Readable.toWeb(createReadStream(path)) as ReadableStream);
+  });
+
+  // The report payops run wrote (--report), shown in the results page's frame: no script may run in it.
+  app.get('/jobs/:id/report', (c) => {
+    const job = loadJob(c);
+    if (!job) return c.text('no such job', 404);
+    const path = outputPaths(job.stored_path).report;
+    if (!existsSync(path)) return c.text('no report for this job', 404);
+    c.header('X-Frame-Options', 'SAMEORIGIN');
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox");
+    c.header('Content-Type', 'text/html; charset=utf-8');
+    return c.body(readFileSync(path, 'utf8'));
   });
 
   app.post('/jobs/:id/rerun-failed', (c) => {
@@ -614,7 +652,9 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     chmodSync(dest, 0o600);
     const hash = createHash('sha256');
     hash.update(readFileSync(dest));
-    const newId = createJob(c.get('user'), name, dest, statSync(dest).size, hash.digest('hex'), job.id, jobOptions(job));
+    // The same reading options, but not the sheet: the failed-rows workbook is payops' own, with its own sheet.
+    const { sheet: _sheet, ...options } = jobOptions(job);
+    const newId = createJob(c.get('user'), name, dest, statSync(dest).size, hash.digest('hex'), job.id, options);
     return c.redirect(`/jobs/${newId}`, 303);
   });
 
@@ -637,7 +677,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         ${jobs.map(
           (j) => html`<tr><td>${when(j.created_at)}</td><td><a href="/jobs/${j.id}">${j.file_name}</a>${j.parent_id ? html`<br><span class="muted">failed rows of ${j.parent_id}</span>` : ''}</td>
           <td>${j.uploader}</td><td>${j.approver ?? (j.approval_needed ? '—' : 'not needed')}</td><td>${STATE_WORDS[j.state] ?? j.state}</td><td>${rowsOf(j)}</td><td><code>${j.sha256.slice(0, 16)}…</code></td>
-          <td>${existsSync(out(j).results) ? html`<a href="/jobs/${j.id}/download/results">results</a>` : ''} ${existsSync(out(j).failed) ? html`<a href="/jobs/${j.id}/download/failed">failed rows</a>` : ''}</td></tr>`,
+          <td>${existsSync(out(j).results) ? html`<a href="/jobs/${j.id}/download/results">results</a>` : ''} ${existsSync(out(j).failed) ? html`<a href="/jobs/${j.id}/download/failed">failed rows</a>` : ''} ${existsSync(out(j).report) ? html`<a href="/jobs/${j.id}/download/report">report</a>` : ''}</td></tr>`,
         )}</tbody></table>
         <h2>Audit log (append-only)</h2><table id="audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Job</th><th>Detail</th></tr></thead><tbody>
         ${audit.map((r) => html`<tr><td>${when(r.at)}</td><td>${r.user}</td><td>${r.action}</td><td>${r.job_id ? html`<a href="/jobs/${r.job_id}">${r.job_id}</a>` : ''}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody></table>
@@ -690,7 +730,7 @@ if(p.rows!=null){$('done').textContent=p.rows;$('bar').value=p.rows;}
 if(p.total!=null){$('total').textContent=p.total;$('bar').max=p.total;}
 $('rate').textContent=p.rate?p.rate.toFixed(1)+' rows/s':'measuring…';$('eta').textContent=fmt(p.etaMs);
 const c=$('counts');c.textContent='';for(const [k,n] of Object.entries(p.byStatus||{})){if(!n)continue;const s=document.createElement('span');s.className='stat';s.style.cssText='display:inline-block;margin-right:.4rem';s.textContent=k+': '+n;c.appendChild(s);}
-const w=p.waiting||{};$('waiting').textContent=w.lookups?('waiting for '+w.lookups+' lookup(s)'+(w.nextInMs!=null?', next in '+fmt(w.nextInMs):'')):(p.message||'');
+const w=p.waiting||{};$('waiting').textContent=w.lookups?(w.lookups+' row(s) waiting for a lookup (the gateway did not say what happened to a send)'+(w.nextIn?', next lookup in '+w.nextIn:'')):(p.message||'');
 if(['done','stopped','error'].includes(p.state)){es.close();const st=$('stop');if(st)st.closest('form').hidden=true;setTimeout(()=>location.reload(),200);}});
 `;
 }

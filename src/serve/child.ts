@@ -67,6 +67,8 @@ export function startCli(args: string[], token: string | undefined, onEvent: (e:
   const texts: string[] = [];
   const reader = lineReader((e) => {
     if (e.kind === 'text' && texts.length < 50) texts.push(e.text);
+    // With --log-format json a stopping error is an `error` event.
+    else if (e.kind === 'event' && e.event === 'error' && typeof e.fields.message === 'string' && texts.length < 50) texts.push(e.fields.message);
     onEvent(e);
   });
   child.stderr!.on('data', (c: Buffer) => reader.push(c));

@@ -5,7 +5,7 @@
  * holds the partition's state lock the job waits, says who holds it, and
  * starts when the lock is free. Stop sends SIGINT, exactly as Ctrl-C does.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
@@ -20,7 +20,7 @@ export interface Progress {
   startedAt: number | null;
   rate: number | null;
   etaMs: number | null;
-  waiting: { lookups?: number; nextInMs?: number };
+  waiting: { lookups?: number; nextIn?: string };
   message: string | null;
   failures: Array<{ line: unknown; status: unknown; error: unknown; result_code: unknown }>;
 }
@@ -38,11 +38,24 @@ export interface JobRunnerOptions {
 }
 
 /** `<stem>.results<ext>` / `<stem>.failed<ext>` beside the stored input, as payops run names them. */
-export function outputPaths(storedPath: string): { results: string; failed: string; summary: string } {
+export function outputPaths(storedPath: string): { results: string; failed: string; summary: string; report: string } {
   const ext = extname(storedPath) || '.csv';
   const stem = basename(storedPath, ext);
   const dir = join(storedPath, '..');
-  return { results: join(dir, `${stem}.results${ext}`), failed: join(dir, `${stem}.failed${ext}`), summary: join(dir, 'summary.json') };
+  return { results: join(dir, `${stem}.results${ext}`), failed: join(dir, `${stem}.failed${ext}`), summary: join(dir, 'summary.json'), report: join(dir, 'report.html') };
+}
+
+/**
+ * Delete the stored upload of a job (its outputs stay: payops masks card
+ * numbers in them). Used for card data: with --allow-card-data the upload is
+ * deleted as soon as the job has finished, so no unmasked card number stays on
+ * disk once no resume is possible.
+ */
+export function discardUpload(store: Store, job: JobRow, why: string): void {
+  rmSync(job.stored_path, { force: true });
+  rmSync(join(job.stored_path, '..', 'preview.annotated.csv'), { force: true });
+  store.update(job.id, { deleted_at: store.nowIso() });
+  store.audit('payops', 'upload deleted', job.id, why);
 }
 
 export function lockHolder(lockPath: string | undefined): string | undefined {
@@ -175,6 +188,8 @@ export class JobRunner {
       out.failed,
       '--summary-json',
       out.summary,
+      '--report',
+      out.report,
       '--log-format',
       'json',
       ...gatewayFlags(this.o.gateway),
@@ -226,6 +241,7 @@ export class JobRunner {
       } else if (r.code === 0 || r.code === 1) {
         this.o.store.update(job.id, { state: 'done', exit_code: r.code, finished_at: now, summary, message: null });
         this.o.store.audit('payops', 'finished', job.id, `exit ${r.code}`);
+        if (this.o.gateway.allowCardData) discardUpload(this.o.store, job, 'card data allowed: the upload is deleted once its job has finished');
         this.setLive(job.id, { state: 'done' });
       } else if (r.code === 130 || r.code === 143 || r.signal || current?.state === 'stopping') {
         const msg = 'stopped: what was sent is recorded; Resume continues with the rows not yet done';

@@ -95,11 +95,12 @@ export function alreadyDoneOf(fields: Record<string, unknown>): number | undefin
   return num(fields.already_done) ?? num(obj(fields.already_done)?.count);
 }
 
-export function waitingOf(fields: Record<string, unknown>): { lookups?: number; nextInMs?: number } {
-  const out: { lookups?: number; nextInMs?: number } = {};
-  const l = num(fields.waiting) ?? num(fields.waiting_lookups) ?? num(fields.lookups_waiting);
-  const n = num(fields.next_lookup_in_ms) ?? num(fields.next_in_ms);
+/** Rows waiting for a lookup, from a `progress` event: how many (`waiting`) and when the next is due (`waiting_text`: "… next in 12s"). */
+export function waitingOf(fields: Record<string, unknown>): { lookups?: number; nextIn?: string } {
+  const out: { lookups?: number; nextIn?: string } = {};
+  const l = num(fields.waiting) ?? num(fields.waiting_lookups);
   if (l !== undefined) out.lookups = l;
-  if (n !== undefined) out.nextInMs = n;
+  const t = typeof fields.waiting_text === 'string' ? /next in (.+)$/.exec(fields.waiting_text)?.[1] : undefined;
+  if (t) out.nextIn = t;
   return out;
 }

@@ -1,9 +1,10 @@
 /**
  * The preview of an upload: `payops validate` (which rows are valid, and why
  * the others are not, written to an annotated copy) and `payops run --dry-run`
- * (the detected dialect, the environment, rows already done earlier), both
- * run as child processes on the stored file with the job's options. Nothing
- * is sent. The totals per currency × operation are summed here from the
+ * (rows already done earlier, and by which file), both run as child
+ * processes on the stored file with the job's options. The dry run is skipped
+ * while the partition has no state at all (no row can have been done earlier):
+ * it is the slow half of the preview. Nothing is sent. The totals per currency × operation are summed here from the
  * annotated copy, with payops' own amount parser.
  */
 import { createReadStream, existsSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { parse } from 'csv-parse';
 import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
 import { pickDelimiter } from '../input/dialect.js';
 import { parseAmount } from '../rows/amount.js';
+import { openInput } from '../input/records.js';
 import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
 import type { JobOptions } from './store.js';
@@ -21,6 +23,16 @@ export interface InvalidGroup {
   example: string;
   count: number;
   lines: number[];
+  /** Where, for the first rows: a workbook cell (`D9`) or `line N, FIELD`. */
+  cells: string[];
+}
+
+/** Rows already done by earlier runs, per file, as the dry run reports them (`already_done_by`). */
+export interface DoneBy {
+  file: string;
+  rows: number;
+  firstDate?: string;
+  lastDate?: string;
 }
 
 export interface PreviewData {
@@ -28,7 +40,7 @@ export interface PreviewData {
   /** Why there is no preview (a file payops cannot read: exit 2). */
   error?: string;
   notices: string[];
-  dialect: { encoding?: string; delimiter?: string; bom?: boolean; lineEnding?: string };
+  dialect: { encoding?: string; delimiter?: string; bom?: boolean; lineEnding?: string; sheet?: string };
   environment?: string;
   headers: string[];
   /** header → payops field as payops reads it (without a mapping). */
@@ -42,6 +54,7 @@ export interface PreviewData {
   /** rows per payment type (reversals have no amount). */
   byOperation: Record<string, number>;
   alreadyDone: number;
+  alreadyDoneBy: DoneBy[];
   wouldSend: number;
   sha256?: string;
 }
@@ -74,6 +87,41 @@ export function readHeaderLine(path: string, delimiterOverride?: string): string
   return header.split(d).map((h) => h.replace(/^"|"$/g, '').trim());
 }
 
+/**
+ * The header of the upload as payops' own reader sees it (CSV or workbook,
+ * with the job's encoding, delimiter and sheet); read without the input's
+ * header rules, so a file whose own names payops does not know yet still shows
+ * them for mapping. Falls back to the CSV's first line when payops refuses it.
+ */
+export async function readHeaders(path: string, options: JobOptions): Promise<{ header: string[]; sheet?: string }> {
+  try {
+    const src = await openInput(path, {
+      prescan: false,
+      headerMode: 'results',
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+      ...(options.sheet ? { sheet: options.sheet } : {}),
+    });
+    src.close();
+    return { header: src.header, ...(src.dialect.sheet !== undefined ? { sheet: src.dialect.sheet } : {}) };
+  } catch {
+    return { header: readHeaderLine(path, options.delimiter) };
+  }
+}
+
+/**
+ * Where in the file an invalid row's problem is: the cell a workbook message
+ * starts with (`D9`), else `line N, FIELD` when the message starts with the
+ * field it is about (`amount "abc" …`).
+ */
+export function cellOf(error: string, line: unknown): string | undefined {
+  const ref = /^([A-Z]{1,3}\d+):/.exec(error);
+  if (ref) return ref[1];
+  const field = /^([a-z_]+)\b/.exec(error)?.[1];
+  if (field && FIELDS.includes(field) && typeof line === 'number') return `line ${line}, ${field}`;
+  return undefined;
+}
+
 /** An error message without its quoted values: rows failing for one reason share it. */
 export function reasonKey(error: string): string {
   return error.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/\b\d+\b/g, 'N');
@@ -99,6 +147,12 @@ export async function buildPreview(opts: {
   gateway: GatewaySettings;
   token: string | undefined;
   columnsSupported: boolean;
+  /**
+   * Whether the partition has any state yet. Without it no row can have been
+   * done earlier, so the dry run (the slow half of the preview) is skipped and
+   * every valid row would be sent.
+   */
+  earlierState?: boolean;
 }): Promise<PreviewData> {
   const { input, jobDir, options, gateway } = opts;
   const annotated = join(jobDir, 'preview.annotated.csv');
@@ -117,18 +171,32 @@ export async function buildPreview(opts: {
     totals: {},
     byOperation: {},
     alreadyDone: 0,
+    alreadyDoneBy: [],
     wouldSend: 0,
   };
   const groups = new Map<string, InvalidGroup>();
+  /** The dialect and notices, from validate's `start` event (the reader is the one payops run uses). */
+  const readStart = (f: Record<string, unknown>) => {
+    const d = (f.dialect ?? {}) as Record<string, unknown>;
+    if (typeof d.encoding === 'string') data.dialect.encoding = d.encoding;
+    if (typeof d.delimiter === 'string') data.dialect.delimiter = d.delimiter;
+    if (typeof d.bom === 'boolean') data.dialect.bom = d.bom;
+    if (typeof d.line_ending === 'string') data.dialect.lineEnding = d.line_ending;
+    if (typeof d.sheet === 'string') data.dialect.sheet = d.sheet;
+    if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
+  };
   const validate = startCli(['validate', input, '--log-format', 'json', '--out', annotated, ...flags], undefined, (e) => {
     if (e.kind !== 'event') return;
     const f = e.fields;
-    if (e.event === 'row' && typeof f.error === 'string') {
+    if (e.event === 'start') readStart(f);
+    else if (e.event === 'row' && typeof f.error === 'string') {
       const key = reasonKey(f.error);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { reason: key, example: f.error, count: 0, lines: [] }));
+      if (!g) groups.set(key, (g = { reason: key, example: f.error, count: 0, lines: [], cells: [] }));
       g.count++;
       if (g.lines.length < 20 && typeof f.line === 'number') g.lines.push(f.line);
+      const cell = cellOf(f.error, f.line);
+      if (cell && g.cells.length < 20) g.cells.push(cell);
     } else if (e.event === 'summary') {
       if (typeof f.rows === 'number') data.rows = f.rows;
       if (typeof f.valid === 'number') data.valid = f.valid;
@@ -136,31 +204,32 @@ export async function buildPreview(opts: {
       if (typeof f.input_sha256 === 'string') data.sha256 = f.input_sha256;
     }
   });
-  const dry = startCli(['run', input, '--dry-run', '--log-format', 'json', ...gatewayFlags(gateway), ...flags], opts.token, (e) => {
+  const dry = opts.earlierState === false ? undefined : startCli(['run', input, '--dry-run', '--log-format', 'json', ...gatewayFlags(gateway), ...flags], opts.token, (e) => {
     if (e.kind !== 'event') return;
     const f = e.fields;
     if (e.event === 'start') {
-      const d = (f.dialect ?? {}) as Record<string, unknown>;
-      if (typeof d.encoding === 'string') data.dialect.encoding = d.encoding;
-      if (typeof d.delimiter === 'string') data.dialect.delimiter = d.delimiter;
-      if (typeof d.bom === 'boolean') data.dialect.bom = d.bom;
-      if (typeof d.line_ending === 'string') data.dialect.lineEnding = d.line_ending;
-      if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
       const env = environmentKind(f);
       if (env) data.environment = env;
     } else if (e.event === 'summary') {
       data.alreadyDone = alreadyDoneOf(f) ?? 0;
+      if (Array.isArray(f.already_done_by)) {
+        for (const b of f.already_done_by as Array<Record<string, unknown>>) {
+          if (typeof b?.file !== 'string' || typeof b.rows !== 'number') continue;
+          const by: DoneBy = { file: b.file, rows: b.rows };
+          if (typeof b.first_date === 'string') by.firstDate = b.first_date;
+          if (typeof b.last_date === 'string') by.lastDate = b.last_date;
+          data.alreadyDoneBy.push(by);
+        }
+      }
       const by = statusCounts(f);
       data.wouldSend = (by.pending ?? 0) + (by.would_send ?? 0);
     }
   });
-  const [v, d] = await Promise.all([validate.done, dry.done]);
+  const [v, d] = await Promise.all([validate.done, dry?.done]);
   data.invalidGroups = [...groups.values()].sort((a, b) => b.count - a.count);
-  try {
-    data.headers = readHeaderLine(input, options.delimiter);
-  } catch {
-    data.headers = [];
-  }
+  const head = await readHeaders(input, options).catch(() => ({ header: [] as string[], sheet: undefined }));
+  data.headers = head.header;
+  if (head.sheet !== undefined) data.dialect.sheet ??= head.sheet;
   for (const h of data.headers) {
     const f = fieldOfHeader(h);
     if (f) data.recognised[h] = f;
@@ -169,7 +238,8 @@ export async function buildPreview(opts: {
     data.error = v.texts.join(' ') || `payops validate ended with exit code ${v.code}`;
     return data;
   }
-  if (d.code === 2 || d.code === null) data.notices.push(`the dry run could not check earlier runs: ${d.texts.join(' ')}`);
+  if (!dry) data.wouldSend = data.valid;
+  else if (d && (d.code === 2 || d.code === null)) data.notices.push(`the dry run could not check earlier runs: ${d.texts.join(' ')}`);
   if (existsSync(annotated)) await sumAnnotated(annotated, data, options);
   data.ok = true;
   return data;

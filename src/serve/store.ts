@@ -18,7 +18,8 @@ export type JobState =
   | 'stopped' // stopped part way; a resume continues
   | 'done' // the run finished (exit 0 or 1)
   | 'error' // the run ended with an error (exit 2/3): message says why
-  | 'expired'; // approval not given in time
+  | 'expired' // approval not given in time
+  | 'refused'; // card numbers uploaded to a server without --allow-card-data: deleted, nothing sent
 
 export interface JobOptions {
   decimalComma: boolean;

@@ -6,14 +6,16 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserMissing, launchChromium } from '../serve/browser.js';
+import { findChromium, launchChromium } from '../helpers/chromium.js';
 import { ROOT, runCli, startServe, startSim, tempDir, usersFile } from '../serve/harness.js';
 
-const missing = browserMissing();
+const chromium = findChromium();
+const missing = chromium.skip || undefined;
 const SEED = join(ROOT, 'samples/payments.csv');
-const GERMAN = join(ROOT, 'samples/excel-de.csv');
+const EXCEL = join(ROOT, 'samples/excel-de.xlsx');
 const shots = process.env.PAYOPS_SCREENSHOTS ?? tempDir();
 mkdirSync(shots, { recursive: true });
 
@@ -60,11 +62,39 @@ async function drop(page: Page, file: string): Promise<string> {
   return page.url().split('/').pop()!;
 }
 
+/** samples/excel-de.xlsx with German headers (Zahlungs-ID, Betrag) and its amounts written as text with a decimal comma. */
+async function germanWorkbook(dir: string): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(EXCEL);
+  const sheet = wb.worksheets[0]!;
+  const head = sheet.getRow(1);
+  head.getCell(3).value = 'Zahlungs-ID';
+  head.getCell(4).value = 'Betrag';
+  sheet.eachRow((row, i) => {
+    const cell = row.getCell(4);
+    if (i > 1 && typeof cell.value === 'number') cell.value = cell.value.toFixed(2).replace('.', ',');
+  });
+  const path = join(dir, 'de-betrag.xlsx');
+  await wb.xlsx.writeFile(path);
+  return path;
+}
+
+/** Every row's cell values of a workbook's first sheet, as exceljs reads them back. */
+async function cells(path: string): Promise<unknown[][]> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  const out: unknown[][] = [];
+  wb.worksheets[0]!.eachRow({ includeEmpty: true }, (row) => out.push((row.values as unknown[]).slice(1)));
+  return out;
+}
+
 const count = async (page: Page, id: string) => Number(await page.textContent(`#${id}`));
 
 describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  it('upload the German sample, preview, decimal comma, confirm, progress, download both files, re-upload the failed rows', async () => {
+  it('the German Excel sample with own headers: map Betrag and Zahlungs-ID, decimal comma, confirm, progress, report, download both files, re-upload the failed rows', async () => {
     const dir = tempDir();
+    // samples/excel-de.xlsx already uses payops' names: this copy has German headers and amounts written 40,00.
+    const GERMAN = await germanWorkbook(dir);
     const users = await usersFile(dir, { alice: 'alice-password' });
     const sim = await startSim(['--seed', SEED, '--latency', '250']);
     const s = await startServe(['--gateway', sim.url, '--users', users, '--concurrency', '1']);
@@ -76,16 +106,25 @@ describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (s
     await page.screenshot({ path: join(shots, 'serve-upload.png') });
 
     const id = await upload(page, GERMAN);
-    await expect.poll(() => page.textContent('#nothing-sent')).toContain('Nothing has been sent yet');
+    // payops does not know "Zahlungs-ID" or "Betrag": the preview says so and offers the mapping.
+    await expect.poll(() => page.textContent('#preview-error')).toContain('missing column');
+    expect(await page.textContent('#detected')).toContain('sheet excel-de');
+    expect(await page.getAttribute('#sheet', 'placeholder')).toContain('excel-de');
+    await page.selectOption('select[data-header="Zahlungs-ID"]', 'payment_id');
+    await page.selectOption('select[data-header="Betrag"]', 'amount');
+    await Promise.all([page.waitForURL(s.url + `/jobs/${id}`), page.click('#apply')]);
+    expect(await page.inputValue('select[data-header="Betrag"]')).toBe('amount');
     expect(await count(page, 'invalid')).toBe(8);
     expect(await page.textContent('#invalid-groups')).toContain('run with --decimal-comma');
+    // Each invalid row names its cell in the workbook (Betrag is column D).
+    expect(await page.textContent('#invalid-groups')).toContain('D2');
 
     await page.check('#decimal_comma');
     await Promise.all([page.waitForURL(s.url + `/jobs/${id}`), page.click('#apply')]);
     expect(await page.isChecked('#decimal_comma')).toBe(true);
-    expect(await count(page, 'valid')).toBe(8);
-    expect(await count(page, 'invalid')).toBe(2);
-    expect(await page.textContent('#totals')).toContain('1,254.49');
+    expect(await count(page, 'valid')).toBe(9);
+    expect(await count(page, 'invalid')).toBe(1);
+    expect(await page.textContent('#totals')).toContain('1,259.49');
     await page.screenshot({ path: join(shots, 'serve-preview.png'), fullPage: true });
     expect(await sim.transactions()).toHaveLength(0);
 
@@ -93,25 +132,48 @@ describe.skipIf(missing !== undefined)(`payops serve in Chromium${missing ? ` (s
     // Live progress over server-sent events: the row counter moves without a reload.
     await expect.poll(async () => Number(await page.textContent('#done')), { timeout: 20_000 }).toBeGreaterThan(0);
     await page.waitForSelector('#dl-results', { timeout: 30_000 });
-    await page.screenshot({ path: join(shots, 'serve-results.png'), fullPage: true });
+    // The report payops run wrote is shown in the page, and can be downloaded.
+    expect(await page.frameLocator('#report').locator('h1').textContent()).toContain('Report: de-betrag.xlsx');
+    // The report's frame is drawn only inside the viewport (a sandboxed frame is its own process): a tall
+    // viewport scrolled to the results, not a full-page shot.
+    await page.setViewportSize({ width: 1200, height: 1700 });
+    await page.locator('#results').scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.getElementById('results')!.scrollIntoView());
+    await page.screenshot({ path: join(shots, 'serve-results.png') });
+    await page.setViewportSize({ width: 1200, height: 900 });
 
     const [results] = await Promise.all([page.waitForEvent('download'), page.click('#dl-results')]);
     const [failed] = await Promise.all([page.waitForEvent('download'), page.click('#dl-failed')]);
-    expect(results.suggestedFilename()).toBe('excel-de.results.csv');
-    expect(failed.suggestedFilename()).toBe('excel-de.failed.csv');
+    const [report] = await Promise.all([page.waitForEvent('download'), page.click('#dl-report')]);
+    expect(results.suggestedFilename()).toBe('de-betrag.results.xlsx');
+    expect(failed.suggestedFilename()).toBe('de-betrag.failed.xlsx');
+    expect(report.suggestedFilename()).toBe('report.html');
     const jobDir = join(s.stateDir, 'serve', 'jobs', id);
-    expect(readFileSync(await results.path()).equals(readFileSync(join(jobDir, 'excel-de.results.csv')))).toBe(true);
-    // The failed-rows file is byte for byte what payops run writes for the same file and options.
+    // The downloads are the files payops run wrote for the job, byte for byte.
+    expect(readFileSync(await results.path()).equals(readFileSync(join(jobDir, 'de-betrag.results.xlsx')))).toBe(true);
+    expect(readFileSync(await failed.path()).equals(readFileSync(join(jobDir, 'de-betrag.failed.xlsx')))).toBe(true);
+    expect(readFileSync(await report.path(), 'utf8')).toContain('<h1>Report: de-betrag.xlsx</h1>');
+    // And what payops run writes from the terminal for the same file and options: the same cells. (The
+    // .xlsx zips differ in their timestamps; the results' new_payment_id and processed_at are the gateway's.)
     const cli = tempDir();
-    writeFileSync(join(cli, 'excel-de.csv'), readFileSync(GERMAN));
+    writeFileSync(join(cli, 'de-betrag.xlsx'), readFileSync(GERMAN));
     const sim2 = await startSim(['--seed', SEED]);
-    const r = await runCli(['run', join(cli, 'excel-de.csv'), '--gateway', sim2.url, '--decimal-comma', '--state-dir', join(cli, 'state')]);
-    expect(r.code).toBe(1);
-    expect(readFileSync(await failed.path()).equals(readFileSync(join(cli, 'excel-de.failed.csv')))).toBe(true);
+    const r = await runCli(['run', join(cli, 'de-betrag.xlsx'), '--gateway', sim2.url, '--decimal-comma', '--column', 'payment_id=Zahlungs-ID', '--column', 'amount=Betrag', '--state-dir', join(cli, 'state')]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(await cells(await failed.path())).toEqual(await cells(join(cli, 'de-betrag.failed.xlsx')));
+    const gatewaysOwn = (rows: unknown[][]) => {
+      const [head, ...rest] = rows;
+      const drop = ['new_payment_id', 'processed_at'].map((h) => head!.indexOf(h));
+      return [head, ...rest.map((row) => row.map((v, i) => (drop.includes(i) ? '…' : v)))];
+    };
+    expect(gatewaysOwn(await cells(await results.path()))).toEqual(gatewaysOwn(await cells(join(cli, 'de-betrag.results.xlsx'))));
 
     await Promise.all([page.waitForURL((u) => !u.pathname.endsWith(id)), page.click('#rerun-failed')]);
-    await expect.poll(() => page.textContent('main')).toContain('excel-de.failed.csv');
-    expect(await count(page, 'rows')).toBe(3);
+    await expect.poll(() => page.textContent('main')).toContain('de-betrag.failed.xlsx');
+    // The new job keeps the mapping and the decimal comma: the failed rows read as before.
+    const failedRows = (await cells(join(cli, 'de-betrag.failed.xlsx'))).length - 1;
+    expect(await count(page, 'rows')).toBe(failedRows);
+    expect(await page.inputValue('select[data-header="Betrag"]')).toBe('amount');
 
     await page.goto(s.url + '/history');
     expect(await page.textContent('#audit')).toContain('downloaded');

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../e2e/harness.js';
 import { esc } from '../../src/serve/html.js';
@@ -311,5 +312,93 @@ describe('payops serve: the flow', () => {
     expect(cronTimes).toHaveLength(15);
     expect(webTimes).toHaveLength(3);
     expect(Math.min(...webTimes)).toBeGreaterThanOrEqual(Math.max(...cronTimes));
+  });
+});
+
+describe('payops serve: what the preview and the run say', () => {
+  it('names the file and the date of rows already done earlier', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const stateDir = join(tempDir(), 'state');
+    const cronDir = tempDir();
+    writeFileSync(join(cronDir, 'march.csv'), refunds(3));
+    expect((await runCli(['run', join(cronDir, 'march.csv'), '--gateway', sim.url, '--state-dir', stateDir])).code).toBe(0);
+    const s = await startServe(['--gateway', sim.url], { stateDir });
+    const c = new Client(s.url);
+    const id = await c.upload('march.csv', refunds(3));
+    const page = await c.waitFor(id, /preview/);
+    expect(page).toMatch(/id="already">3</);
+    const doneBy = /<table id="done-by">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    expect(doneBy).toContain('march.csv');
+    expect(doneBy).toContain(new Date().toISOString().slice(0, 10));
+  });
+
+  it('reads the sheet chosen in the Sheet field (--sheet)', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Notizen').addRow(['nur eine Notiz']);
+    const sheet = wb.addWorksheet('Erstattungen');
+    sheet.addRow(['Vorgang', 'Zahlungs-ID', 'Betrag', 'Currency']);
+    for (let i = 0; i < 3; i++) sheet.addRow(['refund', '8ac7a4a18d6b4ea5a1b2c3d4e5f60003', 1, 'EUR']);
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const id = await c.upload('zwei-blaetter.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
+    let page = await c.waitFor(id, /preview/);
+    expect(page).toContain('id="preview-error"');
+    await c.post(`/jobs/${id}/options`, { sheet: 'Erstattungen', header_0: 'Vorgang', map_0: 'operation', header_1: 'Zahlungs-ID', map_1: 'payment_id', header_2: 'Betrag', map_2: 'amount' });
+    page = await c.waitFor(id, /preview/);
+    expect(page).toContain('sheet <strong>Erstattungen</strong>');
+    expect(page).toMatch(/id="valid">3</);
+    await c.post(`/jobs/${id}/confirm`);
+    await c.waitFor(id, /finished/);
+    expect((await sim.transactions()).filter((t) => t.paymentType === 'RF')).toHaveLength(3);
+  });
+
+  it('names the cell of an invalid row', async () => {
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const id = await c.upload('bad.csv', 'Ticket;Operation;Payment ID;Amount;Currency\r\nT-1;refund;8ac7a4a18d6b4ea5a1b2c3d4e5f60003;zwölf;EUR\r\n');
+    const page = await c.waitFor(id, /preview/);
+    const groups = /<table id="invalid-groups">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    expect(groups).toContain('line 2, amount');
+  });
+
+  it('shows rows waiting for a lookup and when the next one is due', async () => {
+    // Every send is processed, then its connection closed: the outcome is unknown and the row waits for a lookup.
+    const sim = await startSim(['--seed', SEED, '--drop-rate', '1', '--fault-seed', '7']);
+    const s = await startServe(['--gateway', sim.url, '--concurrency', '1', '--timeout', '1s', '--settle', '30s']);
+    const c = new Client(s.url);
+    const id = await c.upload('one.csv', refunds(1));
+    await c.waitFor(id, /preview/);
+    await c.post(`/jobs/${id}/confirm`);
+    const p = await c.events(id, (e) => Boolean((e.waiting as { lookups?: number } | undefined)?.lookups));
+    expect(p.waiting).toMatchObject({ lookups: 1 });
+    expect(String((p.waiting as { nextIn?: string }).nextIn)).toMatch(/^\d+s$/);
+    await c.post(`/jobs/${id}/stop`);
+    await c.waitFor(id, /stopped/);
+  });
+
+  it('without --allow-card-data refuses a card-number upload and deletes it; with it, deletes the upload once the job has finished', async () => {
+    const cards = 'operation,amount,currency,card_number,card_holder,card_expiry_month,card_expiry_year,payment_brand\r\ncredit,1.00,EUR,4200000000000000,Jane Doe,12,2030,VISA\r\n';
+    const sim = await startSim(['--seed', SEED]);
+    const s = await startServe(['--gateway', sim.url]);
+    const c = new Client(s.url);
+    const id = await c.upload('cards.csv', cards);
+    const page = await c.waitFor(id, /refused/);
+    expect(page).toContain('does not accept card numbers');
+    expect(existsSync(join(s.stateDir, 'serve', 'jobs', id, 'cards.csv'))).toBe(false);
+    expect(await sim.transactions()).toHaveLength(0);
+
+    const allowed = await startServe(['--gateway', sim.url, '--allow-card-data']);
+    const a = new Client(allowed.url);
+    const id2 = await a.upload('cards.csv', cards);
+    await a.waitFor(id2, /preview/);
+    expect(existsSync(join(allowed.stateDir, 'serve', 'jobs', id2, 'cards.csv'))).toBe(true);
+    await a.post(`/jobs/${id2}/confirm`);
+    await a.waitFor(id2, /finished/);
+    const dir = join(allowed.stateDir, 'serve', 'jobs', id2);
+    expect(existsSync(join(dir, 'cards.csv'))).toBe(false);
+    for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), 'latin1'), f).not.toContain('4200000000000000');
+    expect(await a.text('/history')).toContain('upload deleted');
   });
 });

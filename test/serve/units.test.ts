@@ -121,3 +121,18 @@ describe('live', () => {
     expect(envBanner('test', 'https://eu-test.oppwa.com').value).toContain('no real money moves');
   });
 });
+
+describe('what the page reads from payops messages', () => {
+  it('names the cell of an invalid row: a workbook reference, or the line and field of a CSV', async () => {
+    const { cellOf } = await import('../../src/serve/preview.js');
+    expect(cellOf('D9: amount "10,00" is ambiguous: use 10.00', 9)).toBe('D9');
+    expect(cellOf('amount "abc" contains "abc": write digits', 2)).toBe('line 2, amount');
+    expect(cellOf('card data needs --allow-card-data', 3)).toBeUndefined();
+  });
+
+  it('reads rows waiting for a lookup and when the next is due from a progress event', async () => {
+    const { waitingOf } = await import('../../src/serve/log-events.js');
+    expect(waitingOf({ waiting: 2, waiting_text: 'waiting for 2 lookups (--settle / --lookup-interval), next in 12s' })).toEqual({ lookups: 2, nextIn: '12s' });
+    expect(waitingOf({ waiting: 0 })).toEqual({ lookups: 0 });
+  });
+});
