@@ -337,7 +337,15 @@ export class PostgresStore extends GroupedWriter implements StateStore {
     clearInterval(this.renewTimer);
     clearTimeout(this.watchdog);
     try {
-      await this.client.query('DELETE FROM payops_leases WHERE partition = $1 AND owner = $2', [this.partition, this.owner]);
+      // After a failure (a partition, a lost lease) the lease is left to expire (on this machine, a rerun takes
+      // it over at once, this process being dead); waiting for a database that does not answer would hold the exit.
+      if (!this.failure.aborted) {
+        await this.client.query({
+          text: 'DELETE FROM payops_leases WHERE partition = $1 AND owner = $2',
+          values: [this.partition, this.owner],
+          query_timeout: renewTimeoutMs(this.ttlMs),
+        } as pg.QueryConfig);
+      }
     } catch {
       /* lost: the lease expires */
     }
