@@ -73,12 +73,20 @@ function* byKey(rows: Iterable<Row & { 0: string }>): Generator<[string, Row[]]>
   if (key !== undefined) yield [key, group];
 }
 
+/**
+ * A record kept under `file:<hash>` is not a row: it is the SHA-256 of a failed-rows file the run wrote
+ * (src/plan/superseded.ts), so that a file the operator corrected is never overwritten. Stats do not count
+ * it as a row, prune keeps it as it is; export (a backup) has it.
+ */
+const isFileRecord = (key: unknown) => String(key).startsWith('file:');
+
 class Tally {
   rows = 0;
   records = 0;
   byStatus: Record<string, number> = {};
   months = new Map<string, { rows: number; byStatus: Record<string, number> }>();
   add(rows: Row[]): void {
+    if (rows.length && isFileRecord(rows[0]![1])) return;
     this.rows++;
     this.records += rows.length;
     let e: JournalEntry | undefined;
@@ -184,6 +192,7 @@ function pruneLocked(file: string, before: string): PruneResult {
       if (rows.length === 20000 && groups.length > 1) groups.pop();
       db.transaction(() => {
         for (const [key, recs] of groups) {
+          if (isFileRecord(key)) continue;
           const e = entryOf(recs);
           const old = recs.every((r) => String(r[15]) < before);
           if (!old) continue;
@@ -307,6 +316,7 @@ export async function pgPrune(url: string, where: string, partition: string | un
         await c.query('BEGIN');
         try {
           for (const [key, recs] of groups) {
+            if (isFileRecord(key)) continue;
             const e = entryOf(recs);
             if (!recs.every((x) => String(x[15]) < before)) continue;
             if (!finished(e)) {
