@@ -309,6 +309,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       const it = await limit(async () => {
         if (!pacer.isOpen()) await pacer.ready();
         if (stoppedBy || refusedEntities.has(row.entity)) return undefined;
+        // Last check before the POST leaves: the state store (a PostgreSQL lease) still vouches for this run; else not sent, and the run stops.
+        if (!o.journal.canSend()) return void stop(o.journal.failure.reason instanceof Error ? o.journal.failure.reason : new Error('the state store cannot vouch for this run any more'));
         row.attempts++;
         row.lastSentAt = Date.now();
         const ex = await o.client.send(req);

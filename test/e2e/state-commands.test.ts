@@ -14,7 +14,7 @@ import { parseCsv, pid, readCsv, ROOT, runCli, startSim, tempDir, write } from '
 const FIXTURE = join(ROOT, 'test/e2e/fixtures/journal-0.1.0');
 
 function partitionDir(stateDir: string, simUrl: string): string {
-  // The partition payops uses for this URL (every spelling of this machine is one).
+  // The run's own rule (loopback spellings are one partition), not a copy of it.
   return join(stateDir, partitionSlug(classifyGatewayUrl(simUrl).partition));
 }
 
@@ -74,7 +74,7 @@ describe('payops state (SQLite)', () => {
     const csv = join(dir, 'export.csv');
     const ex = await runCli(['state', 'export', '--state-dir', stateDir, '--format', 'csv', '--out', csv]);
     expect(ex.code).toBe(0);
-    // Every record, for audit and backup: the rows' 60 and the record of the failed-rows file written.
+    // 60 records of rows, and the one of the failed-rows file the run wrote (its SHA-256: never overwritten once corrected).
     expect(ex.stderr).toContain('61 records');
     const rows = parseCsv(readFileSync(csv, 'utf8'), ',').rows;
     expect(rows[0]).toEqual(['partition', 'k', 'key', 'id', 'gen', 'type', 'ref', 'amount', 'currency', 'entity', 's', 'sent', 'c', 'd', 'n', 'note', 'at', 'src', 'line']);
@@ -85,6 +85,7 @@ describe('payops state (SQLite)', () => {
     const recs = jl.stdout.trim().split('\n').map((l) => JSON.parse(l) as { k: string; s: string | null });
     expect(recs).toHaveLength(61);
     expect(recs.filter((r) => r.k === 'o' && r.s !== 'written').every((r) => r.s === 'succeeded')).toBe(true);
+    expect(recs.filter((r) => r.s === 'written')).toHaveLength(1);
 
     // Nothing is older than 2000: nothing pruned.
     const none = await runCli(['state', 'prune', '--state-dir', stateDir, '--before', '2000-01-01']);

@@ -6,8 +6,11 @@ import pg from 'pg';
 import { AbortError } from '../../src/cli/errors.js';
 import { StateOpenError, StateWriteError } from '../../src/plan/store/errors.js';
 import { openState, type OpenedState } from '../../src/plan/store/open.js';
+import { hostId } from '../../src/plan/store/postgres.js';
 import type { IntentRecord, OutcomeRecord } from '../../src/plan/store/types.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
+import { spawnSync } from 'node:child_process';
+import { startRelay } from '../e2e/adversarial-helpers.js';
 
 let cluster: PgCluster | undefined;
 let skip = '';
@@ -31,6 +34,18 @@ const outcome = (key: string, id: string, s: string): Omit<OutcomeRecord, 'k'> =
 async function open(url: string, over: { breakLock?: boolean; lock?: boolean } = {}): Promise<OpenedState> {
   return openState({ stateUrl: url, partition: PARTITION, temporary: false, lock: over.lock ?? true, breakLock: over.breakLock ?? false, requestTimeoutMs: 100, env: {} });
 }
+/** With PAYOPS_STATE_LEASE (read from the process environment) set for this open only. */
+async function openWithLease(url: string, lease: string): Promise<OpenedState> {
+  const before = process.env.PAYOPS_STATE_LEASE;
+  process.env.PAYOPS_STATE_LEASE = lease;
+  try {
+    return await open(url);
+  } finally {
+    if (before === undefined) delete process.env.PAYOPS_STATE_LEASE;
+    else process.env.PAYOPS_STATE_LEASE = before;
+  }
+}
+const aborted = (s: AbortSignal) => new Promise<void>((resolve) => (s.aborted ? resolve() : s.addEventListener('abort', () => resolve(), { once: true })));
 async function done(s: OpenedState): Promise<void> {
   await s.store.close();
   await s.release();
@@ -108,6 +123,60 @@ describe('PostgresStore', () => {
     expect(a.store.failure.aborted).toBe(true);
     await done(a);
   });
+
+  it('a holder with our host name on another machine (a cloned VM) is not judged by its pid: its lease is not taken over before it expires', async (ctx) => {
+    if (!cluster) return ctx.skip(skip);
+    const url = await cluster.database();
+    const a = await open(url);
+    const c = new pg.Client(url);
+    await c.connect();
+    // Same host name (it is ours), a pid that is not alive here, another machine.
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    await c.query(`UPDATE payops_leases SET host_id = 'another-machine', pid = $1`, [deadPid]);
+    const err = await open(url).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect((err as Error).message).toMatch(/holds the state lease/);
+    // On this very machine (same host id), that dead pid is taken over at once.
+    await c.query(`UPDATE payops_leases SET host_id = $1`, [hostId()]);
+    await c.end();
+    const b = await open(url);
+    expect(b.store.canSend()).toBe(true);
+    await done(b);
+    await done(a);
+  });
+
+  it('canSend: true while the lease is held; false (and the store failed) once another run took it over', async (ctx) => {
+    if (!cluster) return ctx.skip(skip);
+    const url = await cluster.database();
+    const a = await openWithLease(url, '1s');
+    expect(a.store.canSend()).toBe(true);
+    const c = new pg.Client(url);
+    await c.connect();
+    await c.query(`UPDATE payops_leases SET owner = gen_random_uuid()`);
+    await c.end();
+    await aborted(a.store.failure); // the next renewal (every 250 ms) sees it
+    expect(a.store.canSend()).toBe(false);
+    expect((a.store.failure.reason as Error).message).toMatch(/taken over by another run/);
+    await done(a);
+  });
+
+  it('a database that stops answering (a partition: no error, no bytes) fails the store by the lease deadline, so nothing more is sent', async (ctx) => {
+    if (!cluster) return ctx.skip(skip);
+    const direct = await cluster.database();
+    const relay = await startRelay(Number(new URL(direct).port));
+    const viaRelay = Object.assign(new URL(direct), { port: String(relay.port) }).toString();
+    const a = await openWithLease(viaRelay, '1s');
+    await a.store.intent(intent(K, 0));
+    expect(a.store.canSend()).toBe(true);
+    relay.cut();
+    // The renewal hangs (no error, no answer): the lease deadline fails the store all the same.
+    await aborted(a.store.failure);
+    expect(a.store.canSend()).toBe(false);
+    expect((a.store.failure.reason as Error).message).toMatch(/could not be renewed in time|lost the state database/);
+    await expect(a.store.intent(intent('zyxwvutsrqponm', 0))).rejects.toBeInstanceOf(StateWriteError);
+    await done(a);
+    await relay.close();
+  }, 30_000);
 
   it('a server gone mid-run fails the store (the run stops sending) with a message naming the database without its password', async (ctx) => {
     if (!cluster) return ctx.skip(skip);

@@ -36,4 +36,7 @@ export class MemoryStore implements StateStore {
     return Promise.resolve();
   }
   closeNow(): void {}
+  canSend(): boolean {
+    return true;
+  }
 }

@@ -4,15 +4,23 @@
  * `PAYOPS_STATE_URL`). Same records and semantics as the SQLite store; every
  * partition's rows live in one table, keyed by partition and key.
  *
- * One run per partition across hosts: a lease row (owner, host, pid, start,
- * expiry), claimed with `INSERT … ON CONFLICT`, renewed while the run lasts.
- * Intents are inserted only while the lease is ours and unexpired (checked
- * in the same statement), so a run that lost its lease cannot record, and
- * so cannot send. A lease is taken over when it expired, when its holder on
- * this host is dead, or with `--break-lock` for a holder on another host;
- * then the run first waits until the old holder's requests cannot be in
- * flight (its expiry plus --timeout), and the old holder's rows without an
- * outcome are looked up by the planner, never resent blind.
+ * One run per partition across hosts: a lease row (owner, host name, host
+ * id, pid, start, expiry, the holder's own --timeout), claimed with
+ * `INSERT … ON CONFLICT`, renewed while the run lasts (the renewal times out
+ * well inside the lease). Intents are inserted only while the lease is ours
+ * and unexpired (checked in the same statement), and no request leaves once
+ * the lease may have run out without a renewal (`canSend`, checked right
+ * before each send, and a watchdog that fails the store at that moment even
+ * when the database stopped answering), so a run that lost its lease neither
+ * records nor sends. A lease is taken over when it expired, when its holder
+ * on this very machine and boot is dead, or with `--break-lock` for a holder
+ * elsewhere; then the run first waits until the old holder's requests cannot
+ * be in flight (its expiry plus the holder's --timeout, not the taker's),
+ * and the old holder's rows without an outcome are looked up by the planner,
+ * never resent blind.
+ *
+ * "This machine" is the host id (see hostId), never the host name alone:
+ * two cloned VMs with one host name do not judge each other's pids.
  *
  * Reads are asynchronous here: the pipeline prefetches the keys of a batch
  * (`prefetch`), and any other key is read synchronously through a worker
@@ -21,7 +29,8 @@
  */
 import pg from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +47,12 @@ import type { JournalEntry, StateStore } from './types.js';
 export const PG_SCHEMA_VERSION = 1;
 /** How long a lease lasts without renewal (PAYOPS_STATE_LEASE overrides, e.g. `5s`). */
 export const DEFAULT_LEASE_MS = 30_000;
+/** Of a lease's TTL, how long after its start (or its last renewal's sending) a run still records and sends. */
+const LEASE_SAFE_FRACTION = 0.8;
+/** A renewal that has no answer by then is given up (the next one is tried; the deadline decides). */
+function renewTimeoutMs(ttlMs: number): number {
+  return Math.max(100, Math.floor(ttlMs / 4));
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS payops_meta (k text PRIMARY KEY, v text NOT NULL);
@@ -52,8 +67,9 @@ CREATE TABLE IF NOT EXISTS payops_records (
 CREATE INDEX IF NOT EXISTS payops_records_key ON payops_records (partition, key, seq);
 CREATE TABLE IF NOT EXISTS payops_leases (
   partition text PRIMARY KEY,
-  owner uuid NOT NULL, host text NOT NULL, pid integer NOT NULL,
-  started_at timestamptz NOT NULL, expires_at timestamptz NOT NULL
+  owner uuid NOT NULL, host text NOT NULL, host_id text NOT NULL, pid integer NOT NULL,
+  started_at timestamptz NOT NULL, expires_at timestamptz NOT NULL,
+  max_request_ms integer NOT NULL
 );
 `;
 
@@ -82,6 +98,37 @@ export function redactUrl(url: string): string {
 
 export function hostName(): string {
   return process.env.PAYOPS_HOSTNAME || hostname();
+}
+
+function readTrim(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let randomHostId: string | undefined;
+/**
+ * What makes a pid on the holder's host comparable with ours: the same
+ * kernel boot (Linux's boot_id, random at every boot, so two cloned VMs
+ * differ even with one /etc/machine-id and one host name) and the same pid
+ * namespace (two containers of one machine differ). Where neither can be
+ * read, a random id per process: then no holder is ever judged by its pid,
+ * and a lease is only taken over after its expiry (or with --break-lock).
+ * PAYOPS_HOSTNAME (the tests' second "host") is part of it.
+ */
+export function hostId(): string {
+  const boot = readTrim('/proc/sys/kernel/random/boot_id');
+  let pidns: string | undefined;
+  try {
+    pidns = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    pidns = undefined;
+  }
+  if (!boot || !pidns) return (randomHostId ??= `random:${randomUUID()}`);
+  const machine = readTrim('/etc/machine-id') ?? '';
+  return createHash('sha256').update(`${process.env.PAYOPS_HOSTNAME ?? ''}\0${machine}\0${boot}\0${pidns}`).digest('hex').slice(0, 32);
 }
 
 function leaseMs(): number {
@@ -138,8 +185,10 @@ export class PostgresStore extends GroupedWriter implements StateStore {
   readonly remote = true;
   private cache = new Map<string, Row[]>();
   private renewTimer: NodeJS.Timeout | undefined;
-  /** Local time after which the lease may have expired unless renewed: nothing is recorded after it. */
+  /** Local time after which the lease may have expired unless renewed: nothing is recorded or sent after it. */
   private deadline: number;
+  /** Fails the store at the deadline, even while a renewal hangs (a partition: no error, no answer). */
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: pg.Client,
@@ -151,10 +200,43 @@ export class PostgresStore extends GroupedWriter implements StateStore {
     leaseSince: number,
   ) {
     super();
-    this.deadline = leaseSince + ttlMs * 0.8;
+    this.deadline = leaseSince + ttlMs * LEASE_SAFE_FRACTION;
     client.on('error', (err) => this.fail(this.lost(err)));
     this.renewTimer = setInterval(() => void this.renew(), Math.max(200, ttlMs / 4));
     this.renewTimer.unref();
+    this.armWatchdog();
+  }
+
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (!this.canSend()) return; // canSend failed the store
+      this.armWatchdog(); // renewed meanwhile
+    }, Math.max(0, this.deadline - Date.now()) + 1);
+    this.watchdog.unref();
+  }
+
+  private expired(): StateWriteError {
+    return new StateWriteError(`the lease of this run on ${this.location} could not be renewed in time: the run stopped and sends nothing more; run again`);
+  }
+
+  /**
+   * Whether a request may still leave now: not once the store failed, nor
+   * once the lease may have run out without a renewal (then the store fails,
+   * so the run stops). Synchronous: the pipeline asks it right before a send.
+   */
+  canSend(): boolean {
+    if (this.failure.aborted) return false;
+    if (this.closed) return true; // closing after the run: nothing is sent any more
+    if (Date.now() <= this.deadline) return true;
+    this.fail(this.expired());
+    return false;
+  }
+
+  protected override fail(err: StateWriteError): void {
+    clearTimeout(this.watchdog);
+    clearInterval(this.renewTimer);
+    super.fail(err);
   }
 
   private lost(err: unknown): StateWriteError {
@@ -165,20 +247,28 @@ export class PostgresStore extends GroupedWriter implements StateStore {
 
   private async renew(): Promise<void> {
     if (this.closed || this.failure.aborted) return;
+    if (this.renewing) return; // the last one still waits for its answer (at most its query timeout)
+    this.renewing = true;
     const sent = Date.now();
     try {
-      const r = await this.client.query(`UPDATE payops_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE partition = $1 AND owner = $2`, [
-        this.partition,
-        this.owner,
-        this.ttlMs,
-      ]);
-      if (r.rowCount === 1) this.deadline = sent + this.ttlMs * 0.8;
-      else this.fail(new StateWriteError(`the lease of this run on ${this.location} was taken over by another run: this run stopped and sends nothing more`));
+      const r = await this.client.query({
+        text: `UPDATE payops_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE partition = $1 AND owner = $2`,
+        values: [this.partition, this.owner, this.ttlMs],
+        // Well inside the lease: a renewal that hangs (a partition) ends before the lease could.
+        query_timeout: renewTimeoutMs(this.ttlMs),
+      } as pg.QueryConfig);
+      if (r.rowCount === 1) {
+        this.deadline = Math.max(this.deadline, sent + this.ttlMs * LEASE_SAFE_FRACTION);
+        this.armWatchdog();
+      } else this.fail(new StateWriteError(`the lease of this run on ${this.location} was taken over by another run: this run stopped and sends nothing more`));
     } catch (err) {
       if (Date.now() > this.deadline) this.fail(this.lost(err));
+    } finally {
+      this.renewing = false;
     }
-    if (Date.now() > this.deadline) this.fail(new StateWriteError(`the lease of this run on ${this.location} could not be renewed in time: the run stopped and sends nothing more; run again`));
+    if (Date.now() > this.deadline) this.fail(this.expired());
   }
+  private renewing = false;
 
   lookup(key: string): JournalEntry | undefined {
     let rows = this.cache.get(key);
@@ -209,9 +299,7 @@ export class PostgresStore extends GroupedWriter implements StateStore {
   }
 
   protected async commit(records: Pending[]): Promise<void> {
-    if (Date.now() > this.deadline) {
-      throw new StateWriteError(`the lease of this run on ${this.location} could not be renewed in time: the run stopped and sends nothing more; run again`);
-    }
+    if (Date.now() > this.deadline) throw this.expired();
     const cols: unknown[][] = COLUMNS.map(() => []);
     for (const p of records) toRow(p).forEach((v, i) => cols[i]!.push(v));
     let r: pg.QueryResult;
@@ -240,14 +328,24 @@ export class PostgresStore extends GroupedWriter implements StateStore {
     this.closed = true;
     this.stopTimers();
     clearInterval(this.renewTimer);
+    clearTimeout(this.watchdog);
     this.reader.close();
   }
 
   /** Release the lease (the next run may start at once) and end the connection. */
   async release(): Promise<void> {
     clearInterval(this.renewTimer);
+    clearTimeout(this.watchdog);
     try {
-      await this.client.query('DELETE FROM payops_leases WHERE partition = $1 AND owner = $2', [this.partition, this.owner]);
+      // After a failure (a partition, a lost lease) the lease is left to expire (on this machine, a rerun takes
+      // it over at once, this process being dead); waiting for a database that does not answer would hold the exit.
+      if (!this.failure.aborted) {
+        await this.client.query({
+          text: 'DELETE FROM payops_leases WHERE partition = $1 AND owner = $2',
+          values: [this.partition, this.owner],
+          query_timeout: renewTimeoutMs(this.ttlMs),
+        } as pg.QueryConfig);
+      }
     } catch {
       /* lost: the lease expires */
     }
@@ -255,8 +353,10 @@ export class PostgresStore extends GroupedWriter implements StateStore {
   }
 }
 
-async function connect(url: string, where: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: 'payops', connectionTimeoutMillis: 10_000 });
+async function connect(url: string, where: string, queryTimeoutMs: number): Promise<pg.Client> {
+  // Every query of the run's connection ends within query_timeout: a database that stops answering
+  // (no error, bytes just stop) fails the store instead of hanging the run.
+  const client = new pg.Client({ connectionString: url, application_name: 'payops', connectionTimeoutMillis: 10_000, query_timeout: queryTimeoutMs });
   try {
     await client.connect();
   } catch (err) {
@@ -295,7 +395,9 @@ async function cardKeyOf(client: pg.Client): Promise<Buffer> {
 interface LeaseRow {
   owner: string;
   host: string;
+  host_id: string;
   pid: number;
+  max_request_ms: number;
   started_at: Date;
   expires_at: Date;
   now: Date;
@@ -309,16 +411,17 @@ async function claimLease(
   ttlMs: number,
   opts: { breakLock: boolean; requestTimeoutMs: number; where: string },
 ): Promise<number> {
-  const me = { host: hostName(), pid: process.pid };
+  const me = { host: hostName(), hostId: hostId(), pid: process.pid };
   for (let attempt = 0; attempt < 3; attempt++) {
     const since = Date.now();
     const prev = (
-      await client.query<LeaseRow>('SELECT owner, host, pid, started_at, expires_at, now() AS now FROM payops_leases WHERE partition = $1', [partition])
+      await client.query<LeaseRow>('SELECT owner, host, host_id, pid, started_at, expires_at, max_request_ms, now() AS now FROM payops_leases WHERE partition = $1', [partition])
     ).rows[0];
     let waitUntilServer: number | undefined;
     if (prev) {
       const expired = prev.expires_at.getTime() <= prev.now.getTime();
-      const here = prev.host === me.host;
+      // The same machine, boot and pid namespace (the host name alone is not: cloned VMs share it).
+      const here = prev.host_id === me.hostId;
       const deadHere = here && !holderAlive({ pid: prev.pid, host: prev.host, startedAt: prev.started_at.toISOString() });
       const holder = `pid ${prev.pid} on ${prev.host}, started ${prev.started_at.toISOString()}, lease until ${prev.expires_at.toISOString()}`;
       if (!expired && !deadHere) {
@@ -331,16 +434,18 @@ async function claimLease(
           );
         }
       }
-      // Its requests may still be in flight until its lease ends plus --timeout (not when it died on this host).
-      if (!deadHere) waitUntilServer = Math.max(prev.expires_at.getTime(), prev.now.getTime()) + opts.requestTimeoutMs;
+      // Its requests may still be in flight until its lease ends plus its own --timeout (the holder's,
+      // not ours; not when it died on this machine). A host name differing from ours but a host id that is
+      // the same cannot happen but through PAYOPS_HOSTNAME, which is part of the id.
+      if (!deadHere) waitUntilServer = Math.max(prev.expires_at.getTime(), prev.now.getTime()) + Math.max(0, Number(prev.max_request_ms) || 0);
       const r = await client.query(
-        `INSERT INTO payops_leases AS l (partition, owner, host, pid, started_at, expires_at)
-         VALUES ($1, $2, $3, $4, now(), now() + $5 * interval '1 millisecond')
-         ON CONFLICT (partition) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
-           started_at = EXCLUDED.started_at, expires_at = EXCLUDED.expires_at
-         WHERE l.owner = $6
+        `INSERT INTO payops_leases AS l (partition, owner, host, host_id, pid, started_at, expires_at, max_request_ms)
+         VALUES ($1, $2, $3, $4, $5, now(), now() + $6 * interval '1 millisecond', $7)
+         ON CONFLICT (partition) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, host_id = EXCLUDED.host_id, pid = EXCLUDED.pid,
+           started_at = EXCLUDED.started_at, expires_at = EXCLUDED.expires_at, max_request_ms = EXCLUDED.max_request_ms
+         WHERE l.owner = $8
          RETURNING owner`,
-        [partition, owner, me.host, me.pid, ttlMs + (waitUntilServer ? waitUntilServer - prev.now.getTime() : 0), prev.owner],
+        [partition, owner, me.host, me.hostId, me.pid, ttlMs + (waitUntilServer ? waitUntilServer - prev.now.getTime() : 0), opts.requestTimeoutMs, prev.owner],
       );
       if (r.rowCount !== 1) continue; // another run took it first: look again
       if (waitUntilServer) {
@@ -352,10 +457,10 @@ async function claimLease(
       return since;
     }
     const r = await client.query(
-      `INSERT INTO payops_leases (partition, owner, host, pid, started_at, expires_at)
-       VALUES ($1, $2, $3, $4, now(), now() + $5 * interval '1 millisecond')
+      `INSERT INTO payops_leases (partition, owner, host, host_id, pid, started_at, expires_at, max_request_ms)
+       VALUES ($1, $2, $3, $4, $5, now(), now() + $6 * interval '1 millisecond', $7)
        ON CONFLICT (partition) DO NOTHING RETURNING owner`,
-      [partition, owner, me.host, me.pid, ttlMs],
+      [partition, owner, me.host, me.hostId, me.pid, ttlMs, opts.requestTimeoutMs],
     );
     if (r.rowCount === 1) return since;
   }
@@ -366,7 +471,7 @@ export async function openPostgresState(opts: OpenStateOptions & { stateUrl: str
   const where = redactUrl(opts.stateUrl);
   if (!/^postgres(ql)?:\/\//.test(opts.stateUrl)) throw new StateOpenError(`--state-url ${where} is not a postgres:// URL`);
   const ttlMs = leaseMs();
-  const client = await connect(opts.stateUrl, where);
+  const client = await connect(opts.stateUrl, where, Math.max(10_000, ttlMs));
   try {
     await ensureSchema(client, where);
     const cardKey = await cardKeyOf(client);

@@ -37,7 +37,9 @@ function intentOf(r: Row): IntentRecord {
 
 function outcomeOf(r: Row): OutcomeRecord {
   const [, key, id, , , , , , , s, sent, c, d, n, note, at, src, line] = r;
-  if (!str(key) || !str(id) || !str(s) || !KNOWN_STATUSES.has(s) || !(sent === 0 || sent === 1 || sent === true || sent === false) || !str(at) || !str(src) || !int(line)) {
+  // `written` is not a row's status: the record of a failed-rows file's SHA-256, kept under `file:<hash>` (src/plan/superseded.ts).
+  const fileRecord = str(key) && key.startsWith('file:') && s === 'written';
+  if (!str(key) || !str(id) || !str(s) || !(KNOWN_STATUSES.has(s) || fileRecord) || !(sent === 0 || sent === 1 || sent === true || sent === false) || !str(at) || !str(src) || !int(line)) {
     throw new BadRecord('an outcome with a missing or malformed field');
   }
   const o: OutcomeRecord = { k: 'o', key, id, s, sent: sent === 1 || sent === true, at, src, line: Number(line) };

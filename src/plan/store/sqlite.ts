@@ -235,6 +235,11 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     return new StateWriteError(describeSqliteError(this.file, err, 'the run stopped and nothing more is sent; the outputs hold what was done'));
   }
 
+  /** The partition's lock is held until this process ends: a request may always leave (failures stop the run through `failure`). */
+  canSend(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();

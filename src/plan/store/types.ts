@@ -18,6 +18,9 @@
  *   cannot be read is never sent.
  * - `failure` aborts once the store cannot record any more (full disk, lost
  *   connection, lost lease): the run must stop sending at once.
+ * - `canSend()` is asked right before each request leaves: a row whose
+ *   intent was recorded while the lease was held may wait (its payment's
+ *   turn, a slot, the pace) past the lease; then it is not sent.
  */
 
 /** What a row is, for matching: an id belongs to a row only if all of this matches (docs/exactly-once.md#matching). */
@@ -84,6 +87,14 @@ export interface StateStore {
   close(): Promise<void>;
   /** Second signal: commit what is queued synchronously, without waiting for anything. */
   closeNow(): void;
+  /**
+   * May a request still leave now? Asked synchronously right before each
+   * request that could execute something (a POST; a lookup executes nothing
+   * and is not asked). A local store: always (its lock is held until the
+   * process ends). PostgreSQL: not once the lease may have run out without a
+   * successful renewal; then `failure` has aborted too, and the run stops.
+   */
+  canSend(): boolean;
 }
 
 /** Whether a journal record (or gateway transaction) is this row's: every field matches. */
