@@ -407,6 +407,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       }
       if (stoppedBy) break;
       row.lookups++;
+      /** When this round of lookups started: an "absent" proves only what was visible by then. */
+      const roundStart = Date.now();
       const d = row.decision;
       const ids = d.action === 'lookup' ? d.ids : [d.id];
       const sendAs = d.action === 'lookup' && d.sendAs ? d.sendAs : { id: d.id, key: d.key, gen: d.gen };
@@ -466,16 +468,27 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         continue;
       }
       // Absent proves "never executed" only once the original can no longer
-      // be executing nor missing from the query results: --settle plus
-      // --lookup-interval after its send ended (so a row just set aside needs
-      // a second absent round, one an earlier run sent long ago does not).
-      // A send of unknown time needs two absent rounds --lookup-interval apart.
-      const confirm = d.action !== 'lookup' || d.confirm;
+      // be executing nor missing from the query results (SPEC §4; the query
+      // lag is shorter than --settle):
+      // - send time known (this run sent it, or the journal has its intent):
+      //   a round started --settle plus --lookup-interval after the send
+      //   ended, so a row just set aside needs a second absent round, one an
+      //   earlier run sent long ago does not;
+      // - send time unknown (a failed-rows file from elsewhere, --lookup-first
+      //   with a state that knows nothing): it may have been sent elsewhere
+      //   just before, inside the query lag. The first absent round proves
+      //   nothing; a second one started at least --settle after the first
+      //   ended does. Every --lookup-first row pays this too.
       const now = Date.now();
-      const proven = !confirm || (row.sentEnd > 0 ? now >= row.sentEnd + o.settleMs + o.lookupIntervalMs : row.absentAt > 0);
+      const proven = row.sentEnd > 0 ? roundStart >= row.sentEnd + o.settleMs + o.lookupIntervalMs : row.absentAt > 0 && roundStart >= row.absentAt + o.settleMs;
       if (!proven) {
         if (row.absentAt === 0) row.absentAt = now;
-        lastReason = 'absent at the lookup, to be confirmed by another --lookup-interval later';
+        // With the send time unknown, a lookup before --settle has passed since the first absent would prove nothing: wait for it.
+        if (row.sentEnd === 0) holdUntil = Math.max(holdUntil, row.absentAt + o.settleMs);
+        lastReason =
+          row.sentEnd > 0
+            ? 'absent at the lookup, to be confirmed by another --lookup-interval later'
+            : 'absent at the lookup, to be confirmed by another one --settle later (when it was sent is not known)';
         if (row.lookups >= o.maxAttempts) break;
         continue;
       }
