@@ -416,6 +416,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       let absent = 0;
       let found: { status: RowStatus; result: GatewayResult; note: string } | undefined;
       let unconfirmed = false;
+      let queryRefused = false;
       for (const id of ids) {
         const ex = await limit(async () => {
           if (!pacer.isOpen()) await pacer.ready();
@@ -441,7 +442,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
           unconfirmed = true;
           lastReason = `the lookup of ${id} found a transaction (${ans.result.code}) whose answer lacks the fields to confirm it is this row's`;
         } else if (ans.kind === 'credentials') {
+          // Asking again will not help: the row stays unknown (never sent on it).
           lastReason = ans.reason;
+          queryRefused = true;
         } else {
           lastReason = ans.reason;
           if (ans.throttled) {
@@ -463,6 +466,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         }
         return record(row, fromResult(row, found.status, found.result, found.note));
       }
+      if (queryRefused) break;
       if (found || unconfirmed || absent < ids.length) {
         row.absentAt = 0;
         continue;

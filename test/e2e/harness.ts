@@ -47,9 +47,19 @@ export function tempDir(): string {
   return d;
 }
 
+/**
+ * The gateway's per-id throttling, on in every simulator the tests start
+ * (issue 14): 2 queries per id and 200 POSTs per payment per window, with a
+ * window short enough for fast tests. A test that sets its own
+ * `--per-id-throttle` / `--throttle-window` / `--query-limit` / `--post-limit`
+ * keeps them (the last occurrence of an option counts); `--per-id-throttle=false`
+ * turns it off.
+ */
+export const SIM_PER_ID_THROTTLE = ['--per-id-throttle', '--throttle-window', '200ms'];
+
 /** Start `payops sim` as its own process; resolves with its base URL (first stdout line). */
 export async function startSim(args: string[] = []): Promise<SimProcess> {
-  const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...SIM_PER_ID_THROTTLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((res, rej) => {
