@@ -98,7 +98,8 @@ describe('2. a failed-rows file whose rows the state does not know', () => {
     write(dir, 'refunds.failed.csv', readFileSync(failedPath, 'utf8').replace('5000.00', '50.00'));
     for (let i = 0; i < 3; i++) {
       rmSync(state, { recursive: true, force: true });
-      const r = await run(sim.url, state, failedPath, ['--lookup-interval', '50ms']);
+      // The state knows nothing: an "absent" is confirmed by a second lookup --settle later (the row may have just been sent elsewhere).
+      const r = await run(sim.url, state, failedPath, ['--timeout', '1s', '--settle', '1s', '--lookup-interval', '50ms']);
       expect(r.code, r.stderr).toBe(0);
       expect(readCsv(join(dir, 'refunds.failed.results.csv'))[0]!.status).toBe('succeeded');
     }
