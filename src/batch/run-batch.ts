@@ -394,6 +394,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     let lastReason = reason;
     /** A per-id throttle of a lookup: this row's next round waits at least until then. */
     let holdUntil = 0;
+    /** A lookup found a transaction that may be this row's but cannot be confirmed (until an answer says otherwise). */
+    let unconfirmedBefore = false;
     for (;;) {
       const due = Math.max(holdUntil, row.lastSentAt + (row.lookups === 0 ? o.settleMs : o.lookupIntervalMs));
       if (stoppedBy || row.lookups >= o.maxAttempts) break;
@@ -440,13 +442,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
           return failed(row, `merchant_transaction_id ${id} is used at the gateway by another operation (${ans.result.paymentType ?? '?'} ${ans.result.amount ?? ''} ${ans.result.currency ?? ''}); not sent`, false);
         } else if (ans.kind === 'unconfirmed') {
           unconfirmed = true;
+          unconfirmedBefore = true;
           lastReason = `the lookup of ${id} found a transaction (${ans.result.code}) whose answer lacks the fields to confirm it is this row's`;
         } else if (ans.kind === 'credentials') {
           // Asking again will not help: the row stays unknown (never sent on it).
           lastReason = ans.reason;
           queryRefused = true;
         } else {
-          lastReason = ans.reason;
+          // A throttled or failed lookup tells nothing new: a transaction found earlier that may be this row's stays the reason.
+          if (!unconfirmedBefore) lastReason = ans.reason;
           if (ans.throttled) {
             const hold = Math.max(ans.retryAfterMs ?? 0, backoffMs(row.lookups));
             if (ans.throttledId !== undefined) holdUntil = Math.max(holdUntil, Date.now() + hold);
