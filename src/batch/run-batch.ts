@@ -396,6 +396,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     let lastReason = reason;
     /** A per-id throttle of a lookup: this row's next round waits at least until then. */
     let holdUntil = 0;
+    /** A lookup found a transaction that may be this row's but cannot be confirmed (until an answer says otherwise). */
+    let unconfirmedBefore = false;
     for (;;) {
       const due = Math.max(holdUntil, row.lastSentAt + (row.lookups === 0 ? o.settleMs : o.lookupIntervalMs));
       if (stoppedBy || row.lookups >= o.maxAttempts) break;
@@ -409,6 +411,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       }
       if (stoppedBy) break;
       row.lookups++;
+      /** When this round of lookups started: an "absent" proves only what was visible by then. */
+      const roundStart = Date.now();
       const d = row.decision;
       const ids = d.action === 'lookup' ? d.ids : [d.id];
       const sendAs = d.action === 'lookup' && d.sendAs ? d.sendAs : { id: d.id, key: d.key, gen: d.gen };
@@ -416,6 +420,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       let absent = 0;
       let found: { status: RowStatus; result: GatewayResult; note: string } | undefined;
       let unconfirmed = false;
+      let queryRefused = false;
       for (const id of ids) {
         const ex = await limit(async () => {
           if (!pacer.isOpen()) await pacer.ready();
@@ -439,11 +444,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
           return failed(row, `merchant_transaction_id ${id} is used at the gateway by another operation (${ans.result.paymentType ?? '?'} ${ans.result.amount ?? ''} ${ans.result.currency ?? ''}); not sent`, false);
         } else if (ans.kind === 'unconfirmed') {
           unconfirmed = true;
+          unconfirmedBefore = true;
           lastReason = `the lookup of ${id} found a transaction (${ans.result.code}) whose answer lacks the fields to confirm it is this row's`;
         } else if (ans.kind === 'credentials') {
+          // Asking again will not help: the row stays unknown (never sent on it).
           lastReason = ans.reason;
+          queryRefused = true;
         } else {
-          lastReason = ans.reason;
+          // A throttled or failed lookup tells nothing new: a transaction found earlier that may be this row's stays the reason.
+          if (!unconfirmedBefore) lastReason = ans.reason;
           if (ans.throttled) {
             const hold = Math.max(ans.retryAfterMs ?? 0, backoffMs(row.lookups));
             if (ans.throttledId !== undefined) holdUntil = Math.max(holdUntil, Date.now() + hold);
@@ -463,21 +472,33 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         }
         return record(row, fromResult(row, found.status, found.result, found.note));
       }
+      if (queryRefused) break;
       if (found || unconfirmed || absent < ids.length) {
         row.absentAt = 0;
         continue;
       }
       // Absent proves "never executed" only once the original can no longer
-      // be executing nor missing from the query results: --settle plus
-      // --lookup-interval after its send ended (so a row just set aside needs
-      // a second absent round, one an earlier run sent long ago does not).
-      // A send of unknown time needs two absent rounds --lookup-interval apart.
-      const confirm = d.action !== 'lookup' || d.confirm;
+      // be executing nor missing from the query results (SPEC §4; the query
+      // lag is shorter than --settle):
+      // - send time known (this run sent it, or the journal has its intent):
+      //   a round started --settle plus --lookup-interval after the send
+      //   ended, so a row just set aside needs a second absent round, one an
+      //   earlier run sent long ago does not;
+      // - send time unknown (a failed-rows file from elsewhere, --lookup-first
+      //   with a state that knows nothing): it may have been sent elsewhere
+      //   just before, inside the query lag. The first absent round proves
+      //   nothing; a second one started at least --settle after the first
+      //   ended does. Every --lookup-first row pays this too.
       const now = Date.now();
-      const proven = !confirm || (row.sentEnd > 0 ? now >= row.sentEnd + o.settleMs + o.lookupIntervalMs : row.absentAt > 0);
+      const proven = row.sentEnd > 0 ? roundStart >= row.sentEnd + o.settleMs + o.lookupIntervalMs : row.absentAt > 0 && roundStart >= row.absentAt + o.settleMs;
       if (!proven) {
         if (row.absentAt === 0) row.absentAt = now;
-        lastReason = 'absent at the lookup, to be confirmed by another --lookup-interval later';
+        // With the send time unknown, a lookup before --settle has passed since the first absent would prove nothing: wait for it.
+        if (row.sentEnd === 0) holdUntil = Math.max(holdUntil, row.absentAt + o.settleMs);
+        lastReason =
+          row.sentEnd > 0
+            ? 'absent at the lookup, to be confirmed by another --lookup-interval later'
+            : 'absent at the lookup, to be confirmed by another one --settle later (when it was sent is not known)';
         if (row.lookups >= o.maxAttempts) break;
         continue;
       }

@@ -213,8 +213,26 @@ export function normaliseTuning(argv: Record<string, unknown>): Tuning {
     maxAttempts: positiveInt(argv['max-attempts'], 'max-attempts'),
     maxOutageMs: duration(argv['max-outage'], 'max-outage'),
     settleMs: duration(argv.settle, 'settle'),
-    lookupIntervalMs: duration(argv['lookup-interval'], 'lookup-interval'),
+    lookupIntervalMs: lookupInterval(argv['lookup-interval']),
   };
+}
+
+/**
+ * The shortest `--lookup-interval`. A row is sent again only on an "absent"
+ * answer to a lookup made at least this long after the previous absent one:
+ * 0 would let one instant's answer count twice. 10 ms is not a safety margin
+ * (--settle is); it only makes "later" strictly later on any clock.
+ */
+export const MIN_LOOKUP_INTERVAL_MS = 10;
+
+function lookupInterval(v: unknown): number {
+  const ms = duration(v, 'lookup-interval');
+  if (ms < MIN_LOOKUP_INTERVAL_MS) {
+    throw new UsageError(
+      `--lookup-interval ${String(last(v))} is too short: the second lookup that confirms a row absent must come later than the first; give at least ${MIN_LOOKUP_INTERVAL_MS}ms (the default is ${DEFAULTS.lookupInterval})`,
+    );
+  }
+  return ms;
 }
 
 /**

@@ -70,8 +70,17 @@ export function interpretLookup(ex: Exchange, target: LookupTarget, lookedUpId?:
       ...(perId ? { throttledId: named } : {}),
     };
   }
+  // Refused for the query only (an entity without transaction reports answers
+  // 403 800.900.301, while its payments go through): the row's outcome cannot
+  // be looked up with these credentials. Not a reason to stop the run, nor to
+  // send the row: it stays unknown.
   if (ex.httpStatus === 401 || ex.httpStatus === 403 || isCredentialsRefused(parsed?.code)) {
-    return { kind: 'credentials', reason: 'credentials refused for the lookup', ...seen };
+    const what = parsed ? `${parsed.code}${parsed.description ? ` ${parsed.description}` : ''}` : `HTTP ${ex.httpStatus}`;
+    return {
+      kind: 'credentials',
+      reason: `the gateway refused the lookup (${what}): the entity may have no transaction reports, or the token no right to query; check the row in the backoffice`,
+      ...seen,
+    };
   }
   if (!parsed || ex.httpStatus >= 500) return { kind: 'unknown', reason: `lookup answered HTTP ${ex.httpStatus}`, throttled: false, ...seen };
   if (parsed.code === NOT_FOUND_CODE) return { kind: 'absent', ...seen };

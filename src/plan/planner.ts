@@ -38,9 +38,13 @@ export type Decision =
       /** The id to send under when the lookups find nothing (default: `id`). */
       sendAs?: SendAs;
       /**
-       * Two "absent" answers `--lookup-interval` apart are needed before a
-       * send: the row may have been sent, recently or at an unknown time.
-       * Only a row nothing says was ever sent (`--lookup-first`) goes on one.
+       * Something says the row may have been sent (the journal, a failed-rows
+       * file, a derived id); false for a row looked up only because of
+       * `--lookup-first`. It names the reason in the results; it does not
+       * change what proves the row absent: with `lastSentAt` 0 (the send time
+       * is not known, `--lookup-first` included) the batch needs a second
+       * "absent" at least `--settle` after the first, since the row may have
+       * been sent elsewhere just before, inside the gateway's query lag.
        */
       confirm: boolean;
     }

@@ -47,9 +47,28 @@ export function tempDir(): string {
   return d;
 }
 
+/**
+ * The gateway's per-id throttling, on in every simulator the tests start
+ * (issue 14): 2 queries per id and 200 POSTs per payment per window, with a
+ * window short enough for fast tests. A test that sets its own
+ * `--per-id-throttle` / `--throttle-window` / `--query-limit` / `--post-limit`
+ * keeps them; `--per-id-throttle=false`
+ * turns it off.
+ */
+export const SIM_PER_ID_THROTTLE = ['--per-id-throttle', '--throttle-window', '200ms'];
+
+/** The simulator's arguments with the per-id throttle defaults added where the test gave none of its own (the simulator takes an option once). */
+function withThrottle(args: string[]): string[] {
+  const has = (flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const out = [...args];
+  if (!has('--per-id-throttle')) out.unshift('--per-id-throttle');
+  if (!has('--throttle-window')) out.unshift('--throttle-window', SIM_PER_ID_THROTTLE[2]!);
+  return out;
+}
+
 /** Start `payops sim` as its own process; resolves with its base URL (first stdout line). */
 export async function startSim(args: string[] = []): Promise<SimProcess> {
-  const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'sim', '--port', '0', ...withThrottle(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((res, rej) => {

@@ -27,6 +27,8 @@ describe('SIGKILL at random moments, rows of one payment side by side', () => {
       '--seed', write(dir, 'seed.csv', seedLines.join('\n') + '\n'),
       '--drop-rate', '0.03', '--fail-rate', '0.03', '--throttle-rate', '0.03', '--stall-rate', '0.02', '--stall-ms', '400',
       '--latency', '0-5', '--fault-seed', '7',
+      // The gateway's per-id limits (issue 14), with a window short enough for the test: 2 queries per id, 200 POSTs per payment.
+      '--per-id-throttle', '--throttle-window', '500ms',
     ]);
     const lines = ['ticket,operation,payment_id,amount,currency'];
     for (let i = 0; i < PAYMENTS; i++) {

@@ -36,6 +36,8 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL at random moments (%s st
       '--seed', seed,
       '--drop-rate', '0.02', '--fail-rate', '0.02', '--throttle-rate', '0.02', '--stall-rate', '0.01', '--stall-ms', '400',
       '--latency', '0-5', '--fault-seed', '11',
+      // The gateway's per-id limits (issue 14), with a window short enough for the test: 2 queries per id, 200 POSTs per payment.
+      '--per-id-throttle', '--throttle-window', '500ms',
     ]);
     const lines = ['operation,payment_id,amount,currency'];
     for (let i = 0; i < ROWS; i++) lines.push(`refund,${pid((i % PAYMENTS) + 1)},${(0.01 + (i % 500) / 100).toFixed(2)},EUR`);

@@ -2,11 +2,14 @@
  * Issue 14, client points 9-11: what the real gateway does that the client
  * must survive — own ids shared by an order's transactions, answers that
  * spell amounts otherwise or lack fields, throttles for one id. Real HTTP
- * against `payops sim`; a proxy alters answers the simulator does not give yet.
+ * against `payops sim` (per-id throttling on, as in every simulator the
+ * harness starts); a proxy alters answers the simulator does not give: a
+ * throttle answer whose `id` names the payment (the simulator's 429 carries a
+ * fresh id of its own, so the client takes it for an account-wide throttle).
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
+import { ENTITY, TOKEN, pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
 import { editQueryPayments, startProxy, throttleAnswer } from './proxy.js';
 
 const PA = pid(1, 'a');
@@ -33,7 +36,8 @@ describe('9. own ids that are order ids', () => {
     const capture = readCsv(join(dir, 'cp.results.csv'))[0]!.new_payment_id;
     // Another machine (nothing in its state): every row is looked up first.
     const rf = write(dir, 'rf.csv', `${HEADER}\nrefund,${capture},40.00,EUR,ORDER-0001\n`);
-    const r = await run(sim.url, join(dir, 'elsewhere'), rf, ['--lookup-first']);
+    // The refund is absent: it is sent once a second lookup --settle after the first still finds nothing (--lookup-first's cost).
+    const r = await run(sim.url, join(dir, 'elsewhere'), rf, ['--lookup-first', '--timeout', '1s', '--settle', '1s']);
     expect(r.code, r.stderr).toBe(0);
     expect(readCsv(join(dir, 'rf.results.csv'))[0]!.status).toBe('succeeded');
     const ledger = await sim.transactions();
@@ -146,5 +150,59 @@ describe('11. one busy id does not stall the file', () => {
     const during = posts.filter((x) => x.at > throttledAt && x.at < throttledAt + 1900);
     expect(during.length).toBeLessThanOrEqual(1);
     expect(await sim.transactions()).toHaveLength(40);
+  }, 60_000);
+});
+
+describe('12. the simulator\'s own limits and refusals', () => {
+  it('the gateway\'s per-id query limit: a lookup throttled (HTTP 429 800.120.100) is asked again later, the row found, never sent twice', async () => {
+    // 1 query per merchant transaction id per 1.5 s window.
+    const { dir, sim, state } = await setup(['--query-limit', '1', '--throttle-window', '1500ms']);
+    let dropped = false;
+    let other: Promise<number> | undefined;
+    const proxy = await startProxy(sim.url, {
+      transform: (req, a) => {
+        if (req.method === 'POST' && !dropped) {
+          dropped = true;
+          // Someone else queries the id first (a backoffice script): the window's one query is used up.
+          other = fetch(`${sim.url}/v1/query?merchantTransactionId=LOST-0001&entityId=${ENTITY}`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((x) => x.status);
+          return 'drop';
+        }
+        return a;
+      },
+    });
+    const input = write(dir, 'rf.csv', `${HEADER}\nrefund,${pid(101)},5.00,EUR,LOST-0001\n`);
+    const r = await run(proxy.url, state, input, ['--timeout', '1s', '--settle', '1s', '--lookup-interval', '50ms', '--max-attempts', '8']);
+    expect(await other).toBe(200);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCsv(join(dir, 'rf.results.csv'))[0]).toMatchObject({ status: 'succeeded', note: expect.stringMatching(/found by lookup/) });
+    const gets = proxy.log.filter((x) => x.method === 'GET');
+    // The first lookup came inside the window and was throttled; a later one found the refund.
+    expect(gets.length).toBeGreaterThanOrEqual(2);
+    expect(proxy.log.filter((x) => x.method === 'POST')).toHaveLength(1);
+    expect(await sim.transactions()).toHaveLength(1);
+  }, 60_000);
+
+  it('an entity without transaction reports (403 800.900.301 on queries): the row whose answer was lost stays unknown, the run goes on, nothing is sent twice', async () => {
+    const { dir, sim, state } = await setup(['--no-reports', ENTITY]);
+    let dropped = false;
+    const proxy = await startProxy(sim.url, {
+      transform: (req, a) => {
+        if (req.method === 'POST' && !dropped) {
+          dropped = true;
+          return 'drop';
+        }
+        return a;
+      },
+    });
+    const input = write(dir, 'rf.csv', `${HEADER}\nrefund,${pid(101)},5.00,EUR,\nrefund,${pid(102)},6.00,EUR,\n`);
+    const r = await run(proxy.url, state, input, ['--concurrency', '1', '--timeout', '1s', '--settle', '1s', '--lookup-interval', '50ms']);
+    // Not "credentials refused" for the run: the payments themselves went through.
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/refused the access token/);
+    const res = readCsv(join(dir, 'rf.results.csv'));
+    expect(res.map((x) => x.status)).toEqual(['unknown', 'succeeded']);
+    expect(res[0]!.error).toMatch(/refused the lookup \(800\.900\.301/);
+    expect(proxy.log.filter((x) => x.method === 'POST')).toHaveLength(2);
+    expect(await sim.transactions()).toHaveLength(2);
   }, 60_000);
 });

@@ -98,7 +98,8 @@ describe('2. a failed-rows file whose rows the state does not know', () => {
     write(dir, 'refunds.failed.csv', readFileSync(failedPath, 'utf8').replace('5000.00', '50.00'));
     for (let i = 0; i < 3; i++) {
       rmSync(state, { recursive: true, force: true });
-      const r = await run(sim.url, state, failedPath, ['--lookup-interval', '50ms']);
+      // The state knows nothing: an "absent" is confirmed by a second lookup --settle later (the row may have just been sent elsewhere).
+      const r = await run(sim.url, state, failedPath, ['--timeout', '1s', '--settle', '1s', '--lookup-interval', '50ms']);
       expect(r.code, r.stderr).toBe(0);
       expect(readCsv(join(dir, 'refunds.failed.results.csv'))[0]!.status).toBe('succeeded');
     }
@@ -167,22 +168,14 @@ describe('4. absent is proven only once the original can no longer be executing'
   // only `lag` after it was executed; a lag shorter than --settle plus
   // --lookup-interval never leads to a second execution.
   it('a query lag: an answer lost after execution, lookups that see nothing for 2.5 s: executed once', async () => {
-    const { dir, sim, state } = await setup();
-    const executedAt = new Map<string, number>();
-    const lag = 2500;
+    // The simulator's own query lag: its queries show a transaction only 2.5 s after it was executed.
+    const { dir, sim, state } = await setup(['--query-lag', '2500ms']);
+    let dropped = false;
     const proxy = await startProxy(sim.url, {
       transform: (req, answer) => {
-        const mtid = req.params.get('merchantTransactionId') ?? '';
-        if (req.method === 'POST') {
-          if (!executedAt.has(mtid)) {
-            executedAt.set(mtid, Date.now());
-            return 'drop'; // executed, and the client never hears of it
-          }
-          return answer;
-        }
-        const at = executedAt.get(mtid);
-        if (at !== undefined && Date.now() - at < lag) {
-          return { status: 404, body: JSON.stringify({ result: { code: '700.400.580', description: 'cannot find transaction' } }) };
+        if (req.method === 'POST' && !dropped) {
+          dropped = true;
+          return 'drop'; // executed, and the client never hears of it
         }
         return answer;
       },
@@ -191,6 +184,9 @@ describe('4. absent is proven only once the original can no longer be executing'
     const r = await run(proxy.url, state, input, ['--timeout', '1s', '--settle', '1s', '--lookup-interval', '2s', '--max-attempts', '4']);
     expect(r.code, r.stderr).toBe(0);
     expect(readCsv(join(dir, 'lag.results.csv'))[0]!.status).toBe('succeeded');
+    // The lookup inside the lag saw nothing, and the row was not sent again.
+    expect(proxy.log.filter((x) => x.method === 'GET').length).toBeGreaterThanOrEqual(2);
+    expect(proxy.log.filter((x) => x.method === 'POST')).toHaveLength(1);
     expect(await sim.transactions()).toHaveLength(1);
   }, 30_000);
 });
@@ -289,7 +285,8 @@ describe('9. --lookup-first', () => {
     const first = write(dir, 'a.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\nrefund,${DB},2.00,EUR\n`);
     expect((await run(sim.url, state, first)).code).toBe(0);
     const more = write(dir, 'b.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\nrefund,${DB},2.00,EUR\nrefund,${DB},3.00,EUR\n`);
-    const r = await run(sim.url, join(dir, 'new-machine'), more, ['--lookup-first']);
+    // The third row is absent: sent once a second lookup --settle after the first still finds nothing.
+    const r = await run(sim.url, join(dir, 'new-machine'), more, ['--lookup-first', '--timeout', '1s', '--settle', '1s']);
     expect(r.code, r.stderr).toBe(0);
     const results = readCsv(join(dir, 'b.results.csv'));
     expect(results.map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);

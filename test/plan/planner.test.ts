@@ -440,7 +440,7 @@ describe('Planner: issue 10', () => {
     if (d.action === 'conflict') expect(d.message).toMatch(/used by an earlier row of this run/);
   });
 
-  it('--lookup-first: a row the state knows nothing of is looked up, one "absent" enough', async () => {
+  it('--lookup-first: a row the state knows nothing of is looked up, its send time unknown (lastSentAt 0: the batch needs a second "absent" --settle later)', async () => {
     const op = refund();
     const pl = new Planner(await journalWith([]), new IdDeriver(DERIVE), { retryRejected: false, lookupFirst: true });
     expect(pl.plan(input(op))).toEqual({
