@@ -21,28 +21,21 @@
  */
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PgCluster, startPostgres } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { usePostgres } from '../helpers/postgres.js';
 import { pid, runCli, startSim, tempDir, write } from './harness.js';
 import pg from 'pg';
 import { executedTwice, type GateRequest, startGate, startRelay, until } from './adversarial-helpers.js';
 
-let cluster: PgCluster | undefined;
-let skip = '';
-beforeAll(async () => {
-  const c = await startPostgres();
-  if ('skip' in c) skip = c.skip;
-  else cluster = c;
-}, 120_000);
-afterAll(() => cluster?.stop());
+const postgres = usePostgres();
 
 const DB = pid(7);
 const DB2 = pid(8);
 
 describe('a lease taken over from a paused holder', () => {
   it('waits for the holder\'s --timeout, not the taker\'s: the row in flight is executed once', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const dir = tempDir();
     const sim = await startSim(['--seed', write(dir, 'seed.csv', `payment_id,payment_type,amount,currency\n${DB},DB,1000.00,EUR\n`)]);
     const input = write(dir, 'ops.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\n`);
@@ -87,8 +80,8 @@ describe('a lease taken over from a paused holder', () => {
   }, 90_000);
 
   it('a holder cut off from the database (not from the gateway) sends no row whose intent it recorded before its lease was taken over', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const direct = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const direct = await postgres.cluster.database();
     const relay = await startRelay(Number(new URL(direct).port));
     const viaRelay = Object.assign(new URL(direct), { port: String(relay.port) }).toString();
     const dir = tempDir();

@@ -6,18 +6,11 @@
  */
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PgCluster, startPostgres } from '../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { usePostgres } from '../helpers/postgres.js';
 import { type LedgerTx, pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
 
-let cluster: PgCluster | undefined;
-let skip = '';
-beforeAll(async () => {
-  const c = await startPostgres();
-  if ('skip' in c) skip = c.skip;
-  else cluster = c;
-}, 120_000);
-afterAll(() => cluster?.stop());
+const postgres = usePostgres();
 
 function twice(ledger: LedgerTx[]): string[] {
   const n = new Map<string, number>();
@@ -35,8 +28,8 @@ function files(dir: string, rows: number) {
 
 describe('two hosts on one PostgreSQL state', () => {
   it('one run per partition; the other exits 3 naming the holder; a holder killed -9 is taken over after its lease expires, with lookups before any resend', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const dir = tempDir();
     const { seed, input } = files(dir, 400);
     const sim = await startSim(['--seed', seed, '--latency', '20-40']);
@@ -93,8 +86,8 @@ describe('two hosts on one PostgreSQL state', () => {
   }, 240_000);
 
   it('payops state stats, export and prune with --state-url; a pruned row is not executed again', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const dir = tempDir();
     const { seed, input } = files(dir, 20);
     const sim = await startSim(['--seed', seed]);

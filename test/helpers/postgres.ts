@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface PgCluster {
   /** postgres://… of a fresh database for one test. */
@@ -94,4 +95,20 @@ export async function startPostgres(): Promise<PgCluster | { skip: string }> {
     },
   };
   return cluster;
+}
+
+/**
+ * One throwaway cluster for a test file: started before its tests, removed
+ * after. `cluster` is undefined (and `skip` says why) where PostgreSQL is
+ * not installed outside CI.
+ */
+export function usePostgres(): { readonly cluster: PgCluster | undefined; readonly skip: string } {
+  const state: { cluster: PgCluster | undefined; skip: string } = { cluster: undefined, skip: '' };
+  beforeAll(async () => {
+    const c = await startPostgres();
+    if ('skip' in c) state.skip = c.skip;
+    else state.cluster = c;
+  }, 120_000);
+  afterAll(() => state.cluster?.stop());
+  return state;
 }

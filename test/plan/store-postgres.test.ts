@@ -1,25 +1,18 @@
 /**
  * The PostgreSQL store against a real throwaway server (test/helpers/postgres.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { AbortError } from '../../src/cli/errors.js';
 import { StateOpenError, StateWriteError } from '../../src/plan/store/errors.js';
 import { openState, type OpenedState } from '../../src/plan/store/open.js';
 import { hostId } from '../../src/plan/store/postgres.js';
 import type { IntentRecord, OutcomeRecord } from '../../src/plan/store/types.js';
-import { type PgCluster, startPostgres } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/postgres.js';
 import { spawnSync } from 'node:child_process';
 import { startRelay } from '../e2e/adversarial-helpers.js';
 
-let cluster: PgCluster | undefined;
-let skip = '';
-beforeAll(async () => {
-  const c = await startPostgres();
-  if ('skip' in c) skip = c.skip;
-  else cluster = c;
-}, 120_000);
-afterAll(() => cluster?.stop());
+const postgres = usePostgres();
 
 const K = 'abcdefghijklmn';
 const PARTITION = 'http://127.0.0.1:1';
@@ -53,8 +46,8 @@ async function done(s: OpenedState): Promise<void> {
 
 describe('PostgresStore', () => {
   it('records survive a reopen; lookups read both prefetched and other keys; same matching rule as SQLite', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const a = await open(url);
     await a.store.intent(intent(K, 0));
     a.store.outcome(outcome(K, `${K}00`, 'rejected'));
@@ -75,8 +68,8 @@ describe('PostgresStore', () => {
   });
 
   it('one run per partition: a second open while the lease is held is refused (exit 3) naming the holder; after release it opens', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const a = await open(url);
     const err = await open(url).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AbortError);
@@ -89,8 +82,8 @@ describe('PostgresStore', () => {
   });
 
   it('16 opens at once on a fresh database: exactly one gets the lease', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const all = await Promise.allSettled(Array.from({ length: 16 }, () => open(url)));
     const got = all.filter((r) => r.status === 'fulfilled');
     expect(got).toHaveLength(1);
@@ -99,8 +92,8 @@ describe('PostgresStore', () => {
   });
 
   it('a database written by a newer payops is refused', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     await done(await open(url));
     const c = new pg.Client(url);
     await c.connect();
@@ -112,8 +105,8 @@ describe('PostgresStore', () => {
   });
 
   it('a lost lease stops recording: an intent after another run took the lease over is refused', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const a = await open(url);
     const c = new pg.Client(url);
     await c.connect();
@@ -125,8 +118,8 @@ describe('PostgresStore', () => {
   });
 
   it('a holder with our host name on another machine (a cloned VM) is not judged by its pid: its lease is not taken over before it expires', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const a = await open(url);
     const c = new pg.Client(url);
     await c.connect();
@@ -146,8 +139,8 @@ describe('PostgresStore', () => {
   });
 
   it('canSend: true while the lease is held; false (and the store failed) once another run took it over', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const a = await openWithLease(url, '1s');
     expect(a.store.canSend()).toBe(true);
     const c = new pg.Client(url);
@@ -161,8 +154,8 @@ describe('PostgresStore', () => {
   });
 
   it('a database that stops answering (a partition: no error, no bytes) fails the store by the lease deadline, so nothing more is sent', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const direct = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const direct = await postgres.cluster.database();
     const relay = await startRelay(Number(new URL(direct).port));
     const viaRelay = Object.assign(new URL(direct), { port: String(relay.port) }).toString();
     const a = await openWithLease(viaRelay, '1s');
@@ -179,11 +172,11 @@ describe('PostgresStore', () => {
   }, 30_000);
 
   it('a server gone mid-run fails the store (the run stops sending) with a message naming the database without its password', async (ctx) => {
-    if (!cluster) return ctx.skip(skip);
-    const url = await cluster.database();
+    if (!postgres.cluster) return ctx.skip(postgres.skip);
+    const url = await postgres.cluster.database();
     const a = await open(url.replace('postgres@', 'postgres:secretpw@'));
     await a.store.intent(intent(K, 0));
-    cluster.kill();
+    postgres.cluster.kill();
     try {
       const err = await a.store.intent(intent('zyxwvutsrqponm', 0)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StateWriteError);
@@ -192,7 +185,7 @@ describe('PostgresStore', () => {
       expect(a.store.failure.aborted).toBe(true);
       await done(a);
     } finally {
-      cluster.restart();
+      postgres.cluster.restart();
     }
   });
 });
