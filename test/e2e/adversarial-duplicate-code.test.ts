@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
+import { pid, runCli, startSim, tempDir, write } from './harness.js';
 import { executedTwice } from './adversarial-helpers.js';
 
 const DB = pid(19);
@@ -23,15 +23,14 @@ describe('the duplicate code proves an execution', () => {
     const b = join(dir, 'host-b');
     await runCli(['run', input, '--gateway', sim.url, '--state-dir', b, '--lookup-first', '--timeout', '1s', '--settle', '12s', '--lookup-interval', '1s']);
     const codes = (await sim.transactions()).map((t) => t.resultCode);
-    expect(codes).toEqual(['000.100.110', '800.110.100']);
-    // What payops made of the duplicate answer:
-    const results = readCsv(join(dir, 'ops.results.csv'));
-    expect(results.map((r) => [r.status, r.note])).toEqual([['succeeded', expect.stringMatching(/found by lookup after the gateway answered 800\.110\.100/)]]);
-    if (existsSync(join(dir, 'ops.failed.csv'))) await runCli(['run', join(dir, 'ops.failed.csv'), '--gateway', sim.url, '--state-dir', b]);
-    await runCli(['run', input, '--gateway', sim.url, '--state-dir', b, '--retry-rejected']);
+    // With no send time known, an "absent" counts only when confirmed --settle later (past the query lag):
+    // the lookup finds the original, and not even a refused duplicate leaves.
+    expect(codes).toEqual(['000.100.110']);
+    if (existsSync(join(dir, 'ops.failed.csv'))) await runCli(['run', join(dir, 'ops.failed.csv'), '--gateway', sim.url, '--state-dir', b, '--timeout', '1s', '--settle', '12s', '--lookup-interval', '1s']);
+    await runCli(['run', input, '--gateway', sim.url, '--state-dir', b, '--retry-rejected', '--timeout', '1s', '--settle', '12s', '--lookup-interval', '1s']);
     const ledger = await sim.transactions();
     const refunds = ledger.filter((t) => t.paymentType === 'RF' && t.resultCode.startsWith('000.'));
     expect(refunds, JSON.stringify(ledger.map((t) => [t.merchantTransactionId, t.resultCode]))).toHaveLength(1);
     expect(executedTwice(ledger)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
