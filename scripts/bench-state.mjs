@@ -39,14 +39,16 @@ const { values: opt } = parseArgs({
     'real-rows': { type: 'string', default: '1000000' },
     repeat: { type: 'string', default: '3' },
     'no-pg': { type: 'boolean', default: false },
+    // CI (npm run bench --quick): that every case works, on small sizes; no timings worth reading.
+    quick: { type: 'boolean', default: false },
     'out-dir': { type: 'string', default: join(ROOT, 'bench-output') },
   },
 });
 const num = (v) => Number(String(v).replace(/[_,]/g, ''));
-const HISTORY = num(opt.history);
-const ROWS = num(opt.rows);
-const REAL = num(opt['real-rows']);
-const REPEAT = num(opt.repeat);
+const HISTORY = opt.quick ? 20_000 : num(opt.history);
+const ROWS = opt.quick ? 500 : num(opt.rows);
+const REAL = opt.quick ? 2_000 : num(opt['real-rows']);
+const REPEAT = opt.quick ? 1 : num(opt.repeat);
 const OUT = resolve(opt['out-dir']);
 const WORK = join(OUT, 'state-work');
 if (!existsSync(MAIN)) {
