@@ -10,7 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AbortError } from '../cli/errors.js';
+import { AbortError } from '../errors.js';
 import type { GatewayClient } from '../gateway/client.js';
 import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest, buildOperationRequest } from '../gateway/requests.js';

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { openInput, type InputSource } from '../input/records.js';
 import { OPERATION_RULES } from '../rows/operations.js';
 import { validateRow } from '../rows/validate.js';
-import { SignalError, UsageError } from './errors.js';
+import { SignalError, UsageError } from '../errors.js';
 import type { ColumnMapping } from '../input/headers.js';
 import type { GatewayConfig } from './gateway-config.js';
 

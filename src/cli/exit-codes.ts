@@ -1,4 +1,4 @@
-import { AbortError, SignalError, UsageError } from './errors.js';
+import { AbortError, SignalError, UsageError } from '../errors.js';
 
 /** Exit codes, docs/statuses-and-exit-codes.md#exit-codes. */
 export const EXIT = {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { classifyGatewayUrl, type GatewayEnvironment, resolveGateway } from '../gateway/environment.js';
 import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN } from '../sim/defaults.js';
 import type { RunningSimulator } from '../sim/server.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export interface GatewayConfig {
   env: GatewayEnvironment;

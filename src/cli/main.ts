@@ -9,7 +9,8 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { STDIN_ARG } from './options.js';
 import { summaryWritten } from '../output/summary.js';
-import { fileSystemProblem, safeMessage, UsageError } from './errors.js';
+import { fileSystemProblem, PayopsError, UsageError } from '../errors.js';
+import { safeMessage } from './safe-message.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runUncappedIfNeeded } from './uncapped.js';
 
@@ -45,8 +46,9 @@ function report(err: unknown, args: readonly string[], code: number): void {
   const raw = err instanceof Error ? err.message : String(err);
   const problem = fileSystemProblem(err) ?? badPort(err);
   const msg = safeMessage(problem ?? raw);
-  const known = err instanceof Error && ['UsageError', 'AbortError', 'SignalError'].includes(err.name);
-  const text = `${known || problem ? '' : 'unexpected error: '}${msg}`;
+  const known = err instanceof PayopsError;
+  const hint = known && err.hint ? ` ${safeMessage(err.hint)}` : '';
+  const text = `${known || problem ? '' : 'unexpected error: '}${msg}${hint}`;
   if (jsonLogRequested(args)) {
     if (!(err instanceof Error && (err as { logged?: boolean }).logged)) {
       process.stderr.write(JSON.stringify({ schema: 2, event: 'error', time: new Date().toISOString(), exit_code: code, message: text }) + '\n');

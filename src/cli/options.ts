@@ -4,7 +4,7 @@
  */
 import type { Options } from 'yargs';
 import { durationWarning, parseDuration } from './duration.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { parseColumnMapping, type ColumnMapping } from '../input/headers.js';
 
 export const DEFAULTS = {

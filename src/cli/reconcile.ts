@@ -14,7 +14,7 @@ import { createCsvWriter } from '../output/csv-writer.js';
 import { neutraliseFormula } from '../output/formula.js';
 import { parseOperation } from '../rows/operations.js';
 import { baseOf, generationOf, idsThrough, isDerivedId } from '../plan/txid.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { plural } from '../output/summary.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';

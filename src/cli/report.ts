@@ -12,7 +12,7 @@ import { buildFromResultsFile } from '../report/results-reader.js';
 import type { ReportMeta } from '../report/model.js';
 import { checkOutputPaths } from './paths.js';
 import { checkReportPath, payopsVersion, writeReport } from '../report/write.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
 export const REPORT_OPTIONS = {

@@ -15,7 +15,7 @@ import type { RowOutcome } from '../rows/types.js';
 import type { StatusCounts } from './exit-codes.js';
 import { markSummaryWritten, snakeKeys } from '../output/summary.js';
 import { parseAmount } from '../rows/amount.js';
-import { maskUrlPasswords, safeMessage } from './errors.js';
+import { maskUrlPasswords, safeMessage } from './safe-message.js';
 import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 
 const FAILED = new Set(['rejected', 'invalid', 'failed', 'unknown']);

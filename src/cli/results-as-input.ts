@@ -8,7 +8,7 @@
  * a rerun (it carries `last_status` and only the rows that need one).
  */
 import { normaliseColumnName } from '../output/columns.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** Columns every results file has and no failed-rows file has. */
 const RESULTS_SIGNATURE = ['status', 'result_code', 'processed_at', 'attempts'].map(normaliseColumnName);

@@ -15,7 +15,7 @@ import { openInput } from '../input/records.js';
 import { Planner } from '../plan/planner.js';
 import { openState, stateUrlOf } from '../plan/store/open.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
-import { AbortError, afterSending, beforeSending, UsageError } from './errors.js';
+import { AbortError, afterSending, beforeSending, UsageError } from '../errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
 import { checkSettle, inputArg, normaliseTuning, RUN_OPTIONS, inputOptions, stripApiVersion, tuningWarnings } from './options.js';
 import { refuseResultsFileAsInput } from './results-as-input.js';

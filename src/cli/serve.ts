@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { serve as serveHttp } from '@hono/node-server';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { resolveGateway } from '../gateway/environment.js';
 import { defaultStateDir, partitionSlug } from '../plan/state-dir.js';
 import { createApp, applyRetention, type Auth } from '../serve/app.js';

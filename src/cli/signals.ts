@@ -3,7 +3,7 @@
  * finish and writes the outputs (exit 130 / 143); a second exits at once,
  * after writing what the journal has queued.
  */
-import { SignalError } from './errors.js';
+import { SignalError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
 export interface SignalHandlers {

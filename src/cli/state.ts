@@ -14,7 +14,7 @@ import {
 import { stateUrlOf } from '../plan/store/open.js';
 import { redactUrl } from '../plan/store/postgres.js';
 import { COLUMNS } from '../plan/store/records.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 
 const common = {

@@ -4,7 +4,7 @@
  * terminal, its first line is the password (for scripts and tests).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { writeUser } from '../serve/users.js';
 
 async function readPassword(prompt: string): Promise<string> {

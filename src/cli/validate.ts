@@ -16,7 +16,7 @@ import { inputArg, VALIDATE_OPTIONS, inputOptions } from './options.js';
 import { plural, snakeKeys, Summary } from '../output/summary.js';
 import { JSON_SCHEMA, rowEvent, safeForLog } from '../output/json-log.js';
 import { parseAmount } from '../rows/amount.js';
-import { safeMessage } from './errors.js';
+import { safeMessage } from './safe-message.js';
 import { layoutOf } from './writers.js';
 import { sinkForPath } from '../output/xlsx-writer.js';
 

@@ -3,7 +3,7 @@
  * the state partition (docs/state.md#partitions) and whether `--live` is needed.
  */
 import { hostname, networkInterfaces } from 'node:os';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export type GatewayKind = 'sim' | 'test' | 'live';
 

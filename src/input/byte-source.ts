@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { HEAD_BYTES } from './encoding.js';
 
 const CHUNK = 64 * 1024;

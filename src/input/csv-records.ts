@@ -19,7 +19,7 @@
  */
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, Parser } from 'csv-parse';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** A record as read: every cell of the line (no header mapping yet). */
 export interface RawRecord {

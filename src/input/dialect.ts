@@ -23,7 +23,7 @@
  * csv-parse's own `delimiter_auto` is not used: in 7.0.3 it rejects quoted
  * cells in `;` files and throws a TypeError on BOM + CRLF input.
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { encodingDisplayName } from './encoding.js';
 
 export interface Dialect {

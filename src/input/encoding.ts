@@ -14,7 +14,7 @@
  * - Input that is not text is refused (see file-type.ts).
  */
 import { TextDecoder } from 'node:util';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { looksLikeUtf16, refuseBinary, refuseNonCsvText } from './file-type.js';
 import { countLf, firstInvalidUtf8 } from './utf8.js';
 import { isWindows1252, Windows1252Decoder } from './windows-1252.js';

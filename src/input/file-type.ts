@@ -2,7 +2,7 @@
  * Refuse inputs that are not CSV text — a workbook, a PDF, a web page, binary —
  * with one message saying what the file is and what to export instead (docs/input.md#not-csv).
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export const EXPORT_HINT =
   'Export the data as CSV: in Excel, File > Save As > CSV UTF-8 (Comma delimited) (*.csv); ' +

@@ -14,7 +14,7 @@
  * the file, as a spreadsheet shows them.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import type { CarryField, Field, FieldValues } from '../rows/types.js';
 import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 

@@ -14,7 +14,7 @@
  * known once the records are exhausted.
  */
 import { createHash } from 'node:crypto';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import type { InputRecord } from '../rows/types.js';
 import { openByteSource, type ByteSource } from './byte-source.js';
 import { readCsvBatches, type RawRecord } from './csv-records.js';

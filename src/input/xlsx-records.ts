@@ -36,7 +36,7 @@
 import { Readable, Transform } from 'node:stream';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { CELL_NOTES, type CellNotes } from '../rows/validate.js';
 import type { Field, InputRecord } from '../rows/types.js';
 import { type Dialect } from './dialect.js';

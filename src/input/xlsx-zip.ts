@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32, createInflateRaw } from 'node:zlib';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** Most bytes all entries of a workbook may unzip to (a full 1,048,576-row sheet of a dozen columns is about 0.5 GiB). */
 export const MAX_UNZIPPED_BYTES = 2 * 1024 ** 3;

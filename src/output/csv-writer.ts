@@ -16,7 +16,7 @@
 import { closeSync, createWriteStream, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { createRowFormatter, type LineEnding, type RowFormatter } from './csv-format.js';
 import { bomBytes, encodeText, outputEncoding, writesBom, type OutputEncoding } from './encoding.js';
 import { realPathOf, refuseInputAsOutput } from './same-file.js';

@@ -5,7 +5,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** The real path of `p`, or, when it does not exist yet, its real directory joined with its name. */
 export function realPathOf(p: string): string {

@@ -19,7 +19,7 @@
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import ExcelJS from 'exceljs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { createCsvWriter, tempPathFor, type CsvWriter, type CsvWriterOptions, type OutputDialect } from './csv-writer.js';
 import { numberText } from '../input/xlsx-cells.js';
 import { realPathOf, refuseInputAsOutput } from './same-file.js';

@@ -13,7 +13,7 @@
 import Database from 'better-sqlite3';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { AbortError } from '../cli/errors.js';
+import { AbortError } from '../errors.js';
 import { StateOpenError } from './store/errors.js';
 import { describeSqliteError } from './store/sqlite.js';
 

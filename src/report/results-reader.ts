@@ -7,7 +7,7 @@
  * {@link buildFromTable} as a {@link ResultsTable}.
  */
 import { basename } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { openInput } from '../input/records.js';
 import type { FieldValues, InputRecord } from '../rows/types.js';
 import { ReportBuilder, type ReportLimits, type ReportModel, type ReportMeta } from './model.js';

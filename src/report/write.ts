@@ -3,7 +3,7 @@
  */
 import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { renderReport } from './html.js';
 import type { ReportModel } from './model.js';
 

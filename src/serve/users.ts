@@ -4,7 +4,7 @@
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 const N = 16384;
 const R = 8;

@@ -1,5 +1,5 @@
 /** Turning `payops sim` flag values into SimOptions; every bad value is a UsageError saying what to write. */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

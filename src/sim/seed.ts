@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import type { TxMode } from './ledger.js';
 import type { SeedPayment } from './server.js';
 import { formatCents, ID_RE, toCents } from './util.js';

@@ -9,7 +9,7 @@
 import { randomInt } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { RESULT_CODE_SHAPE } from '../gateway/result-codes.js';
 import { GatewayApi, type Reply } from './api.js';
 import { FaultInjector, faultsEnabled, NO_FAULT, type FaultDecision } from './faults.js';

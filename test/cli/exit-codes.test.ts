@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, SignalError, UsageError } from '../../src/cli/errors.js';
+import { AbortError, PayopsError, SignalError, UsageError } from '../../src/errors.js';
+import { StateOpenError, StateWriteError } from '../../src/plan/store/errors.js';
 import { EXIT, exitCodeFor, exitCodeForRows } from '../../src/cli/exit-codes.js';
 
 describe('exitCodeFor: one exit code per typed error (README "Exit codes")', () => {
@@ -17,6 +18,14 @@ describe('exitCodeFor: one exit code per typed error (README "Exit codes")', () 
     expect(exitCodeFor(new TypeError('x is undefined'))).toBe(3);
     expect(exitCodeFor('a string')).toBe(3);
     expect(exitCodeFor(undefined)).toBe(3);
+  });
+
+  it('errors of a lower layer map by their class, not by their name', () => {
+    expect(exitCodeFor(new StateOpenError('state.db is corrupt'))).toBe(2);
+    expect(exitCodeFor(new StateWriteError('no space left'))).toBe(3);
+    const e = new UsageError('bad --rate', { code: 'BAD_RATE', hint: 'use 10/s' });
+    expect(e).toBeInstanceOf(PayopsError);
+    expect([e.kind, e.code, e.hint]).toEqual(['usage', 'BAD_RATE', 'use 10/s']);
   });
 
   it('the table', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { checkSettle, DEFAULTS, normaliseTuning, RECONCILE_OPTIONS, RUN_OPTIONS, VALIDATE_OPTIONS } from '../../src/cli/options.js';
 
 /** argv as yargs hands it over with every default in place. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { checkOutputPaths, defaultOutputPath } from '../../src/cli/paths.js';
 
 describe('defaultOutputPath: <input stem>.<kind>.csv beside the input', () => {

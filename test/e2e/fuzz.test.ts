@@ -25,7 +25,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, UsageError } from '../../src/cli/errors.js';
+import { AbortError, UsageError } from '../../src/errors.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { RUN_OPTIONS, VALIDATE_OPTIONS } from '../../src/cli/options.js';
 import { run } from '../../src/cli/run.js';

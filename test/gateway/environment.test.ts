@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { classifyGatewayUrl, NAMED_GATEWAYS, resolveGateway } from '../../src/gateway/environment.js';
 
 describe('resolveGateway: named gateways (SPEC §5)', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { describeDialect, parseDelimiterOption, pickDelimiter, sniffDialect } from '../../src/input/dialect.js';
 import { load, openBytes, rejection } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { openInput } from '../../src/input/records.js';
 import { load, rejection, streamOf, tempFile } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldOfHeader, isCvvHeader, mapHeaders, normalizeHeader, parseColumnMapping } from '../../src/input/headers.js';

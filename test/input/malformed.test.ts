@@ -4,7 +4,7 @@
  * and, for a regular file, before a single record is handed out.
  */
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { MAX_RECORD_BYTES } from '../../src/input/csv-records.js';
 import type { InputRecord } from '../../src/rows/types.js';
 import { load, openBytes, rejection } from './helpers.js';

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { openInput, type OpenInputOptions } from '../../src/input/records.js';
 import type { InputRecord } from '../../src/rows/types.js';
 import { streamOf, tempFile } from './helpers.js';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { readError } from '../../src/input/byte-source.js';
 import { openInput } from '../../src/input/records.js';
 import { load, openBytes, readAll, rejection, tempDir, tempFile } from './helpers.js';

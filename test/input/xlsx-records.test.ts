@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { openInput } from '../../src/input/records.js';
 import { columnLetters, columnOfRef, dateText, isDateFormat, numberText } from '../../src/input/xlsx-cells.js';
 import { openWorkbookInput } from '../../src/input/xlsx-records.js';

@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { createCsvWriter } from '../../src/output/csv-writer.js';
 import { createFailedWriter } from '../../src/output/failed-writer.js';
 import { createResultsWriter } from '../../src/output/results-writer.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { createFailedWriter } from '../../src/output/failed-writer.js';
 import { createResultsWriter } from '../../src/output/results-writer.js';
 import { asNumber, createXlsxWriter, sinkForPath } from '../../src/output/xlsx-writer.js';

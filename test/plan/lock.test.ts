@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError } from '../../src/cli/errors.js';
+import { AbortError } from '../../src/errors.js';
 import { StateLock } from '../../src/plan/lock.js';
 
 const dirs: string[] = [];

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { classifyGatewayUrl } from '../../src/gateway/environment.js';
 import { defaultStateDir, loadCardKey, partitionSlug, resolveStatePaths } from '../../src/plan/state-dir.js';
 

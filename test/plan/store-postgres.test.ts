@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { AbortError } from '../../src/cli/errors.js';
+import { AbortError } from '../../src/errors.js';
 import { StateOpenError, StateWriteError } from '../../src/plan/store/errors.js';
 import { openState, type OpenedState } from '../../src/plan/store/open.js';
 import { hostId } from '../../src/plan/store/postgres.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { StateOpenError, StateWriteError } from '../../src/plan/store/errors.js';
 import { SCHEMA_VERSION, SqliteStore } from '../../src/plan/store/sqlite.js';
 import { type IntentRecord, type OutcomeRecord, sameRow } from '../../src/plan/store/types.js';

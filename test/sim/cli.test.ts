@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { runSim, simCommand, simOptionsFrom, type SimArgs } from '../../src/cli/sim.js';
 import { parseDuration, parseLatency } from '../../src/sim/options.js';
 import { startSimulator } from '../../src/sim/server.js';

@@ -1,6 +1,6 @@
 /** --force-code AMOUNT=CODE: the answer for every request of that amount, with the gateway's description. */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { describeResultCode } from '../../src/gateway/result-codes.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { ENTITY, get, ledger, op, pid, sim, SUCCESS } from './helpers.js';

@@ -1,7 +1,7 @@
 /** Seeding: from a CSV file or from objects; every bad seed names the file, the line and what to do. */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { ENTITY, get, op, OTHER_ENTITY, pid, post, sim, SUCCESS } from './helpers.js';
 

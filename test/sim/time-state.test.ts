@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { op, pid, post, sim, SUCCESS } from './helpers.js';
 

@@ -3,7 +3,7 @@
  * configuration error (exit 2); found part way they stop the run (exit 3).
  * Both name the file (or database) and say what to do.
  */
-import { AbortError, UsageError } from '../../cli/errors.js';
+import { AbortError, UsageError } from '../../errors.js';
 
 /** The state cannot be opened or read: nothing is sent (exit 2). */
 export class StateOpenError extends UsageError {}

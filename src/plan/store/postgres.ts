@@ -35,7 +35,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { AbortError } from '../../cli/errors.js';
+import { AbortError } from '../../errors.js';
 import { holderAlive } from '../lock.js';
 import { StateOpenError, StateWriteError } from './errors.js';
 import { GroupedWriter, type Pending } from './grouped.js';

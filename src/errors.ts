@@ -1,49 +1,52 @@
 /**
- * Typed errors. Code anywhere throws one of these; the single top-level catch
- * in `main.ts` turns it into a message and an exit code (see `exit-codes.ts`).
- * Messages speak to the user: what went wrong, where, and what to do.
+ * Typed errors, at the bottom of the tree: every module throws one of these and
+ * imports nothing to do so. The single top-level catch in `src/cli/main.ts`
+ * turns them into a message and an exit code (`src/cli/exit-codes.ts`, by
+ * `instanceof`). Messages speak to the user: what went wrong, where, and what to do.
  */
-import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 
-/** Bad flag, missing token or gateway, unreadable input, bad header: nothing was sent. Exit 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** What kind of failure an error is; each kind has one exit code (docs/statuses-and-exit-codes.md#exit-codes). */
+export type ErrorKind = 'usage' | 'aborted' | 'signal';
+
+export interface ErrorDetails {
+  /** A stable, machine-readable code (for example `ENOSPC`, `STATE_NEWER`), when there is one. */
+  code?: string;
+  /** What the user can do about it, when the message does not already say. */
+  hint?: string;
+  cause?: unknown;
 }
 
-/** The run stopped part way; what was done is journalled and a rerun continues. Exit 3. */
-export class AbortError extends Error {
-  override readonly name = 'AbortError';
-}
-
-/** Stopped by a signal. Exit 130 (SIGINT) or 143 (SIGTERM). */
-export class SignalError extends Error {
-  override readonly name = 'SignalError';
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
-    super(`stopped by ${signal}; what was done is journalled, run the same command again to continue`);
+/** The one base class: a kind (which exit code), an optional code and an optional hint. */
+export abstract class PayopsError extends Error {
+  abstract readonly kind: ErrorKind;
+  readonly code: string | undefined;
+  readonly hint: string | undefined;
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = details.code;
+    this.hint = details.hint;
   }
 }
 
-/**
- * A message made safe for a terminal or a log: every card number masked (even
- * inside a longer run of digits, or in a file name), the password of a URL
- * (`https://user:SECRET@host`) replaced by `***`, and control characters
- * (ANSI escapes in a file name, a NUL) shown as `\x1b`, never sent raw.
- */
-export function safeMessage(text: string): string {
-  return showControls(maskUrlPasswords(maskCardNumbersThoroughly(text)));
+/** Bad flag, missing token or gateway, unreadable input, bad header: nothing was sent. Exit 2. */
+export class UsageError extends PayopsError {
+  override readonly name: string = 'UsageError';
+  readonly kind = 'usage' as const;
 }
 
-/** `scheme://user:password@` → `scheme://user:***@`, also in a URL too broken to parse. */
-export function maskUrlPasswords(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi, '$1:***@');
+/** The run stopped part way; what was done is journalled and a rerun continues. Exit 3. */
+export class AbortError extends PayopsError {
+  override readonly name: string = 'AbortError';
+  readonly kind = 'aborted' as const;
 }
 
-/** C0 controls (but tab), DEL and C1 controls as `\xNN`: a file name cannot drive the terminal. */
-export function showControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) =>
-    c === '\n' ? '\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+/** Stopped by a signal. Exit 130 (SIGINT) or 143 (SIGTERM). */
+export class SignalError extends PayopsError {
+  override readonly name = 'SignalError';
+  readonly kind = 'signal' as const;
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`stopped by ${signal}; what was done is journalled, run the same command again to continue`);
+  }
 }
 
 const FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
