@@ -4,13 +4,13 @@
  *
  *   npm run build && node scripts/bench-serve.mjs [--quick] [--out-dir DIR]
  *
- * (a) The preview of a 100,000-row upload (5,000 with --quick): the time from
+ * (a) The preview of a 100,000-row upload (2,000 with --quick): the time from
  *     the start of the upload to the preview page showing its counts, against
  *     `payops validate` of the same file. Target: ≤ 2× validate. Measured
  *     twice: with an empty state, and after a run of another file on the
  *     same partition (so the preview's look at earlier runs has a journal to
  *     read).
- * (b) A 1,000,000-row job from the page (8,000 with --quick): refunds of
+ * (b) A 1,000,000-row job from the page (2,000 with --quick): refunds of
  *     0.01 against `payops sim`; the serve process's peak RSS (VmHWM of
  *     /proc/PID/status: serve alone, not its `payops run` child). Target:
  *     ≤ 250 MB.
@@ -34,8 +34,8 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const OUT = resolve(opt('--out-dir', join(ROOT, 'bench-output', 'sub', 'serve')));
-const PREVIEW_ROWS = Number(opt('--preview-rows', QUICK ? 5_000 : 100_000));
-const JOB_ROWS = Number(opt('--job-rows', QUICK ? 8_000 : 1_000_000));
+const PREVIEW_ROWS = Number(opt('--preview-rows', QUICK ? 2_000 : 100_000));
+const JOB_ROWS = Number(opt('--job-rows', QUICK ? 2_000 : 1_000_000));
 
 if (!existsSync(CLI)) {
   console.error('build first: npm run build');

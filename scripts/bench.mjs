@@ -39,7 +39,7 @@
  * load and fdatasync latency, and a warning when dist/ or src/ changed during
  * the run.
  *
- * --quick (CI): small files (core 2,000 rows, no large run; peers 300 rows, p1 100,
+ * --quick (CI): small files (core 500 rows, no large run; peers 300 rows, p1 100,
  * no small-file cases; start-up once; sub-benches with --quick). It exits
  * non-zero when a run fails (an exit code other than 0/1, a results file
  * missing rows, the simulator dying during a case, a bare-loop or peer
@@ -180,9 +180,9 @@ if (opt.help) {
   process.exit(0);
 }
 const quick = opt.quick;
-const ROWS = int(opt.rows, quick ? 2_000 : 100_000);
+const ROWS = int(opt.rows, quick ? 500 : 100_000);
 const ROWS_LARGE = quick ? 0 : int(opt['rows-large'], 1_000_000);
-const LATENCY_ROWS = int(opt['latency-rows'], quick ? 2_000 : 20_000);
+const LATENCY_ROWS = int(opt['latency-rows'], quick ? 500 : 20_000);
 const REPEAT = int(opt.repeat, quick ? 1 : 3);
 /** Parts to run (--only core,peers,startup,sub; all by default). */
 const PARTS = new Set((opt.only ?? 'core,peers,startup,sub').split(',').map((x) => x.trim()).filter(Boolean));

@@ -37,7 +37,7 @@ describe('9. own ids that are order ids', () => {
     // Another machine (nothing in its state): every row is looked up first.
     const rf = write(dir, 'rf.csv', `${HEADER}\nrefund,${capture},40.00,EUR,ORDER-0001\n`);
     // The refund is absent: it is sent once a second lookup --settle after the first still finds nothing (--lookup-first's cost).
-    const r = await run(sim.url, join(dir, 'elsewhere'), rf, ['--lookup-first', '--timeout', '1s', '--settle', '1s']);
+    const r = await run(sim.url, join(dir, 'elsewhere'), rf, ['--lookup-first', '--timeout', '1s', '--settle', '1s', '--lookup-interval', '1s']);
     expect(r.code, r.stderr).toBe(0);
     expect(readCsv(join(dir, 'rf.results.csv'))[0]!.status).toBe('succeeded');
     const ledger = await sim.transactions();

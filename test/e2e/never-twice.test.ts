@@ -286,7 +286,7 @@ describe('9. --lookup-first', () => {
     expect((await run(sim.url, state, first)).code).toBe(0);
     const more = write(dir, 'b.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\nrefund,${DB},2.00,EUR\nrefund,${DB},3.00,EUR\n`);
     // The third row is absent: sent once a second lookup --settle after the first still finds nothing.
-    const r = await run(sim.url, join(dir, 'new-machine'), more, ['--lookup-first', '--timeout', '1s', '--settle', '1s']);
+    const r = await run(sim.url, join(dir, 'new-machine'), more, ['--lookup-first', '--timeout', '1s', '--settle', '1s', '--lookup-interval', '1s']);
     expect(r.code, r.stderr).toBe(0);
     const results = readCsv(join(dir, 'b.results.csv'));
     expect(results.map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);

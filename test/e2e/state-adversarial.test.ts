@@ -97,7 +97,7 @@ describe('a full disk', () => {
     // Moved to a disk with room, the rerun finishes and executes nothing twice.
     const roomy = join(dir, 'roomy');
     cpSync(stateDir, roomy, { recursive: true });
-    const rerun = [...args(roomy), '--timeout', '2s', '--settle', '2s'];
+    const rerun = [...args(roomy), '--timeout', '2s', '--settle', '2s', '--lookup-interval', '500ms'];
     let final = await runCli(rerun, { timeoutMs: 120_000 });
     for (let i = 0; i < 3 && final.code !== 0; i++) final = await runCli(rerun, { timeoutMs: 120_000 });
     expect(final.code).toBe(0);
@@ -146,14 +146,14 @@ describe('a read-only disk', () => {
 });
 
 describe('the lock', () => {
-  it('a stale lock (dead pid on this host) and 16 identical runs started at once: exactly one proceeds (5 trials)', async () => {
+  it('a stale lock (dead pid on this host) and 16 identical runs started at once: exactly one proceeds (3 trials)', async () => {
     const dir = tempDir();
     const sim = await startSim(['--seed', seed(dir), '--latency', '5']);
     const input = refunds(dir, 'race.csv', 50);
     const stateDir = join(dir, 'state');
     // A first run creates the partition.
     expect((await runCli(['run', refunds(dir, 'first.csv', 1), '--gateway', sim.url, '--state-dir', stateDir, '--batch-id', 'first'])).code).toBe(0);
-    for (let trial = 0; trial < 5; trial++) {
+    for (let trial = 0; trial < 3; trial++) {
       // A lock file left by a run that died.
       const dead = spawnSync(process.execPath, ['-e', '']).pid!;
       writeFileSync(join(partitionOf(stateDir), 'lock'), JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-11-23T02:00:00.000Z' }));

@@ -270,7 +270,9 @@ describe('payops serve: the flow', () => {
   it('a server stopped mid-run leaves the job stopped; a new server resumes it and sends each row once', async () => {
     const sim = await startSim(['--seed', SEED, '--latency', '150']);
     const stateDir = join(tempDir(), 'state');
-    const first = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
+    // Short lookup timings so that the row in flight at the stop is settled in seconds, not --lookup-interval's 30 s.
+    const timings = ['--timeout', '2s', '--settle', '2s', '--lookup-interval', '500ms'];
+    const first = await startServe(['--gateway', sim.url, '--concurrency', '1', ...timings], { stateDir });
     let c = new Client(first.url);
     const id = await c.upload('refunds.csv', refunds(20));
     await c.waitFor(id, /preview/);
@@ -279,7 +281,7 @@ describe('payops serve: the flow', () => {
     await first.stop();
     const sent = (await sim.transactions()).length;
     expect(sent).toBeLessThan(20);
-    const second = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
+    const second = await startServe(['--gateway', sim.url, '--concurrency', '1', ...timings], { stateDir });
     c = new Client(second.url);
     await c.waitFor(id, /stopped/);
     await c.post(`/jobs/${id}/resume`);

@@ -1,0 +1,16 @@
+/**
+ * SIGKILL at random moments with the default SQLite store: every id executed
+ * at most once, every row known (the campaign is in kill-chaos-campaign.ts).
+ */
+import { describe, it } from 'vitest';
+import { killCampaign } from './kill-chaos-campaign.js';
+
+const ROWS = 2000;
+const PAYMENTS = 400;
+const KILLS = 20;
+
+describe('SIGKILL at random moments (sqlite store)', () => {
+  it(`${KILLS} kills over ${ROWS} rows with faults, then reruns: every id executed at most once, every row known`, async () => {
+    await killCampaign({ rows: ROWS, payments: PAYMENTS, kills: KILLS, stateArgs: [] });
+  }, 300_000);
+});
