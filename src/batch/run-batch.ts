@@ -15,7 +15,8 @@ import type { GatewayClient } from '../gateway/client.js';
 import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest, buildOperationRequest } from '../gateway/requests.js';
 import { describeRejection, interpretExchange, type GatewayResult } from '../gateway/response.js';
-import { MANUAL_ACTION_CODE, type RowStatus } from '../gateway/result-codes.js';
+import { MANUAL_ACTION_CODE } from '../gateway/result-codes.js';
+import { DONE, type RowStatus } from '../statuses.js';
 import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
 import { describeUse, type Decision, type Planner } from '../plan/planner.js';
 import { StateWriteError } from '../plan/store/errors.js';
@@ -669,7 +670,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     // A row corrected through a failed-rows file: reported with its correction, never sent (issue 13).
-    const sup = decision.action === 'done' && ['succeeded', 'review', 'pending'].includes(decision.outcome.s) ? undefined : findSuperseding(o.journal, decision.id);
+    const sup = decision.action === 'done' && DONE.has(decision.outcome.s) ? undefined : findSuperseding(o.journal, decision.id);
     if (sup) {
       const how = baseOf(sup.id) === baseOf(decision.id) ? 'sent again' : 'corrected';
       emit(seq, { ...earlier(cellsRow, sup), note: `${how} by ${sup.src} line ${sup.line} — ${sup.s}` });

@@ -16,6 +16,7 @@ import { parseOperation } from '../rows/operations.js';
 import { baseOf, generationOf, idsThrough, isDerivedId } from '../plan/txid.js';
 import { UsageError } from '../errors.js';
 import { plural } from '../output/summary.js';
+import { OPEN } from '../statuses.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
 import { normaliseTuning, RECONCILE_OPTIONS, inputOptions, stripApiVersion } from './options.js';
@@ -30,8 +31,6 @@ export const reconcileCommand: CommandModule = {
     process.exitCode = await reconcile(argv as Record<string, unknown>);
   },
 };
-
-const OPEN = new Set(['pending', 'unknown']);
 
 export async function reconcile(argv: Record<string, unknown>): Promise<number> {
   const tuning = normaliseTuning(argv);
@@ -85,10 +84,10 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
             cells[idx('resultdescription')] = neutraliseFormula(ans.result.description);
             if (ans.result.id) cells[idx('newpaymentid')] = ans.result.id;
             cells[idx('processedat')] = new Date().toISOString();
-            const open = ans.status === 'pending' || ans.status === 'unknown';
+            const open = OPEN.has(ans.status);
             cells[idx('note')] = open ? `looked up by reconcile: the gateway still reports ${ans.result.code} (${ans.status})` : `found by reconcile (was ${status})`;
             cells[idx('error')] = '';
-            settled = ans.status !== 'pending' && ans.status !== 'unknown';
+            settled = !open;
             changed++;
             if (ans.status !== 'rejected') break;
           } else if (ans.kind === 'absent') {

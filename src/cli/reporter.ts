@@ -13,12 +13,11 @@ import { Progress } from '../output/progress.js';
 import { Summary } from '../output/summary.js';
 import type { RowOutcome } from '../rows/types.js';
 import type { StatusCounts } from './exit-codes.js';
+import { FAILED_FILE } from '../statuses.js';
 import { markSummaryWritten, snakeKeys } from '../output/summary.js';
 import { parseAmount } from '../rows/amount.js';
 import { maskUrlPasswords, safeMessage } from './safe-message.js';
 import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
-
-const FAILED = new Set(['rejected', 'invalid', 'failed', 'unknown']);
 
 export interface ReporterOptions {
   quiet: boolean;
@@ -128,7 +127,7 @@ export class Reporter {
     this.progress?.add(outcome);
     // Rows the run never started: one event for all of them, at the end (not one line per row).
     if (outcome.notStarted) return;
-    if (this.jsonLog && FAILED.has(outcome.status)) this.jsonLog.row(outcome);
+    if (this.jsonLog && FAILED_FILE.has(outcome.status)) this.jsonLog.row(outcome);
     if (this.jsonLog && Date.now() - this.progressAt >= 500) this.progressEvent();
   }
 
