@@ -9,7 +9,7 @@ import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest } from '../gateway/requests.js';
 import { openInput } from '../input/records.js';
 import { Pacer } from '../batch/pacer.js';
-import { normaliseColumnName } from '../output/columns.js';
+import { normalizeHeader } from '../input/headers.js';
 import { createCsvWriter } from '../output/csv-writer.js';
 import { neutraliseFormula } from '../output/formula.js';
 import { parseOperation } from '../rows/operations.js';
@@ -38,7 +38,7 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
   const source = await openInput(path, { ...inputOptions(argv), headerMode: 'results' });
   const col = new Map<string, number>();
   source.header.forEach((name, i) => {
-    const n = normaliseColumnName(name);
+    const n = normalizeHeader(name);
     if (!col.has(n)) col.set(n, i);
   });
   const need = ['status', 'merchanttransactionid', 'paymenttype', 'resultcode', 'resultdescription', 'newpaymentid', 'processedat', 'note', 'error'];
