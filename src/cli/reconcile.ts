@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { GatewayClient } from '../gateway/client.js';
 import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest } from '../gateway/requests.js';
-import { openInput } from '../input/records.js';
+import { openInput } from '../input/open-input.js';
 import { Pacer } from '../batch/pacer.js';
 import { normalizeHeader } from '../input/headers.js';
 import { createCsvWriter } from '../output/csv-writer.js';

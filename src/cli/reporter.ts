@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { GatewayEnvironment } from '../gateway/environment.js';
-import type { InputSource } from '../input/records.js';
+import type { InputSource } from '../input/open-input.js';
 import { describeDialect } from '../input/dialect.js';
 import { JsonLog } from '../output/json-log.js';
 import { Progress } from '../output/progress.js';

@@ -10,7 +10,7 @@
  *
  * Column indices in a {@link HeaderMap} are indices into the kept columns (the
  * cells of an {@link InputRecord}); columns whose header is empty are dropped
- * before (see records.ts). Column numbers in messages are 1-based positions in
+ * before (see open-input.ts). Column numbers in messages are 1-based positions in
  * the file, as a spreadsheet shows them.
  */
 import { readFileSync } from 'node:fs';

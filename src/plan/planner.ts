@@ -88,7 +88,7 @@ export class Planner {
     if (d.action !== 'send' && d.action !== 'lookup') return d;
     const keys = d.action === 'lookup' && d.sendAs && d.sendAs.key !== d.key ? [d.key, d.sendAs.key] : [d.key];
     for (const k of keys) {
-      if (this.claimed.add(k)) {
+      if (!this.claimed.addIfNew(k)) {
         return {
           action: 'conflict',
           id: d.id,

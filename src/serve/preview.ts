@@ -14,7 +14,7 @@ import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
 import { pickDelimiter } from '../input/dialect.js';
 import { parseAmount } from '../rows/amount.js';
 import { addAmounts } from '../output/amounts.js';
-import { openInput } from '../input/records.js';
+import { openInput } from '../input/open-input.js';
 import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
 import type { JobOptions } from './store.js';
