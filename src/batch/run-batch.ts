@@ -18,7 +18,7 @@ import { describeRejection, interpretExchange, type GatewayResult } from '../gat
 import { MANUAL_ACTION_CODE } from '../gateway/result-codes.js';
 import { DONE, type RowStatus } from '../statuses.js';
 import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
-import { describeUse, type Decision, type Planner } from '../plan/planner.js';
+import type { Decision, Planner } from '../plan/planner.js';
 import { StateWriteError } from '../plan/store/errors.js';
 import { baseOf, isDerivedId, SeenIds } from '../plan/txid.js';
 import { findSuperseding, recordSupersede } from '../plan/superseded.js';

@@ -34,7 +34,6 @@ export class Reporter {
   readonly counts: StatusCounts = {};
   private source: InputSource | undefined;
   private sourceName: string | undefined;
-  private notStartedLogged = 0;
   private progress: Progress | undefined;
   private jsonLog: JsonLog | undefined;
   private environment: GatewayEnvironment | undefined;

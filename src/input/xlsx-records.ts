@@ -643,7 +643,7 @@ class SheetTable {
 
   constructor(
     path: string,
-    private readonly name: string,
+    name: string,
     parts: WorkbookParts,
     choice: SheetChoice,
     sheetGiven: boolean,
