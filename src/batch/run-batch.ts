@@ -15,9 +15,10 @@ import type { GatewayClient } from '../gateway/client.js';
 import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest, buildOperationRequest } from '../gateway/requests.js';
 import { describeRejection, interpretExchange, type GatewayResult } from '../gateway/response.js';
-import { MANUAL_ACTION_CODE, type RowStatus } from '../gateway/result-codes.js';
+import { MANUAL_ACTION_CODE } from '../gateway/result-codes.js';
+import { DONE, type RowStatus } from '../statuses.js';
 import type { Journal, OutcomeRecord, RowIdentity } from '../plan/journal.js';
-import { describeUse, type Decision, type Planner } from '../plan/planner.js';
+import type { Decision, Planner } from '../plan/planner.js';
 import { StateWriteError } from '../plan/store/errors.js';
 import { baseOf, isDerivedId, SeenIds } from '../plan/txid.js';
 import { findSuperseding, recordSupersede } from '../plan/superseded.js';
@@ -567,7 +568,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   /** Payments with a row left unknown in this run (→ its line): their later rows are not sent. */
   const unsettled = new Map<string, number>();
 
-  const process = (row: Row): Promise<RowOutcome | undefined> => {
+  const exchangeRow = (row: Row): Promise<RowOutcome | undefined> => {
     // The intent is on disk before the request can leave. Its write starts
     // before the row waits for its payment's turn or a connection slot, so
     // the rows waiting for one sync travel together while the slots stay
@@ -606,7 +607,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     active++;
     let out: RowOutcome | undefined;
     try {
-      out = await process(row);
+      out = await exchangeRow(row);
     } catch (err) {
       // The state store stopped taking intents: this row's was not recorded, so it was not sent.
       if (err instanceof StateWriteError) out = failed(row, `not sent: ${err.message}`, false);
@@ -642,7 +643,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       emit(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: 'entity_id is empty and no default entity is set: fill the cell or pass --entity-id / OPPWA_ENTITY_ID' });
       continue;
     }
-    if (op.merchantTransactionId && seenIds.add(op.merchantTransactionId)) {
+    if (op.merchantTransactionId && !seenIds.addIfNew(op.merchantTransactionId)) {
       emit(seq, { ...base({ line: rec.line, cells: rec.cells, op }, fileId), status: 'invalid', error: `merchant_transaction_id "${op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own` });
       continue;
     }
@@ -669,7 +670,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       continue;
     }
     // A row corrected through a failed-rows file: reported with its correction, never sent (issue 13).
-    const sup = decision.action === 'done' && ['succeeded', 'review', 'pending'].includes(decision.outcome.s) ? undefined : findSuperseding(o.journal, decision.id);
+    const sup = decision.action === 'done' && DONE.has(decision.outcome.s) ? undefined : findSuperseding(o.journal, decision.id);
     if (sup) {
       const how = baseOf(sup.id) === baseOf(decision.id) ? 'sent again' : 'corrected';
       emit(seq, { ...earlier(cellsRow, sup), note: `${how} by ${sup.src} line ${sup.line} — ${sup.s}` });

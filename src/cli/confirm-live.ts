@@ -4,7 +4,7 @@
  * nothing is asked.
  */
 import { createInterface } from 'node:readline/promises';
-import { openInput, type InputSource } from '../input/records.js';
+import { openInput, type InputSource } from '../input/open-input.js';
 import { OPERATION_RULES } from '../rows/operations.js';
 import { validateRow } from '../rows/validate.js';
 import { SignalError, UsageError } from '../errors.js';

@@ -1,4 +1,5 @@
 import { AbortError, SignalError, UsageError } from '../errors.js';
+import { EXIT_OK, EXIT_OK_STRICT } from '../statuses.js';
 
 /** Exit codes, docs/statuses-and-exit-codes.md#exit-codes. */
 export const EXIT = {
@@ -26,11 +27,7 @@ export type StatusCounts = Partial<Record<string, number>>;
 
 /** 0 when every row succeeded, is in review or pending (`--strict`: succeeded only); else 1. */
 export function exitCodeForRows(counts: StatusCounts, strict: boolean): number {
-  for (const [status, n] of Object.entries(counts)) {
-    if (!n) continue;
-    if (status === 'succeeded') continue;
-    if (!strict && (status === 'review' || status === 'pending')) continue;
-    return EXIT.rowsFailed;
-  }
+  const ok = strict ? EXIT_OK_STRICT : EXIT_OK;
+  for (const [status, n] of Object.entries(counts)) if (n && !ok.has(status)) return EXIT.rowsFailed;
   return EXIT.ok;
 }

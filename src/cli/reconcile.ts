@@ -7,15 +7,16 @@ import type { Argv, CommandModule } from 'yargs';
 import { GatewayClient } from '../gateway/client.js';
 import { interpretLookup, type LookupTarget } from '../gateway/lookup.js';
 import { buildLookupRequest } from '../gateway/requests.js';
-import { openInput } from '../input/records.js';
+import { openInput } from '../input/open-input.js';
 import { Pacer } from '../batch/pacer.js';
-import { normaliseColumnName } from '../output/columns.js';
+import { normalizeHeader } from '../input/headers.js';
 import { createCsvWriter } from '../output/csv-writer.js';
 import { neutraliseFormula } from '../output/formula.js';
 import { parseOperation } from '../rows/operations.js';
 import { baseOf, generationOf, idsThrough, isDerivedId } from '../plan/txid.js';
 import { UsageError } from '../errors.js';
 import { plural } from '../output/summary.js';
+import { OPEN } from '../statuses.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
 import { normaliseTuning, RECONCILE_OPTIONS, inputOptions, stripApiVersion } from './options.js';
@@ -31,15 +32,13 @@ export const reconcileCommand: CommandModule = {
   },
 };
 
-const OPEN = new Set(['pending', 'unknown']);
-
 export async function reconcile(argv: Record<string, unknown>): Promise<number> {
   const tuning = normaliseTuning(argv);
   const path = String(argv.results);
   const source = await openInput(path, { ...inputOptions(argv), headerMode: 'results' });
   const col = new Map<string, number>();
   source.header.forEach((name, i) => {
-    const n = normaliseColumnName(name);
+    const n = normalizeHeader(name);
     if (!col.has(n)) col.set(n, i);
   });
   const need = ['status', 'merchanttransactionid', 'paymenttype', 'resultcode', 'resultdescription', 'newpaymentid', 'processedat', 'note', 'error'];
@@ -85,10 +84,10 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
             cells[idx('resultdescription')] = neutraliseFormula(ans.result.description);
             if (ans.result.id) cells[idx('newpaymentid')] = ans.result.id;
             cells[idx('processedat')] = new Date().toISOString();
-            const open = ans.status === 'pending' || ans.status === 'unknown';
+            const open = OPEN.has(ans.status);
             cells[idx('note')] = open ? `looked up by reconcile: the gateway still reports ${ans.result.code} (${ans.status})` : `found by reconcile (was ${status})`;
             cells[idx('error')] = '';
-            settled = ans.status !== 'pending' && ans.status !== 'unknown';
+            settled = !open;
             changed++;
             if (ans.status !== 'rejected') break;
           } else if (ans.kind === 'absent') {

@@ -6,19 +6,18 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { GatewayEnvironment } from '../gateway/environment.js';
-import type { InputSource } from '../input/records.js';
+import type { InputSource } from '../input/open-input.js';
 import { describeDialect } from '../input/dialect.js';
 import { JsonLog } from '../output/json-log.js';
 import { Progress } from '../output/progress.js';
 import { Summary } from '../output/summary.js';
 import type { RowOutcome } from '../rows/types.js';
 import type { StatusCounts } from './exit-codes.js';
+import { FAILED_FILE } from '../statuses.js';
 import { markSummaryWritten, snakeKeys } from '../output/summary.js';
 import { parseAmount } from '../rows/amount.js';
 import { maskUrlPasswords, safeMessage } from './safe-message.js';
 import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
-
-const FAILED = new Set(['rejected', 'invalid', 'failed', 'unknown']);
 
 export interface ReporterOptions {
   quiet: boolean;
@@ -35,7 +34,6 @@ export class Reporter {
   readonly counts: StatusCounts = {};
   private source: InputSource | undefined;
   private sourceName: string | undefined;
-  private notStartedLogged = 0;
   private progress: Progress | undefined;
   private jsonLog: JsonLog | undefined;
   private environment: GatewayEnvironment | undefined;
@@ -128,7 +126,7 @@ export class Reporter {
     this.progress?.add(outcome);
     // Rows the run never started: one event for all of them, at the end (not one line per row).
     if (outcome.notStarted) return;
-    if (this.jsonLog && FAILED.has(outcome.status)) this.jsonLog.row(outcome);
+    if (this.jsonLog && FAILED_FILE.has(outcome.status)) this.jsonLog.row(outcome);
     if (this.jsonLog && Date.now() - this.progressAt >= 500) this.progressEvent();
   }
 

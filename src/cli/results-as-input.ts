@@ -7,14 +7,14 @@
  * it would ask for every row again; the failed-rows file is the file made for
  * a rerun (it carries `last_status` and only the rows that need one).
  */
-import { normaliseColumnName } from '../output/columns.js';
+import { normalizeHeader } from '../input/headers.js';
 import { UsageError } from '../errors.js';
 
 /** Columns every results file has and no failed-rows file has. */
-const RESULTS_SIGNATURE = ['status', 'result_code', 'processed_at', 'attempts'].map(normaliseColumnName);
+const RESULTS_SIGNATURE = ['status', 'result_code', 'processed_at', 'attempts'].map(normalizeHeader);
 
 export function refuseResultsFileAsInput(header: readonly string[], inputPath: string): void {
-  const names = new Set(header.map(normaliseColumnName));
+  const names = new Set(header.map(normalizeHeader));
   if (!RESULTS_SIGNATURE.every((n) => names.has(n))) return;
   throw new UsageError(
     `${inputPath} is a results file of an earlier run (it has the columns status, result_code, processed_at and attempts): ` +

@@ -11,7 +11,7 @@ import type { Journal } from '../plan/journal.js';
 import { isPayopsSimulator, loopbackLabel } from './gateway-probe.js';
 import { runBatch } from '../batch/run-batch.js';
 import { GatewayClient } from '../gateway/client.js';
-import { openInput } from '../input/records.js';
+import { openInput } from '../input/open-input.js';
 import { Planner } from '../plan/planner.js';
 import { openState, stateUrlOf } from '../plan/store/open.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';

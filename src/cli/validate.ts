@@ -4,7 +4,7 @@
  * (status valid/invalid). Exit 0 when every row is valid, 1 otherwise.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { openInput } from '../input/records.js';
+import { openInput } from '../input/open-input.js';
 import { SeenIds } from '../plan/txid.js';
 import type { RowOutcome } from '../rows/types.js';
 import { cellNotesOfCells, referToCell, validateRow } from '../rows/validate.js';
@@ -65,7 +65,7 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
       const v = validateRow(values, rules);
       const short = rec.short ? `row has ${rec.short.cells} cell${rec.short.cells === 1 ? '' : 's'}, the header has ${rec.short.header} (a row cut short?); ` : '';
       let error = v.ok ? undefined : short + v.errors.join('; ');
-      if (v.ok && v.op.merchantTransactionId && seen.add(v.op.merchantTransactionId)) {
+      if (v.ok && v.op.merchantTransactionId && !seen.addIfNew(v.op.merchantTransactionId)) {
         error = `merchant_transaction_id "${v.op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own`;
       }
       if (error !== undefined) {

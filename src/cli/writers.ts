@@ -3,7 +3,7 @@
  * failed rows (rows to run again).
  */
 import { basename } from 'node:path';
-import type { InputSource } from '../input/records.js';
+import type { InputSource } from '../input/open-input.js';
 import { createFailedWriter } from '../output/failed-writer.js';
 import { createResultsWriter } from '../output/results-writer.js';
 import { sinkForPath } from '../output/xlsx-writer.js';

@@ -8,9 +8,9 @@ import {
   classifyResultCode,
   isCredentialsRefused,
   MANUAL_ACTION_CODE,
-  type RowStatus,
   THROTTLED_CODE,
 } from './result-codes.js';
+import type { RowStatus } from '../statuses.js';
 
 export interface GatewayResult {
   code: string;

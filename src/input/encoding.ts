@@ -57,24 +57,37 @@ const LABEL_ALIASES: Record<string, string> = {
 };
 
 /**
- * The WHATWG name of an `--encoding` value (`utf-8`, `utf-16le`, `windows-1252`…),
- * or a UsageError. `utf-16` without a byte order is answered as `utf-16` and
- * resolved against the byte order mark by {@link chooseEncoding}.
+ * The WHATWG name of an encoding label (`utf-8`, `utf-16le`, `windows-1252`…),
+ * Node-style spellings (`utf8`, `ucs2`, `cp1252`…) included: the one label
+ * table of input and output (output/encoding.ts). `utf-16` without a byte
+ * order is answered as `utf-16`, UTF-32 (never read) as `utf-32`, a label
+ * nobody knows as undefined.
  */
-export function resolveEncodingLabel(label: string): string {
+export function encodingOfLabel(label: string): string | undefined {
   const key = label.trim().toLowerCase();
   const candidates = [key, key.replace(/[_\s]+/g, '-'), key.replace(/[-_\s]+/g, '')];
   for (const candidate of candidates) {
     const aliased = LABEL_ALIASES[candidate] ?? candidate;
     if (aliased === 'utf-16') return 'utf-16';
-    if (aliased.startsWith('utf-32') || aliased.startsWith('utf32'))
-      throw new UsageError(`--encoding ${label}: UTF-32 is not supported; save the file as CSV UTF-8 instead`);
+    if (aliased.startsWith('utf-32') || aliased.startsWith('utf32')) return 'utf-32';
     try {
       return new TextDecoder(aliased).encoding;
     } catch {
       // try the next spelling
     }
   }
+  return undefined;
+}
+
+/**
+ * The WHATWG name of an `--encoding` value (`utf-8`, `utf-16le`, `windows-1252`…),
+ * or a UsageError. `utf-16` without a byte order is answered as `utf-16` and
+ * resolved against the byte order mark by {@link chooseEncoding}.
+ */
+export function resolveEncodingLabel(label: string): string {
+  const encoding = encodingOfLabel(label);
+  if (encoding === 'utf-32') throw new UsageError(`--encoding ${label}: UTF-32 is not supported; save the file as CSV UTF-8 instead`);
+  if (encoding !== undefined) return encoding;
   throw new UsageError(
     `unknown --encoding "${label}"; use one of utf-8, utf-16le, utf-16be, windows-1252 (Excel's "CSV" on Windows), ` +
       `or another name your system knows (latin1, iso-8859-15, windows-1250, macintosh, shift_jis…)`,

@@ -10,7 +10,7 @@
  *
  * Column indices in a {@link HeaderMap} are indices into the kept columns (the
  * cells of an {@link InputRecord}); columns whose header is empty are dropped
- * before (see records.ts). Column numbers in messages are 1-based positions in
+ * before (see open-input.ts). Column numbers in messages are 1-based positions in
  * the file, as a spreadsheet shows them.
  */
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,11 @@ export const FIELD_NAMES: Readonly<Record<KnownField, readonly string[]>> = {
   source_line: ['source_line'],
 };
 
-/** A header name reduced for matching: lower case, without spaces, `_`, `-`, `.` (or a stray BOM). */
+/**
+ * A header or column name reduced for matching: lower case, without spaces, `_`, `-`, `.` (or a stray BOM or
+ * zero-width space). `Result Code`, `result_code` and `resultCode` are one name. The one normaliser: input
+ * headers, the results file's columns (output/columns.ts, report/rows.ts) and reconcile all use it.
+ */
 export function normalizeHeader(name: string): string {
   return name.normalize('NFKC').toLowerCase().replace(/[\s_\-.\uFEFF\u200B]+/g, '');
 }

@@ -42,7 +42,7 @@ import type { Field, InputRecord } from '../rows/types.js';
 import { type Dialect } from './dialect.js';
 import { SAVE_AS_HINT } from './file-type.js';
 import { emptyHeaderMap, mapHeaders, type ColumnMapping, type HeaderMap, type HeaderMode } from './headers.js';
-import type { InputSource } from './records.js';
+import type { InputSource } from './open-input.js';
 import { cellProblem, columnLetters, columnOfRef, dateText, isDateFormat, numberText, type ReadCell } from './xlsx-cells.js';
 import { checkZip, entryRecords, readEntry, type ZipEntry, type ZipLimits } from './xlsx-zip.js';
 
@@ -643,7 +643,7 @@ class SheetTable {
 
   constructor(
     path: string,
-    private readonly name: string,
+    name: string,
     parts: WorkbookParts,
     choice: SheetChoice,
     sheetGiven: boolean,

@@ -19,3 +19,8 @@ export function fromMinorUnits(units: bigint): string {
   const cents = abs % 100n;
   return `${negative ? '-' : ''}${whole}.${cents.toString().padStart(2, '0')}`;
 }
+
+/** "12.50" + "0.75" → "13.25": two amounts of {@link toMinorUnits}' form, summed exactly. */
+export function addAmounts(a: string, b: string): string {
+  return fromMinorUnits((toMinorUnits(a) ?? 0n) + (toMinorUnits(b) ?? 0n));
+}

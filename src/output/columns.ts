@@ -3,6 +3,7 @@
  * a results file free of duplicate names.
  */
 import { CARRY_FIELDS, type CarryField } from '../rows/types.js';
+import { normalizeHeader } from '../input/headers.js';
 
 /** The columns payops appends to every input row in the results file, in this order. */
 export const OUTPUT_COLUMNS = [
@@ -27,20 +28,11 @@ export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
  */
 export const FAILED_EXTRA_COLUMNS: readonly CarryField[] = CARRY_FIELDS;
 
-/**
- * A column name reduced for comparison the way the input reads headers:
- * lower case, without whitespace, `_`, `-`, `.` (or a stray BOM / zero-width
- * space). `Result Code`, `result_code` and `resultCode` are one name.
- */
-export function normaliseColumnName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[\s_\-.\uFEFF\u200B]+/g, '');
-}
-
-const OUTPUT_NORMALISED: ReadonlySet<string> = new Set(OUTPUT_COLUMNS.map(normaliseColumnName));
+const OUTPUT_NORMALISED: ReadonlySet<string> = new Set(OUTPUT_COLUMNS.map(normalizeHeader));
 
 /** Whether an input column's name would clash with one of the output columns. */
 export function clashesWithOutputColumn(name: string): boolean {
-  return OUTPUT_NORMALISED.has(normaliseColumnName(name));
+  return OUTPUT_NORMALISED.has(normalizeHeader(name));
 }
 
 /**
@@ -61,12 +53,12 @@ export function clashesWithOutputColumn(name: string): boolean {
  */
 export function renameInputColumns(header: readonly string[]): string[] {
   const taken = new Set<string>(OUTPUT_NORMALISED);
-  for (const name of header) if (!clashesWithOutputColumn(name)) taken.add(normaliseColumnName(name));
+  for (const name of header) if (!clashesWithOutputColumn(name)) taken.add(normalizeHeader(name));
   return header.map((name) => {
     if (!clashesWithOutputColumn(name)) return name;
     let renamed = `input_${name}`;
-    while (taken.has(normaliseColumnName(renamed))) renamed = `input_${renamed}`;
-    taken.add(normaliseColumnName(renamed));
+    while (taken.has(normalizeHeader(renamed))) renamed = `input_${renamed}`;
+    taken.add(normalizeHeader(renamed));
     return renamed;
   });
 }

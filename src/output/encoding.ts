@@ -15,29 +15,20 @@
  * - Any other encoding the input was forced to with `--encoding` (Node has no
  *   encoder for those): UTF-8 with a BOM, which every spreadsheet reads.
  */
+import { encodingOfLabel } from '../input/encoding.js';
+import { WINDOWS_1252_HIGH } from '../input/windows-1252.js';
 
 export type OutputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 /** The encoding payops writes for an input read as `label` (a WHATWG or Node name). */
 export function outputEncoding(label: string): OutputEncoding {
-  switch (label.trim().toLowerCase()) {
+  switch (encodingOfLabel(label)) {
     case 'utf-16le':
-    case 'utf16le':
     case 'utf-16':
-    case 'ucs-2':
-    case 'ucs2':
       return 'utf-16le';
     case 'utf-16be':
-    case 'utf16be':
       return 'utf-16be';
     case 'windows-1252':
-    case 'cp1252':
-    case 'win1252':
-    case 'iso-8859-1':
-    case 'latin1':
-    case 'l1':
-    case 'ascii':
-    case 'us-ascii':
       return 'windows-1252';
     default:
       return 'utf-8';
@@ -53,19 +44,16 @@ export function writesBom(label: string, inputHadBom: boolean): boolean {
   const enc = outputEncoding(label);
   if (enc === 'windows-1252') return false;
   if (enc === 'utf-16le' || enc === 'utf-16be') return true;
-  const l = label.trim().toLowerCase();
-  const isUtf8 = l === 'utf-8' || l === 'utf8' || l === 'unicode-1-1-utf-8';
-  return inputHadBom || !isUtf8;
+  return inputHadBom || encodingOfLabel(label) !== 'utf-8';
 }
 
-/** Windows-1252 bytes 0x80–0x9F by the character they stand for (WHATWG index; the five undefined bytes are C1 controls, below). */
-const CP1252_HIGH: ReadonlyMap<number, number> = new Map([
-  [0x20ac, 0x80], [0x201a, 0x82], [0x0192, 0x83], [0x201e, 0x84], [0x2026, 0x85], [0x2020, 0x86],
-  [0x2021, 0x87], [0x02c6, 0x88], [0x2030, 0x89], [0x0160, 0x8a], [0x2039, 0x8b], [0x0152, 0x8c],
-  [0x017d, 0x8e], [0x2018, 0x91], [0x2019, 0x92], [0x201c, 0x93], [0x201d, 0x94], [0x2022, 0x95],
-  [0x2013, 0x96], [0x2014, 0x97], [0x02dc, 0x98], [0x2122, 0x99], [0x0161, 0x9a], [0x203a, 0x9b],
-  [0x0153, 0x9c], [0x017e, 0x9e], [0x0178, 0x9f],
-]);
+/**
+ * Windows-1252 bytes 0x80–0x9F by the character they stand for: the decoder's table
+ * (input/windows-1252.ts) turned round; the five undefined bytes are C1 controls, written below as themselves.
+ */
+const CP1252_HIGH: ReadonlyMap<number, number> = new Map(
+  WINDOWS_1252_HIGH.flatMap((char, i) => (char > 0xff ? [[char, 0x80 + i] as const] : [])),
+);
 
 const QUESTION = 0x3f;
 // eslint-disable-next-line no-control-regex

@@ -22,20 +22,18 @@
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { CARRY_FIELDS, type CarryField, type ColumnLayout, type FinalStatus, type RowOutcome } from '../rows/types.js';
+import { CARRY_FIELDS, type CarryField, type ColumnLayout, type RowOutcome } from '../rows/types.js';
+import { FAILED_FILE } from '../statuses.js';
 import { createCsvWriter, type OutputDialect } from './csv-writer.js';
 import type { OutcomeSink, SinkFactory } from './xlsx-writer.js';
 import type { OutcomeWriter } from './results-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
 import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 
-/** Statuses whose rows go to the failed-rows file. */
-export const FAILED_STATUSES: ReadonlySet<FinalStatus | 'valid'> = new Set<FinalStatus>(['rejected', 'invalid', 'failed', 'unknown']);
-
 /** Whether a row belongs in the failed-rows file. */
 export function isFailedOutcome(o: Pick<RowOutcome, 'status' | 'notStarted'>): boolean {
   // A row the run never started is not failed: the same command again does it (SPEC: counted apart).
-  return FAILED_STATUSES.has(o.status) && o.notStarted !== true;
+  return FAILED_FILE.has(o.status) && o.notStarted !== true;
 }
 
 /** What a failed card row's `last_error` says (its number is masked in the file). */

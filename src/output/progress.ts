@@ -35,7 +35,7 @@ export class Progress {
   private readonly intervalMs: number;
   private readonly color: boolean;
   private readonly startedAt: number;
-  private total: number | undefined;
+  private readonly total: number | undefined;
   private done = 0;
   /** Rows done by earlier runs (a resumed run): they take no time, so they stay out of the rate and the ETA. */
   private earlier = 0;
@@ -53,11 +53,6 @@ export class Progress {
     this.color = options.color ?? false;
     this.total = options.total;
     this.startedAt = this.clock();
-  }
-
-  /** Set (or correct) the number of rows once it is known. */
-  setTotal(total: number | undefined): void {
-    this.total = total;
   }
 
   /** One row finished; redraws when due. */

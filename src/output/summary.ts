@@ -17,6 +17,7 @@
  */
 import { OP_TYPES, OPERATION_RULES } from '../rows/operations.js';
 import type { OpType, RowOutcome } from '../rows/types.js';
+import { EXECUTED, SUMMARY_ORDER } from '../statuses.js';
 import { fromMinorUnits, toMinorUnits } from './amounts.js';
 import { formatDuration, formatRate, paint, rowsPerSecond, statusStyle } from './format.js';
 import { JSON_SCHEMA, safeForLog } from './json-log.js';
@@ -37,16 +38,7 @@ export function markSummaryWritten(): void {
 export type SummaryStatus = RowOutcome['status'] | 'would send' | 'would look up' | 'not started';
 
 /** Statuses in the order the summary shows them. */
-export const STATUS_ORDER: readonly SummaryStatus[] = [
-  'succeeded',
-  'review',
-  'pending',
-  'unknown',
-  'rejected',
-  'failed',
-  'invalid',
-  'valid',
-];
+export const STATUS_ORDER: readonly SummaryStatus[] = SUMMARY_ORDER;
 
 /** Operations in the order the summary shows them. */
 const OPERATION_ORDER: readonly OpType[] = OP_TYPES;
@@ -222,7 +214,7 @@ export class Summary {
     let row = this.byOperation.get(op);
     if (!row) this.byOperation.set(op, (row = new Map()));
     row.set(status, (row.get(status) ?? 0) + 1);
-    const counts = this.dryRun ? status === ('would send') : (o.status === 'succeeded' || o.status === 'review') && !o.alreadyDone;
+    const counts = this.dryRun ? status === ('would send') : EXECUTED.has(o.status) && !o.alreadyDone;
     if (counts && op !== NO_OPERATION) {
       const amount = o.op?.amount;
       const currency = o.op?.currency;

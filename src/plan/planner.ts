@@ -7,6 +7,7 @@
  */
 import { OPERATION_RULES } from '../rows/operations.js';
 import type { Operation, OpType, Provenance } from '../rows/types.js';
+import { DONE } from '../statuses.js';
 import { type IntentRecord, type Journal, type OutcomeRecord, type RowIdentity, sameRow } from './journal.js';
 import { baseOf, generationOf, type IdDeriver, idsThrough, isDerivedId, SeenIds, withGeneration } from './txid.js';
 
@@ -63,7 +64,6 @@ export interface PlannerOptions {
   lookupFirst?: boolean;
 }
 
-const SETTLED = new Set(['succeeded', 'review', 'pending']);
 const MAX_GENERATION = 36 * 36 - 1;
 
 export function describeUse(intent: IntentRecord): string {
@@ -88,7 +88,7 @@ export class Planner {
     if (d.action !== 'send' && d.action !== 'lookup') return d;
     const keys = d.action === 'lookup' && d.sendAs && d.sendAs.key !== d.key ? [d.key, d.sendAs.key] : [d.key];
     for (const k of keys) {
-      if (this.claimed.add(k)) {
+      if (!this.claimed.addIfNew(k)) {
         return {
           action: 'conflict',
           id: d.id,
@@ -171,9 +171,9 @@ export class Planner {
     const journalGen = intent.gen;
     const outcome = entry?.outcome;
     // The file names a later generation than this state sent: it went out from elsewhere.
-    if (derived && gen > journalGen && !(outcome && SETTLED.has(outcome.s))) return lookup(idFor(gen), gen, Date.parse(intent.at), true);
+    if (derived && gen > journalGen && !(outcome && DONE.has(outcome.s))) return lookup(idFor(gen), gen, Date.parse(intent.at), true);
     if (!outcome) return lookup(intent.id, journalGen, Date.parse(intent.at), true);
-    if (SETTLED.has(outcome.s)) return { action: 'done', id: outcome.id, outcome };
+    if (DONE.has(outcome.s)) return { action: 'done', id: outcome.id, outcome };
     if (outcome.s === 'rejected') {
       const deliberate = this.opts.retryRejected || (last === 'rejected' && journalGen <= gen);
       if (deliberate && derived) return send(journalGen + 1);
@@ -206,7 +206,7 @@ export class Planner {
     }
     // The corrected content was itself sent before: treat it like any row.
     const outcome = entry.outcome;
-    if (outcome && SETTLED.has(outcome.s)) return { action: 'done', id: outcome.id, outcome };
+    if (outcome && DONE.has(outcome.s)) return { action: 'done', id: outcome.id, outcome };
     const ids = idsThrough(base, entry.intent.gen);
     return { action: 'lookup', id: entry.intent.id, key: base, gen: entry.intent.gen, derived: true, ids, lastSentAt: Date.parse(entry.intent.at), confirm: true };
   }

@@ -16,14 +16,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Journal, OutcomeRecord } from './journal.js';
+import { SUPERSEDING } from '../statuses.js';
 
 /** The journal key of the record saying which correction supersedes the row whose id was `originalId`. */
 export function supersedeKey(originalId: string): string {
   return `sup:${originalId}`;
 }
-
-/** Statuses of a correction that supersede the original (the correction was sent and the gateway decided or may have). */
-const SUPERSEDING = new Set(['succeeded', 'review', 'pending', 'rejected', 'unknown']);
 
 /** Record that the correction `rec` supersedes the original row `originalId` (from `sourceFile` line `sourceLine`). */
 export function recordSupersede(

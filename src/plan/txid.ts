@@ -109,9 +109,9 @@ const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
  */
 export class SeenIds {
   private readonly seen = new HashCounter();
-  /** Returns true when the id was already seen in this file. */
-  add(id: string): boolean {
+  /** Remember the id; true when it is new, false when it was already seen in this file. */
+  addIfNew(id: string): boolean {
     const d = hash('sha256', id);
-    return this.seen.next(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16)) > 0;
+    return this.seen.next(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16)) === 0;
   }
 }

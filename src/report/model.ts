@@ -21,10 +21,11 @@ import { fromMinorUnits, toMinorUnits } from '../output/amounts.js';
 import { OP_TYPES, OPERATION_RULES } from '../rows/operations.js';
 import { MANUAL_ACTION_CODE, RESULT_DESCRIPTIONS } from '../gateway/result-codes.js';
 import type { OpType } from '../rows/types.js';
+import { EXECUTED, FAILED_FILE, FINAL_STATUSES, type FinalStatus } from '../statuses.js';
 
 /** Statuses a results file can hold, in the order the report shows them. */
-export const REPORT_STATUSES = ['succeeded', 'review', 'pending', 'unknown', 'rejected', 'failed', 'invalid'] as const;
-export type ReportStatus = (typeof REPORT_STATUSES)[number];
+export const REPORT_STATUSES = FINAL_STATUSES;
+export type ReportStatus = FinalStatus;
 
 /** What each status means, in a sentence a finance person understands. */
 export const STATUS_MEANING: Readonly<Record<ReportStatus, string>> = {
@@ -183,7 +184,6 @@ export interface ReportLimits {
 }
 
 const LINES_SHOWN = 10;
-const FAILED_STATUSES = new Set(['rejected', 'invalid', 'failed', 'unknown']);
 
 /**
  * The part of a validation message that names the problem, and the part that
@@ -266,7 +266,7 @@ export class ReportBuilder {
     }
 
     const op = row.operation as OpType;
-    if ((row.status === 'succeeded' || row.status === 'review') && !row.alreadyDone && OP_TYPES.includes(op)) {
+    if (EXECUTED.has(row.status) && !row.alreadyDone && OP_TYPES.includes(op)) {
       const units = row.amount ? toMinorUnits(row.amount) : undefined;
       if (units !== undefined && row.currency) {
         const key = `${op}\u0000${row.currency}`;
@@ -311,7 +311,7 @@ export class ReportBuilder {
       }
     }
 
-    if (FAILED_STATUSES.has(row.status)) {
+    if (FAILED_FILE.has(row.status)) {
       this.failedTotal++;
       if (this.failed.length < this.maxFailed) this.failed.push(row);
     }

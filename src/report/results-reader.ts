@@ -8,7 +8,7 @@
  */
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { openInput } from '../input/records.js';
+import { openInput } from '../input/open-input.js';
 import type { FieldValues, InputRecord } from '../rows/types.js';
 import { ReportBuilder, type ReportLimits, type ReportModel, type ReportMeta } from './model.js';
 import { resultsColumns, rowFromResultsRecord } from './rows.js';

@@ -6,7 +6,8 @@
  * same values (card data masked, formula-neutralised cells as in the file).
  */
 import { fieldOfHeader } from '../input/headers.js';
-import { normaliseColumnName, OUTPUT_COLUMNS, renameInputColumns } from '../output/columns.js';
+import { OUTPUT_COLUMNS, renameInputColumns } from '../output/columns.js';
+import { normalizeHeader } from '../input/headers.js';
 import { columnKinds, safeInputCells } from '../output/input-cells.js';
 import { outputCells } from '../output/results-writer.js';
 import { maskCardNumbersForOutput } from '../rows/card-mask.js';
@@ -86,13 +87,13 @@ export function resultsColumns(
 ): { columns: ResultsColumns } | { missing: string[] } {
   const byName = new Map<string, number>();
   header.forEach((name, i) => {
-    const n = normaliseColumnName(name);
+    const n = normalizeHeader(name);
     if (!byName.has(n)) byName.set(n, i);
   });
   const output = {} as Record<(typeof OUTPUT_COLUMNS)[number], number>;
   const missing: string[] = [];
   for (const c of OUTPUT_COLUMNS) {
-    const i = byName.get(normaliseColumnName(c));
+    const i = byName.get(normalizeHeader(c));
     if (i === undefined) missing.push(c);
     else output[c] = i;
   }

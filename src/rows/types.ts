@@ -2,7 +2,7 @@
  * The shapes a row takes as it travels: read → validate → plan → send →
  * classify → write. Every folder codes against these.
  */
-import type { RowStatus } from '../gateway/result-codes.js';
+import type { FinalStatus } from '../statuses.js';
 
 /** The gateway's paymentType for each backoffice operation payops performs. */
 export type OpType = 'CP' | 'RF' | 'RV' | 'RB' | 'RC' | 'CD';
@@ -80,9 +80,6 @@ export interface Provenance {
 export type ValidationResult =
   | { ok: true; op: Operation }
   | { ok: false; errors: string[] };
-
-/** Final status of a row in the results file (docs/statuses-and-exit-codes.md#statuses). */
-export type FinalStatus = RowStatus | 'invalid' | 'failed';
 
 /**
  * What a row came to, handed to the writers in input order. `cells` are the

@@ -13,7 +13,8 @@ import { parse } from 'csv-parse';
 import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
 import { pickDelimiter } from '../input/dialect.js';
 import { parseAmount } from '../rows/amount.js';
-import { openInput } from '../input/records.js';
+import { addAmounts } from '../output/amounts.js';
+import { openInput } from '../input/open-input.js';
 import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
 import type { JobOptions } from './store.js';
@@ -125,19 +126,6 @@ export function cellOf(error: string, line: unknown): string | undefined {
 /** An error message without its quoted values: rows failing for one reason share it. */
 export function reasonKey(error: string): string {
   return error.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/\b\d+\b/g, 'N');
-}
-
-function addDecimal(a: string, b: string): string {
-  const scale = (s: string) => {
-    const [i, f = ''] = s.split('.');
-    return BigInt(i! + f.padEnd(4, '0').slice(0, 4));
-  };
-  const sum = scale(a) + scale(b);
-  const s = sum.toString().padStart(5, '0');
-  const int = s.slice(0, -4);
-  let frac = s.slice(-4).replace(/0+$/, '');
-  if (frac.length < 2) frac = frac.padEnd(2, '0');
-  return `${int}.${frac}`;
 }
 
 export async function buildPreview(opts: {
@@ -288,7 +276,7 @@ async function sumAnnotated(path: string, data: PreviewData, options: JobOptions
     const byType = (data.totals[currency || '?'] ??= {});
     const t = (byType[type] ??= { rows: 0, total: '0.00' });
     t.rows++;
-    t.total = addDecimal(t.total, a.value);
+    t.total = addAmounts(t.total, a.value);
   }
   await feed;
 }

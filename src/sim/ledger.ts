@@ -4,7 +4,7 @@
  * may do to the payment it references. All checks and updates are
  * synchronous, so concurrent requests on one payment can never overdraw it.
  */
-import { classifyResultCode, describeResultCode, NOT_FOUND_CODE, QUERY_OK_CODE, THROTTLED_CODE } from '../gateway/result-codes.js';
+import { classifyResultCode, NOT_FOUND_CODE, QUERY_OK_CODE, THROTTLED_CODE } from '../gateway/result-codes.js';
 import type { OpType } from '../rows/types.js';
 import type { NormalisedSeed } from './seed.js';
 
@@ -397,8 +397,4 @@ export class Ledger {
         return; // a rebill is a new charge; it does not consume the DB
     }
   }
-}
-
-export function description(code: string): string {
-  return describeResultCode(code);
 }

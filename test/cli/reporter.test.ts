@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Reporter } from '../../src/cli/reporter.js';
-import type { InputSource } from '../../src/input/records.js';
+import type { InputSource } from '../../src/input/open-input.js';
 import { emptyHeaderMap } from '../../src/input/headers.js';
 
 function terminal() {

@@ -74,7 +74,7 @@ describe('UTF-16 (Excel "Unicode Text")', () => {
     const { Readable } = await import('node:stream');
     const parts: Buffer[] = [];
     for (let i = 0; i < bytes.length; i += 7) parts.push(bytes.subarray(i, i + 7));
-    const { openInput } = await import('../../src/input/records.js');
+    const { openInput } = await import('../../src/input/open-input.js');
     const src = await openInput('-', { stdin: Readable.from(parts) });
     expect((await readAll(src)).map((r) => r.cells)).toEqual([['refund', ID]]);
   });

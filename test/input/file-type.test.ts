@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { openInput } from '../../src/input/records.js';
+import { openInput } from '../../src/input/open-input.js';
 import { load, rejection, streamOf, tempFile } from './helpers.js';
 
 const fixture = (name: string) => new URL(`../../fixtures/input/${name}`, import.meta.url).pathname;

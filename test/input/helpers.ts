@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
-import { openInput, type InputSource, type OpenInputOptions } from '../../src/input/records.js';
+import { openInput, type InputSource, type OpenInputOptions } from '../../src/input/open-input.js';
 import type { InputRecord } from '../../src/rows/types.js';
 
 const dirs: string[] = [];

@@ -4,7 +4,7 @@
  * quoted cells (a CRLF is one line break).
  */
 import { describe, expect, test } from 'vitest';
-import { openInput } from '../../src/input/records.js';
+import { openInput } from '../../src/input/open-input.js';
 import { load, readAll, streamOf } from './helpers.js';
 
 const H = 'operation,payment_id,note';

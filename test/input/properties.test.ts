@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { openInput, type OpenInputOptions } from '../../src/input/records.js';
+import { openInput, type OpenInputOptions } from '../../src/input/open-input.js';
 import type { InputRecord } from '../../src/rows/types.js';
 import { streamOf, tempFile } from './helpers.js';
 

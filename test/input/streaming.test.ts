@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
-import { openInput } from '../../src/input/records.js';
+import { openInput } from '../../src/input/open-input.js';
 import { tempDir } from './helpers.js';
 
 const ROWS = 200_000;

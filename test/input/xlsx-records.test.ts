@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { openInput } from '../../src/input/records.js';
+import { openInput } from '../../src/input/open-input.js';
 import { columnLetters, columnOfRef, dateText, isDateFormat, numberText } from '../../src/input/xlsx-cells.js';
 import { openWorkbookInput } from '../../src/input/xlsx-records.js';
 import { checkZip } from '../../src/input/xlsx-zip.js';

@@ -20,7 +20,8 @@ import { createFailedWriter } from '../../src/output/failed-writer.js';
 import { createJsonLog } from '../../src/output/json-log.js';
 import { createResultsWriter } from '../../src/output/results-writer.js';
 import { createSummary } from '../../src/output/summary.js';
-import type { FinalStatus, RowOutcome } from '../../src/rows/types.js';
+import type { RowOutcome } from '../../src/rows/types.js';
+import type { FinalStatus } from '../../src/statuses.js';
 import { card16, layoutFor, tempDir } from './helpers.js';
 
 const HEADER = [

@@ -192,11 +192,11 @@ describe('derived ids: card numbers are never derivable', () => {
 describe('SeenIds', () => {
   it('reports the second and later sightings of an id, exactly', () => {
     const seen = new SeenIds();
-    expect(seen.add('ORDER-1')).toBe(false);
-    expect(seen.add('ORDER-2')).toBe(false);
-    expect(seen.add('ORDER-1')).toBe(true);
-    expect(seen.add('order-1')).toBe(false);
-    expect(seen.add('ORDER-1')).toBe(true);
+    expect(seen.addIfNew('ORDER-1')).toBe(true);
+    expect(seen.addIfNew('ORDER-2')).toBe(true);
+    expect(seen.addIfNew('ORDER-1')).toBe(false);
+    expect(seen.addIfNew('order-1')).toBe(true);
+    expect(seen.addIfNew('ORDER-1')).toBe(false);
   });
 
   it('agrees with a Set over many ids (growth included)', () => {
@@ -205,7 +205,7 @@ describe('SeenIds', () => {
         const seen = new SeenIds();
         const model = new Set<string>();
         for (const id of ids) {
-          expect(seen.add(id)).toBe(model.has(id));
+          expect(seen.addIfNew(id)).toBe(!model.has(id));
           model.add(id);
         }
       }),

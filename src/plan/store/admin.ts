@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { StateLock } from '../lock.js';
 import { StateOpenError } from './errors.js';
 import { COLUMNS, entryOf, type Row } from './records.js';
+import { DONE } from '../../statuses.js';
 import { SqliteStore } from './sqlite.js';
 import type { JournalEntry } from './types.js';
 
@@ -51,7 +52,7 @@ export function statusOf(e: JournalEntry | undefined): string {
 function finished(e: JournalEntry | undefined): boolean {
   const o = e?.outcome;
   if (!e?.intent || !o) return false;
-  return ['succeeded', 'review', 'pending', 'rejected'].includes(o.s) || (o.s === 'failed' && !o.sent);
+  return DONE.has(o.s) || o.s === 'rejected' || (o.s === 'failed' && !o.sent);
 }
 
 function pruned(e: JournalEntry): Row {

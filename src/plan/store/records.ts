@@ -5,7 +5,8 @@
  */
 import { describeResultCode } from '../../gateway/result-codes.js';
 import { shortDescription, type Pending } from './grouped.js';
-import { type IntentRecord, type JournalEntry, KNOWN_STATUSES, type OutcomeRecord } from './types.js';
+import { type IntentRecord, type JournalEntry, type OutcomeRecord } from './types.js';
+import { JOURNAL_STATUSES } from '../../statuses.js';
 
 /** The columns of a record, in this order, in every store. */
 export const COLUMNS = ['k', 'key', 'id', 'gen', 'type', 'ref', 'amount', 'currency', 'entity', 's', 'sent', 'c', 'd', 'n', 'note', 'at', 'src', 'line'] as const;
@@ -39,7 +40,7 @@ function outcomeOf(r: Row): OutcomeRecord {
   const [, key, id, , , , , , , s, sent, c, d, n, note, at, src, line] = r;
   // `written` is not a row's status: the record of a failed-rows file's SHA-256, kept under `file:<hash>` (src/plan/superseded.ts).
   const fileRecord = str(key) && key.startsWith('file:') && s === 'written';
-  if (!str(key) || !str(id) || !str(s) || !(KNOWN_STATUSES.has(s) || fileRecord) || !(sent === 0 || sent === 1 || sent === true || sent === false) || !str(at) || !str(src) || !int(line)) {
+  if (!str(key) || !str(id) || !str(s) || !(JOURNAL_STATUSES.has(s) || fileRecord) || !(sent === 0 || sent === 1 || sent === true || sent === false) || !str(at) || !str(src) || !int(line)) {
     throw new BadRecord('an outcome with a missing or malformed field');
   }
   const o: OutcomeRecord = { k: 'o', key, id, s, sent: sent === 1 || sent === true, at, src, line: Number(line) };

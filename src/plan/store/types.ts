@@ -102,14 +102,6 @@ export function sameRow(a: RowIdentity, b: RowIdentity): boolean {
   return a.type === b.type && a.ref === b.ref && a.amount === b.amount && a.currency === b.currency && a.entity === b.entity;
 }
 
-/** Outcomes whose row is finished for good (a rerun reports them, never sends). */
-export const SETTLED_STATUSES = new Set(['succeeded', 'review', 'pending']);
-/**
- * Outcome statuses a record may hold: a row's, and `written`, the record of a
- * failed-rows file payops wrote (its SHA-256, so an edited one is never
- * overwritten: see ../superseded.ts).
- */
-export const KNOWN_STATUSES = new Set(['succeeded', 'review', 'pending', 'rejected', 'unknown', 'failed', 'written']);
 
 /**
  * Outcomes that nobody waits for are written once this many are queued, or

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { readError } from '../../src/input/byte-source.js';
-import { openInput } from '../../src/input/records.js';
+import { openInput } from '../../src/input/open-input.js';
 import { load, openBytes, readAll, rejection, tempDir, tempFile } from './helpers.js';
 
 const ID = '8a82944a4cc25ebf014cc2c782423202';

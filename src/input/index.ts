@@ -1,5 +1,0 @@
-/** Reading the input CSV (docs/input.md). */
-export { openInput, type InputSource, type OpenInputOptions } from './records.js';
-export { describeDialect, parseDelimiterOption, type Dialect } from './dialect.js';
-export { FIELD_NAMES, fieldOfHeader, mapHeaders, normalizeHeader, type HeaderMap, type HeaderMode, type KnownField, type UserColumn } from './headers.js';
-export { encodingDisplayName, resolveEncodingLabel } from './encoding.js';
