@@ -8,6 +8,7 @@ import { classifyGatewayUrl, type GatewayEnvironment, resolveGateway } from '../
 import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN } from '../sim/defaults.js';
 import type { RunningSimulator } from '../sim/server.js';
 import { UsageError } from '../errors.js';
+import type { GatewayOptions } from './options.js';
 
 export interface GatewayConfig {
   env: GatewayEnvironment;
@@ -20,8 +21,9 @@ export interface GatewayConfig {
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 
-export function readEntity(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
-  const raw = (argv['entity-id'] as string | undefined) ?? env.OPPWA_ENTITY_ID;
+/** `--entity-id`, else $OPPWA_ENTITY_ID: 32 hexadecimal characters, lower-cased; undefined when neither is given. */
+export function readEntity(entityId: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const raw = entityId ?? env.OPPWA_ENTITY_ID;
   if (raw === undefined || raw.trim() === '') return undefined;
   const v = raw.trim();
   if (!HEX32.test(v)) throw new UsageError(`entity id "${v}" (--entity-id / OPPWA_ENTITY_ID) must be 32 hexadecimal characters`);
@@ -45,13 +47,13 @@ function checkToken(token: string, where: string): string {
   return token;
 }
 
-function readToken(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
-  if (argv.token !== undefined) {
+function readToken(g: GatewayOptions, env: NodeJS.ProcessEnv): string {
+  if (g.token !== undefined) {
     throw new UsageError(
       'the access token is never taken from a flag (it would show in ps and the shell history): set OPPWA_ACCESS_TOKEN or use --token-file FILE',
     );
   }
-  const file = argv['token-file'] as string | undefined;
+  const file = g.tokenFile;
   if (file) {
     let text: string;
     try {
@@ -68,13 +70,13 @@ function readToken(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): strin
   return checkToken(token, 'OPPWA_ACCESS_TOKEN');
 }
 
-export async function resolveGatewayConfig(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
-  const gateway = (argv.gateway as string | undefined) ?? env.OPPWA_BASE_URL;
+export async function resolveGatewayConfig(g: GatewayOptions, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  const gateway = g.gateway ?? env.OPPWA_BASE_URL;
   if (!gateway) throw new UsageError('no gateway: pass --gateway test|live|sim|URL or set OPPWA_BASE_URL');
-  const testMode = argv['test-mode'] as 'EXTERNAL' | 'INTERNAL' | undefined;
+  const testMode = g.testMode;
   if (gateway === 'sim') {
-    if (argv.token !== undefined) readToken(argv, env);
-    const seed = argv['sim-seed'] as string | undefined;
+    if (g.token !== undefined) readToken(g, env);
+    const seed = g.simSeed;
     // Loaded only when asked for: the server is not needed by any other command.
     const { startSimulator } = await import('../sim/server.js');
     const sim = await startSimulator(seed ? { seed } : {});
@@ -82,21 +84,21 @@ export async function resolveGatewayConfig(argv: Record<string, unknown>, env: N
     return {
       env: { ...simEnv, label: `sim (in-process simulator at ${sim.url})` },
       token: DEFAULT_SIM_TOKEN,
-      defaultEntityId: readEntity(argv, env) ?? DEFAULT_SIM_ENTITY,
+      defaultEntityId: readEntity(g.entityId, env) ?? DEFAULT_SIM_ENTITY,
       sim,
       ...(testMode ? { testMode } : {}),
     };
   }
-  if (argv['sim-seed'] !== undefined) throw new UsageError('--sim-seed only goes with --gateway sim');
+  if (g.simSeed !== undefined) throw new UsageError('--sim-seed only goes with --gateway sim');
   const gw = resolveGateway(gateway);
-  if (gw.kind === 'live' && !argv.live) {
+  if (gw.kind === 'live' && !g.live) {
     throw new UsageError(`${gw.baseUrl} is a live host: real money moves. Add --live to confirm, or use --gateway test to rehearse`);
   }
   if (gw.kind === 'live' && testMode) throw new UsageError('--test-mode is never sent to a live host; remove it');
   return {
     env: gw,
-    token: readToken(argv, env),
-    defaultEntityId: readEntity(argv, env),
+    token: readToken(g, env),
+    defaultEntityId: readEntity(g.entityId, env),
     ...(testMode ? { testMode } : {}),
   };
 }

@@ -1,9 +1,14 @@
 /**
- * Every option of every command, with its default and help, in one table.
- * Normalisation (durations, numbers, choices) happens here and nowhere else.
+ * The options `run`, `validate` and `reconcile` share: what yargs is told (the
+ * tables, with each default and its help), and the zod pieces each command's
+ * `normalise<Command>Options` (in its own file) builds its schema from. yargs
+ * parses and shows help; the schema turns yargs' argv into one typed,
+ * validated, defaulted object, and a bad value into a UsageError (exit 2).
+ * Defaults live in {@link DEFAULTS} only: yargs shows them, the schemas apply them.
  */
 import type { Options } from 'yargs';
-import { durationWarning, parseDuration } from './duration.js';
+import { z } from 'zod';
+import { durationWarning, parseDuration, WAIT } from '../time/duration.js';
 import { UsageError } from '../errors.js';
 import { parseColumnMapping, type ColumnMapping } from '../input/headers.js';
 
@@ -28,7 +33,6 @@ const gateway = {
   'entity-id': { type: 'string', describe: "default entity id; a row's entity_id overrides it [default: $OPPWA_ENTITY_ID]" },
   'test-mode': {
     type: 'string',
-    coerce: testMode,
     describe: 'EXTERNAL or INTERNAL (any case): add testMode=… to requests (never sent to a live host) [default: not sent]',
   },
   // Not an option: accepted only so that the refusal says why (see gateway-config.ts).
@@ -119,43 +123,136 @@ export const RECONCILE_OPTIONS = {
 
 /**
  * What yargs is handed for a lone `-` (stdin): it would turn `-` into an
- * empty string. main.ts swaps it in, {@link inputArg} back.
+ * empty string. main.ts swaps it in, the input positional's schema back.
  */
 export const STDIN_ARG = '\u0000stdin';
 
-/** The input positional as the user wrote it: `-` for stdin. */
-export function inputArg(argv: Record<string, unknown>, key = 'input'): string {
-  const v = argv[key];
-  if (v === STDIN_ARG) return '-';
-  const s = String(v ?? '');
-  if (s === '') throw new UsageError('name the input file (or - to read stdin)');
-  if (s.includes('\u0000')) throw new UsageError('the input file name holds a NUL character');
-  return s;
+// ------------------------------------------------------------------ zod pieces
+
+/** A flag given twice comes as an array: the last one counts, for every flag that takes one value. */
+export function last(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** A flag's value refused: the issue zod collects, its message said word for word by {@link parseOptions}. */
+export function refuse(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
 }
 
 /**
- * `--gateway https://host/v1` (or OPPWA_BASE_URL so): payops adds `/v1/…` to
- * every request itself, so a trailing `/v1` would make every row `path: no
- * such resource`. It is taken off, with a warning; undefined when nothing changed.
+ * argv through a command's schema: the options object, or the first refusal
+ * (in the schema's key order, then its cross-flag checks) as a UsageError.
  */
-export function stripApiVersion(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): { argv: Record<string, unknown>; warning?: string } {
-  const given = (argv.gateway as string | undefined) ?? env.OPPWA_BASE_URL;
-  if (typeof given !== 'string' || !/^https?:\/\//i.test(given)) return { argv };
-  const stripped = given.replace(/\/v1\/*$/i, '');
-  if (stripped === given) return { argv };
-  return {
-    argv: { ...argv, gateway: stripped },
-    warning: `the gateway URL ends in /v1, which payops adds to every request itself: using ${stripped}`,
-  };
+export function parseOptions<S extends z.ZodType>(schema: S, argv: Record<string, unknown>): z.output<S> {
+  const parsed = schema.safeParse(argv);
+  if (parsed.success) return parsed.data;
+  // Every refusal is a custom issue with its own message; anything else is a schema that let a value through untyped.
+  const issue = parsed.error.issues[0]!;
+  throw new UsageError(issue.code === 'custom' ? issue.message : `--${issue.path.join('.')}: ${issue.message}`);
 }
 
-/** `--test-mode external` as `EXTERNAL`; anything else is refused saying what it can be. */
-function testMode(v: unknown): 'EXTERNAL' | 'INTERNAL' | undefined {
-  if (v === undefined) return undefined;
-  const s = String(Array.isArray(v) ? v[v.length - 1] : v).trim().toUpperCase();
-  if (s === 'EXTERNAL' || s === 'INTERNAL') return s;
-  throw new UsageError(`--test-mode "${String(v)}" must be EXTERNAL or INTERNAL`);
+/** `fn`'s value, or its UsageError as the schema's refusal (for the parsers of src/sim/options.ts and others). */
+export function attempt<T>(ctx: z.RefinementCtx, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UsageError) return refuse(ctx, err.message);
+    throw err;
+  }
 }
+
+/** A flag's value (the last one given) through `parse`, which throws a UsageError saying what to write. */
+export function parsedBy<T>(parse: (raw: unknown) => T) {
+  return z.transform((v, ctx): T => attempt(ctx, () => parse(last(v))));
+}
+
+/** As {@link parsedBy}, for a flag without a default: absent stays undefined. */
+export function parsedIfGiven<T>(parse: (raw: unknown) => T) {
+  return z.transform((v, ctx): T | undefined => (last(v) === undefined ? undefined : attempt(ctx, () => parse(last(v)))));
+}
+
+/** An optional string flag (the last one given); absent stays undefined. */
+export const text = z.transform((v) => (last(v) === undefined ? undefined : String(last(v))));
+
+/** A boolean flag (the last one given); absent is false. */
+export const flag = z.transform((v) => Boolean(last(v)));
+
+/** A string flag that may be repeated (`--column a=b --column c=d`): every value, in order. */
+export const list = z.transform((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String)));
+
+/** The input positional as the user wrote it: `-` for stdin. */
+export function inputPositional(missing = 'name the input file (or - to read stdin)') {
+  return z.transform((v, ctx) => {
+    if (v === STDIN_ARG) return '-';
+    const s = String(v ?? '');
+    if (s === '') return refuse(ctx, missing);
+    if (s.includes('\u0000')) return refuse(ctx, 'the input file name holds a NUL character');
+    return s;
+  });
+}
+
+function positiveInt(name: string, min = 1) {
+  return z.transform((v, ctx) => {
+    const raw = String(last(v) ?? '').trim();
+    const n = raw === '' ? NaN : Number(raw);
+    if (Number.isInteger(n) && n >= min) return n;
+    return refuse(ctx, `--${name} ${raw === '' ? 'needs a value' : `"${raw}" is not valid`}: give a whole number of at least ${min}, e.g. --${name} ${Math.max(min, 8)}`);
+  });
+}
+
+/**
+ * The shortest `--lookup-interval`. A row is sent again only on an "absent"
+ * answer to a lookup made at least this long after the previous absent one:
+ * 0 would let one instant's answer count twice. 10 ms is not a safety margin
+ * (--settle is); it only makes "later" strictly later on any clock.
+ */
+export const MIN_LOOKUP_INTERVAL_MS = 10;
+
+/** A duration of run or reconcile (src/time/duration.ts, a timer's rules), with the warning a bare number below 1000 earns. */
+interface Duration {
+  ms: number;
+  given: string;
+  warning: string | undefined;
+}
+
+function duration(name: string, tooShort?: (given: string, ms: number) => string | undefined) {
+  return z.transform((v, ctx): Duration => {
+    const raw = last(v);
+    let ms: number;
+    try {
+      ms = parseDuration(raw, `--${name}`, WAIT);
+    } catch (err) {
+      return refuse(ctx, (err as Error).message);
+    }
+    const short = tooShort?.(String(raw), ms);
+    if (short) return refuse(ctx, short);
+    return { ms, given: String(raw), warning: durationWarning(raw, `--${name}`) };
+  });
+}
+
+const rate = z.transform((v, ctx) => {
+  const raw = last(v);
+  if (raw === undefined) return undefined;
+  const n = String(raw).trim() === '' ? NaN : Number(raw);
+  if (n > 0 && Number.isFinite(n)) return n;
+  return refuse(ctx, `--rate "${String(raw)}" is not valid: give a number of requests per second above 0, e.g. --rate 20`);
+});
+
+/** The tuning flags, in the order their refusals are said; defaults from {@link DEFAULTS}. */
+export const TUNING_SHAPE = {
+  rate,
+  concurrency: positiveInt('concurrency').prefault(DEFAULTS.concurrency),
+  timeout: duration('timeout').prefault(DEFAULTS.timeout),
+  'max-attempts': positiveInt('max-attempts').prefault(DEFAULTS.maxAttempts),
+  'max-outage': duration('max-outage').prefault(DEFAULTS.maxOutage),
+  settle: duration('settle').prefault(DEFAULTS.settle),
+  'lookup-interval': duration('lookup-interval', (given, ms) =>
+    ms < MIN_LOOKUP_INTERVAL_MS
+      ? `--lookup-interval ${given} is too short: the second lookup that confirms a row absent must come later than the first; give at least ${MIN_LOOKUP_INTERVAL_MS}ms (the default is ${DEFAULTS.lookupInterval})`
+      : undefined,
+  ).prefault(DEFAULTS.lookupInterval),
+};
 
 /** Normalised tuning values. */
 export interface Tuning {
@@ -168,71 +265,30 @@ export interface Tuning {
   lookupIntervalMs: number;
 }
 
-/** A flag given twice comes as an array: the last one counts, as for any other option. */
-function last(v: unknown): unknown {
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
+type TuningFlags = z.output<z.ZodObject<typeof TUNING_SHAPE>>;
 
-function positiveInt(v: unknown, flag: string, min = 1): number {
-  const raw = String(last(v) ?? '').trim();
-  const n = raw === '' ? NaN : Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(`--${flag} ${raw === '' ? 'needs a value' : `"${raw}" is not valid`}: give a whole number of at least ${min}, e.g. --${flag} ${Math.max(min, 8)}`);
-  }
-  return n;
-}
-
-function duration(v: unknown, flag: string): number {
-  try {
-    return parseDuration(last(v), `--${flag}`);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-/** Things to warn about in the tuning flags: a bare number below 1000 is milliseconds, which is rarely meant. */
-export function tuningWarnings(argv: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const flag of ['timeout', 'max-outage', 'settle', 'lookup-interval']) {
-    const w = durationWarning(last(argv[flag]), `--${flag}`);
-    if (w) out.push(w);
-  }
-  return out;
-}
-
-export function normaliseTuning(argv: Record<string, unknown>): Tuning {
-  const rawRate = last(argv.rate);
-  const rate = rawRate === undefined ? undefined : String(rawRate).trim() === '' ? NaN : Number(rawRate);
-  if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) {
-    throw new UsageError(`--rate "${String(rawRate)}" is not valid: give a number of requests per second above 0, e.g. --rate 20`);
-  }
+/** The tuning flags as the batch takes them, and the warnings they earn (a bare number below 1000 is milliseconds, rarely meant). */
+export function tuningOf(o: TuningFlags): { tuning: Tuning; warnings: string[] } {
+  const durations = [o.timeout, o['max-outage'], o.settle, o['lookup-interval']];
   return {
-    concurrency: positiveInt(argv.concurrency, 'concurrency'),
-    rate,
-    timeoutMs: Math.max(1, duration(argv.timeout, 'timeout')),
-    maxAttempts: positiveInt(argv['max-attempts'], 'max-attempts'),
-    maxOutageMs: duration(argv['max-outage'], 'max-outage'),
-    settleMs: duration(argv.settle, 'settle'),
-    lookupIntervalMs: lookupInterval(argv['lookup-interval']),
+    tuning: {
+      concurrency: o.concurrency,
+      rate: o.rate,
+      timeoutMs: Math.max(1, o.timeout.ms),
+      maxAttempts: o['max-attempts'],
+      maxOutageMs: o['max-outage'].ms,
+      settleMs: o.settle.ms,
+      lookupIntervalMs: o['lookup-interval'].ms,
+    },
+    warnings: durations.flatMap((d) => (d.warning ? [d.warning] : [])),
   };
 }
 
-/**
- * The shortest `--lookup-interval`. A row is sent again only on an "absent"
- * answer to a lookup made at least this long after the previous absent one:
- * 0 would let one instant's answer count twice. 10 ms is not a safety margin
- * (--settle is); it only makes "later" strictly later on any clock.
- */
-export const MIN_LOOKUP_INTERVAL_MS = 10;
+const TUNING_SCHEMA = z.object(TUNING_SHAPE).transform(tuningOf);
 
-function lookupInterval(v: unknown): number {
-  const ms = duration(v, 'lookup-interval');
-  if (ms < MIN_LOOKUP_INTERVAL_MS) {
-    throw new UsageError(
-      `--lookup-interval ${String(last(v))} is too short: the second lookup that confirms a row absent must come later than the first; give at least ${MIN_LOOKUP_INTERVAL_MS}ms (the default is ${DEFAULTS.lookupInterval})`,
-    );
-  }
-  return ms;
+/** The tuning flags alone (reconcile's, and run's before its --settle check). */
+export function normaliseTuning(argv: Record<string, unknown>): Tuning {
+  return parseOptions(TUNING_SCHEMA, argv).tuning;
 }
 
 /**
@@ -241,30 +297,130 @@ function lookupInterval(v: unknown): number {
  * shorter than `--timeout` (a request the client gave up on may still be
  * queued in front of the gateway for as long as the client waited).
  */
-export function checkSettle(t: Pick<Tuning, 'settleMs' | 'timeoutMs'>, argv: Record<string, unknown>): void {
-  if (t.settleMs < t.timeoutMs) {
-    throw new UsageError(
-      `--settle ${String(argv.settle)} is shorter than --timeout ${String(argv.timeout)}: a lookup that soon could call absent a request that is still being processed, ` +
+export function settleNotBelowTimeout(o: Pick<TuningFlags, 'settle' | 'timeout'>, ctx: z.RefinementCtx): void {
+  if (o.settle.ms < Math.max(1, o.timeout.ms)) {
+    refuse(
+      ctx,
+      `--settle ${o.settle.given} is shorter than --timeout ${o.timeout.given}: a lookup that soon could call absent a request that is still being processed, ` +
         `and the row would be sent twice. Give --settle at least the --timeout (lower --timeout to look up sooner)`,
     );
   }
 }
 
-/** `--encoding` and `--delimiter` as the input reader takes them (absent = detect). */
-export function inputOptions(argv: Record<string, unknown>): { encoding?: string; delimiter?: string; sheet?: string; columns?: ColumnMapping } {
+/** `--test-mode external` as `EXTERNAL`; anything else is refused saying what it can be. */
+const testMode = z.transform((v, ctx): 'EXTERNAL' | 'INTERNAL' | undefined => {
+  if (v === undefined) return undefined;
+  const s = String(last(v)).trim().toUpperCase();
+  if (s === 'EXTERNAL' || s === 'INTERNAL') return s;
+  return refuse(ctx, `--test-mode "${String(v)}" must be EXTERNAL or INTERNAL`);
+});
+
+/** `--test-mode`: said before the other flags' refusals, as when yargs checked it. */
+export const TEST_MODE_SHAPE = { 'test-mode': testMode };
+
+export const GATEWAY_SHAPE = {
+  gateway: text,
+  live: flag,
+  yes: flag,
+  'token-file': text,
+  'entity-id': text,
+  token: text,
+  'sim-seed': text,
+};
+
+/** Which gateway, as the flags say (gateway-config.ts adds the environment and checks it). */
+export interface GatewayOptions {
+  /** `--gateway`; undefined: $OPPWA_BASE_URL. */
+  gateway: string | undefined;
+  live: boolean;
+  yes: boolean;
+  tokenFile: string | undefined;
+  entityId: string | undefined;
+  testMode: 'EXTERNAL' | 'INTERNAL' | undefined;
+  /** `--token`, known only to be refused (a token is never a flag value). */
+  token: string | undefined;
+  simSeed: string | undefined;
+}
+
+export function gatewayOf(o: z.output<z.ZodObject<typeof TEST_MODE_SHAPE & typeof GATEWAY_SHAPE>>): GatewayOptions {
   return {
-    ...columnOptions(argv),
-    ...(argv.encoding ? { encoding: String(argv.encoding) } : {}),
-    ...(argv.delimiter ? { delimiter: String(argv.delimiter) } : {}),
-    ...(argv.sheet !== undefined && argv.sheet !== '' ? { sheet: String(argv.sheet) } : {}),
+    gateway: o.gateway,
+    live: o.live,
+    yes: o.yes,
+    tokenFile: o['token-file'],
+    entityId: o['entity-id'],
+    testMode: o['test-mode'],
+    token: o.token,
+    simSeed: o['sim-seed'],
   };
 }
 
-/** `--column FIELD=HEADER` (repeatable) and `--columns FILE` as the input reader takes them. */
-export function columnOptions(argv: Record<string, unknown>): { columns?: ColumnMapping } {
-  const col = argv.column;
-  const list = col === undefined ? [] : (Array.isArray(col) ? col : [col]).map(String);
-  const file = argv.columns ? String(last(argv.columns)) : undefined;
-  if (list.length === 0 && file === undefined) return {};
-  return { columns: parseColumnMapping(list, file) };
+/**
+ * `--gateway https://host/v1` (or OPPWA_BASE_URL so): payops adds `/v1/…` to
+ * every request itself, so a trailing `/v1` would make every row `path: no
+ * such resource`. It is taken off, with a warning.
+ */
+export function stripApiVersion(g: GatewayOptions, env: NodeJS.ProcessEnv = process.env): { gateway: GatewayOptions; warning?: string } {
+  const given = g.gateway ?? env.OPPWA_BASE_URL;
+  if (typeof given !== 'string' || !/^https?:\/\//i.test(given)) return { gateway: g };
+  const stripped = given.replace(/\/v1\/*$/i, '');
+  if (stripped === given) return { gateway: g };
+  return {
+    gateway: { ...g, gateway: stripped },
+    warning: `the gateway URL ends in /v1, which payops adds to every request itself: using ${stripped}`,
+  };
 }
+
+/** A string flag where an empty value means "not given" (detect it). */
+const detected = z.transform((v) => {
+    const s = last(v);
+    return s === undefined || s === '' ? undefined : String(s);
+  });
+
+export const INPUT_SHAPE = {
+  encoding: detected,
+  delimiter: detected,
+  sheet: detected,
+  column: list,
+  columns: detected,
+  'decimal-comma': flag,
+  'allow-card-data': flag,
+};
+
+/** How to read the input, as the flags say. */
+export interface InputOptions {
+  encoding: string | undefined;
+  delimiter: string | undefined;
+  sheet: string | undefined;
+  /** `--column FIELD=HEADER`, each one given. */
+  column: string[];
+  /** `--columns FILE`. */
+  columnsFile: string | undefined;
+  decimalComma: boolean;
+  allowCardData: boolean;
+}
+
+export function inputOf(o: Partial<z.output<z.ZodObject<typeof INPUT_SHAPE>>>): InputOptions {
+  return {
+    encoding: o.encoding,
+    delimiter: o.delimiter,
+    sheet: o.sheet,
+    column: o.column ?? [],
+    columnsFile: o.columns,
+    decimalComma: o['decimal-comma'] ?? false,
+    allowCardData: o['allow-card-data'] ?? false,
+  };
+}
+
+/** The input reader's options: the `--columns` file is read here (absent = detect). */
+export function readerOptions(o: InputOptions): { encoding?: string; delimiter?: string; sheet?: string; columns?: ColumnMapping } {
+  return {
+    ...(o.column.length > 0 || o.columnsFile !== undefined ? { columns: parseColumnMapping(o.column, o.columnsFile) } : {}),
+    ...(o.encoding !== undefined ? { encoding: o.encoding } : {}),
+    ...(o.delimiter !== undefined ? { delimiter: o.delimiter } : {}),
+    ...(o.sheet !== undefined ? { sheet: o.sheet } : {}),
+  };
+}
+
+/** `--log-format`: yargs has checked the choice. */
+export const logFormat = z.transform((v) => last(v) === 'json').prefault(DEFAULTS.logFormat);

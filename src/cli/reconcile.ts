@@ -19,7 +19,10 @@ import { plural } from '../output/summary.js';
 import { OPEN } from '../statuses.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { normaliseTuning, RECONCILE_OPTIONS, inputOptions, stripApiVersion } from './options.js';
+import { z } from 'zod';
+import {
+  flag, GATEWAY_SHAPE, TEST_MODE_SHAPE, gatewayOf, INPUT_SHAPE, inputOf, logFormat, parseOptions, readerOptions, RECONCILE_OPTIONS, stripApiVersion, text, TUNING_SHAPE, tuningOf,
+} from './options.js';
 import { defaultOutputPath } from './paths.js';
 
 export const reconcileCommand: CommandModule = {
@@ -32,10 +35,46 @@ export const reconcileCommand: CommandModule = {
   },
 };
 
+/** `payops reconcile`'s flags (RECONCILE_OPTIONS), checked and defaulted. */
+const RECONCILE_SCHEMA = z
+  .object({
+    ...TEST_MODE_SHAPE,
+    ...TUNING_SHAPE,
+    results: z.transform(String),
+    ...GATEWAY_SHAPE,
+    encoding: INPUT_SHAPE.encoding,
+    delimiter: INPUT_SHAPE.delimiter,
+    out: text,
+    quiet: flag,
+    'log-format': logFormat,
+    'summary-json': text,
+    'state-dir': text,
+    'state-url': text,
+  })
+  .transform((o) => ({
+    results: o.results,
+    tuning: tuningOf(o).tuning,
+    gateway: gatewayOf(o),
+    read: inputOf({ encoding: o.encoding, delimiter: o.delimiter }),
+    out: o.out,
+    quiet: o.quiet,
+  }));
+
+export type ReconcileOptions = z.output<typeof RECONCILE_SCHEMA> & { warnings: string[] };
+
+/** argv as yargs hands it over → the one options object reconcile reads (a trailing /v1 off the gateway URL, with a warning). */
+export function normaliseReconcileOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ReconcileOptions {
+  const o = parseOptions(RECONCILE_SCHEMA, argv);
+  const { gateway, warning } = stripApiVersion(o.gateway, env);
+  return { ...o, gateway, warnings: warning ? [warning] : [] };
+}
+
+
 export async function reconcile(argv: Record<string, unknown>): Promise<number> {
-  const tuning = normaliseTuning(argv);
-  const path = String(argv.results);
-  const source = await openInput(path, { ...inputOptions(argv), headerMode: 'results' });
+  const o = normaliseReconcileOptions(argv);
+  const { tuning, quiet } = o;
+  const path = o.results;
+  const source = await openInput(path, { ...readerOptions(o.read), headerMode: 'results' });
   const col = new Map<string, number>();
   source.header.forEach((name, i) => {
     const n = normalizeHeader(name);
@@ -47,14 +86,12 @@ export async function reconcile(argv: Record<string, unknown>): Promise<number> 
     throw new UsageError(`${path} is not a payops results file: it has no ${missing.join(', ')} column; reconcile reads the results file a run wrote`);
   }
   const idx = (n: string) => col.get(n)!;
-  const gateway = stripApiVersion(argv);
-  if (gateway.warning && !argv.quiet) process.stderr.write(`payops: warning: ${gateway.warning}\n`);
-  const gw = await resolveGatewayConfig(gateway.argv);
+  if (!quiet) for (const w of o.warnings) process.stderr.write(`payops: warning: ${w}\n`);
+  const gw = await resolveGatewayConfig(o.gateway);
   const client = new GatewayClient({ baseUrl: gw.env.baseUrl, token: gw.token, connections: tuning.concurrency, timeoutMs: tuning.timeoutMs });
   const pacer = new Pacer(tuning.rate);
-  const outPath = (argv.out as string | undefined) ?? defaultOutputPath(path, 'reconciled');
+  const outPath = o.out ?? defaultOutputPath(path, 'reconciled');
   const writer = createCsvWriter(outPath, source.dialect, { header: source.header.map(neutraliseFormula), inputPath: path, role: 'reconciled results file' });
-  const quiet = Boolean(argv.quiet);
   let looked = 0;
   let changed = 0;
   let stillOpen = 0;

@@ -14,6 +14,8 @@ import { checkOutputPaths } from './paths.js';
 import { checkReportPath, payopsVersion, writeReport } from '../report/write.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import { z } from 'zod';
+import { flag, parseOptions, refuse, STDIN_ARG, text } from './options.js';
 
 export const REPORT_OPTIONS = {
   out: { alias: 'o', type: 'string', describe: 'the HTML file to write [default: <results stem>.report.html beside the results file]' },
@@ -84,27 +86,56 @@ export function readSummaryMeta(path: string): Partial<ReportMeta> {
   return meta;
 }
 
+/** `payops report`'s flags (REPORT_OPTIONS), checked and defaulted. */
+const REPORT_SCHEMA = z
+  .object({
+    results: z.transform((v, ctx) =>
+      v === STDIN_ARG || v === '-' ? refuse(ctx, 'payops report reads a results file by name (not stdin)') : String(v),
+    ),
+    out: text,
+    'summary-json': text,
+    // Unset: whichever reads (a boolean flag yargs leaves undefined when not given).
+    'decimal-comma': z.transform((v) => (typeof v === 'boolean' ? v : undefined)),
+    encoding: text,
+    delimiter: text,
+    quiet: flag,
+  })
+  .transform((o) => ({
+    results: o.results,
+    out: o.out ?? defaultReportPath(o.results),
+    summaryJson: o['summary-json'] || undefined,
+    reader: {
+      ...(o.encoding !== undefined ? { encoding: o.encoding } : {}),
+      ...(o.delimiter !== undefined ? { delimiter: o.delimiter } : {}),
+      ...(o['decimal-comma'] !== undefined ? { decimalComma: o['decimal-comma'] } : {}),
+    },
+    quiet: o.quiet,
+  }));
+
+export type ReportOptions = z.output<typeof REPORT_SCHEMA>;
+
+/** argv as yargs hands it over → the one options object report reads. */
+export function normaliseReportOptions(argv: Record<string, unknown>): ReportOptions {
+  return parseOptions(REPORT_SCHEMA, argv);
+}
+
 export async function report(argv: Record<string, unknown>): Promise<number> {
-  const resultsPath = String(argv.results);
-  if (resultsPath === '-') throw new UsageError('payops report reads a results file by name (not stdin)');
-  const outPath = (argv.out as string | undefined) ?? defaultReportPath(resultsPath);
+  const o = normaliseReportOptions(argv);
+  const resultsPath = o.results;
+  const outPath = o.out;
   checkReportPath(outPath);
   // The summary is read, not written: only the report is an output here.
   checkOutputPaths(resultsPath, [
     { name: '-o', path: outPath },
-    ...(argv['summary-json'] ? [{ name: '--summary-json (read)', path: String(argv['summary-json']) }] : []),
+    ...(o.summaryJson !== undefined ? [{ name: '--summary-json (read)', path: o.summaryJson }] : []),
   ]);
-  const fromSummary = argv['summary-json'] ? readSummaryMeta(String(argv['summary-json'])) : {};
+  const fromSummary = o.summaryJson !== undefined ? readSummaryMeta(o.summaryJson) : {};
   const model = await buildFromResultsFile(
     resultsPath,
     { ...fromSummary, version: payopsVersion(), generatedAt: new Date().toISOString() },
-    {
-      ...(argv.encoding !== undefined ? { encoding: String(argv.encoding) } : {}),
-      ...(argv.delimiter !== undefined ? { delimiter: String(argv.delimiter) } : {}),
-      ...(typeof argv['decimal-comma'] === 'boolean' ? { decimalComma: argv['decimal-comma'] } : {}),
-    },
+    o.reader,
   );
   writeReport(outPath, model);
-  if (!argv.quiet) process.stderr.write(`report: ${model.rows} rows → ${outPath}\n`);
+  if (!o.quiet) process.stderr.write(`report: ${model.rows} rows → ${outPath}\n`);
   return EXIT.ok;
 }

@@ -17,7 +17,11 @@ import { openState, stateUrlOf } from '../plan/store/open.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
 import { AbortError, afterSending, beforeSending, UsageError } from '../errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { checkSettle, inputArg, normaliseTuning, RUN_OPTIONS, inputOptions, stripApiVersion, tuningWarnings } from './options.js';
+import { z } from 'zod';
+import {
+  flag, GATEWAY_SHAPE, TEST_MODE_SHAPE, gatewayOf, INPUT_SHAPE, inputOf, inputPositional, logFormat, parseOptions, readerOptions, refuse, RUN_OPTIONS,
+  settleNotBelowTimeout, stripApiVersion, text, TUNING_SHAPE, tuningOf,
+} from './options.js';
 import { refuseResultsFileAsInput } from './results-as-input.js';
 import { confirmLiveRun } from './confirm-live.js';
 import { checkOutputPaths, defaultOutputPath } from './paths.js';
@@ -45,6 +49,76 @@ export const runCommand: CommandModule = {
     process.exitCode = await run(argv as Record<string, unknown>);
   },
 };
+
+/**
+ * `payops run`'s flags (RUN_OPTIONS), checked and defaulted: the refusals in
+ * this order, each a UsageError before anything is read or sent.
+ */
+const RUN_SCHEMA = z
+  .object({
+    ...TEST_MODE_SHAPE,
+    ...TUNING_SHAPE,
+    input: inputPositional(),
+    out: text,
+    failed: text,
+    'dry-run': flag,
+    'summary-json': text,
+    report: text,
+    ...GATEWAY_SHAPE,
+    ...INPUT_SHAPE,
+    quiet: flag,
+    'log-format': logFormat,
+    strict: flag,
+    'state-dir': text,
+    'state-url': text,
+    'batch-id': text,
+    'retry-rejected': flag,
+    'break-lock': flag,
+    'lookup-first': flag,
+  })
+  .superRefine(settleNotBelowTimeout)
+  .superRefine((o, ctx) => {
+    if (o.input === '-' && (!o.out || !o.failed)) refuse(ctx, 'reading stdin needs --out and --failed (there is no input file to put them beside)');
+  })
+  .superRefine((o, ctx) => {
+    if (o.report !== undefined && o['dry-run']) {
+      refuse(ctx, '--report describes what a run did; --dry-run sends nothing, so there is nothing to report');
+    }
+  })
+  .transform((o) => {
+    const { tuning, warnings } = tuningOf(o);
+    return {
+      input: o.input,
+      tuning,
+      warnings,
+      gateway: gatewayOf(o),
+      read: inputOf(o),
+      out: o.out,
+      failed: o.failed,
+      summaryJson: o['summary-json'],
+      report: o.report,
+      dryRun: o['dry-run'],
+      quiet: o.quiet,
+      json: o['log-format'],
+      strict: o.strict,
+      stateDir: o['state-dir'] || undefined,
+      stateUrl: o['state-url'],
+      batchId: o['batch-id'] ?? '',
+      retryRejected: o['retry-rejected'],
+      breakLock: o['break-lock'],
+      lookupFirst: o['lookup-first'],
+    };
+  });
+
+export type RunOptions = z.output<typeof RUN_SCHEMA>;
+
+/** argv as yargs hands it over → the one options object every later step of a run reads. */
+export function normaliseRunOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): RunOptions {
+  const o = parseOptions(RUN_SCHEMA, argv);
+  // A trailing /v1 is taken off the gateway URL, with a warning said first.
+  const { gateway, warning } = stripApiVersion(o.gateway, env);
+  return { ...o, gateway, warnings: [...(warning ? [warning] : []), ...o.warnings] };
+}
 
 /** Where the failed rows go: `path`, unless the file there changed since payops wrote it (then a new name beside it). */
 function guardFailedFile(journal: Journal, path: string): { path: string; notice?: string } {
@@ -105,22 +179,15 @@ class CountingClient extends GatewayClient {
 }
 
 export async function run(argv: Record<string, unknown>): Promise<number> {
-  const tuning = normaliseTuning(argv);
-  checkSettle(tuning, argv);
-  const inputPath = inputArg(argv);
+  const o = normaliseRunOptions(argv);
+  const { tuning, dryRun } = o;
+  const inputPath = o.input;
   const stdin = inputPath === '-';
-  if (stdin && (!argv.out || !argv.failed)) {
-    throw new UsageError('reading stdin needs --out and --failed (there is no input file to put them beside)');
-  }
-  const dryRun = Boolean(argv['dry-run']);
-  const outPath = (argv.out as string | undefined) ?? defaultOutputPath(inputPath, 'results');
-  let failedPath = (argv.failed as string | undefined) ?? defaultOutputPath(inputPath, 'failed');
-  const summaryPath = argv['summary-json'] as string | undefined;
-  const reportPath = argv.report as string | undefined;
-  if (reportPath !== undefined) {
-    if (dryRun) throw new UsageError('--report describes what a run did; --dry-run sends nothing, so there is nothing to report');
-    checkReportPath(reportPath);
-  }
+  const outPath = o.out ?? defaultOutputPath(inputPath, 'results');
+  let failedPath = o.failed ?? defaultOutputPath(inputPath, 'failed');
+  const summaryPath = o.summaryJson;
+  const reportPath = o.report;
+  if (reportPath !== undefined) checkReportPath(reportPath);
   // Before anything is read from the gateway or sent to it.
   checkOutputPaths(inputPath, [
     { name: '--out', path: outPath },
@@ -128,13 +195,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     ...(summaryPath !== undefined ? [{ name: '--summary-json', path: summaryPath }] : []),
     ...(reportPath !== undefined ? [{ name: '--report', path: reportPath }] : []),
   ]);
-  const source = await openInput(inputPath, inputOptions(argv));
+  const source = await openInput(inputPath, readerOptions(o.read));
   refuseResultsFileAsInput(source.header, stdin ? 'the input on stdin' : inputPath);
-  const gateway = stripApiVersion(argv);
   // A dry run sends nothing, not even a lookup: it needs no token.
   const gw = await resolveGatewayConfig(
-    gateway.argv,
-    dryRun && !process.env.OPPWA_ACCESS_TOKEN?.trim() && argv['token-file'] === undefined
+    o.gateway,
+    dryRun && !process.env.OPPWA_ACCESS_TOKEN?.trim() && o.gateway.tokenFile === undefined
       ? { ...process.env, OPPWA_ACCESS_TOKEN: 'dry-run: no token needed' }
       : process.env,
   );
@@ -146,33 +212,33 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     }
 
     const reporter = new Reporter({
-      quiet: Boolean(argv.quiet),
-      json: argv['log-format'] === 'json',
+      quiet: o.quiet,
+      json: o.json,
       stream: process.stderr,
       dryRun,
-      decimalComma: Boolean(argv['decimal-comma']),
+      decimalComma: o.read.decimalComma,
     });
 
-    if (gw.env.kind === 'live' && !argv.yes && !dryRun) {
+    if (gw.env.kind === 'live' && !o.gateway.yes && !dryRun) {
       await confirmLiveRun(inputPath, source, gw, {
-        decimalComma: Boolean(argv['decimal-comma']),
-        allowCardData: Boolean(argv['allow-card-data']),
-        ...inputOptions(argv),
+        decimalComma: o.read.decimalComma,
+        allowCardData: o.read.allowCardData,
+        ...readerOptions(o.read),
       });
     }
 
-    for (const w of [...(gateway.warning ? [gateway.warning] : []), ...tuningWarnings(argv)]) reporter.warn(w);
-    const stateUrl = stateUrlOf(argv);
+    for (const w of o.warnings) reporter.warn(w);
+    const stateUrl = stateUrlOf({ 'state-url': o.stateUrl });
     let state: Awaited<ReturnType<typeof openState>>;
     try {
       state = await openState({
-        ...(argv['state-dir'] ? { stateDir: String(argv['state-dir']) } : {}),
+        ...(o.stateDir ? { stateDir: o.stateDir } : {}),
         ...(stateUrl ? { stateUrl } : {}),
         partition: gw.env.partition,
         // The in-process simulator's state lives and dies with it.
         temporary: gw.sim !== undefined,
         lock: !dryRun,
-        breakLock: Boolean(argv['break-lock']),
+        breakLock: o.breakLock,
         requestTimeoutMs: tuning.timeoutMs,
       });
     } catch (err) {
@@ -186,12 +252,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const planner = new Planner(
       journal,
       new IdDeriver({
-        batchId: String(argv['batch-id'] ?? ''),
+        batchId: o.batchId,
         defaultEntityId: gw.defaultEntityId ?? '',
         cardKey,
         ...(source.recordCount !== undefined ? { expectedRows: source.recordCount } : {}),
       }),
-      { retryRejected: Boolean(argv['retry-rejected']), lookupFirst: Boolean(argv['lookup-first']) },
+      { retryRejected: o.retryRejected, lookupFirst: o.lookupFirst },
     );
     // The report's clock starts with the run (after a live confirmation).
     const runReport = reportPath !== undefined ? new RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;
@@ -229,7 +295,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     // A run that ends in an error leaves no half-written output (after a commit this does nothing).
     if (w) cleanup.push(() => w.abort());
     const signals = installSignalHandlers({
-      json: argv['log-format'] === 'json',
+      json: o.json,
       onSecond: () => {
         journal.closeNow();
         void state.release();
@@ -250,8 +316,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       planner,
       cardRef: (number) => cardRef(cardKey, number),
       ...tuning,
-      decimalComma: Boolean(argv['decimal-comma']),
-      allowCardData: Boolean(argv['allow-card-data']),
+      decimalComma: o.read.decimalComma,
+      allowCardData: o.read.allowCardData,
       ...(gw.testMode ? { testMode: gw.testMode } : {}),
       dryRun,
       sink: async (outcome) => {
@@ -299,13 +365,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     }
     const exitCode = result.stoppedBy
       ? exitCodeFor(result.stoppedBy)
-      : exitCodeForRows(reporter.counts, Boolean(argv.strict));
+      : exitCodeForRows(reporter.counts, o.strict);
     reporter.finish({
       elapsedMs: Date.now() - started,
       inputSha256: source.sha256(),
       exitCode,
       outputs: writers ? { results: outPath, failed: writers.failedWritten ? failedPath : undefined } : undefined,
-      summaryJson: argv['summary-json'] as string | undefined,
+      summaryJson: o.summaryJson,
       stoppedBy: result.stoppedBy,
     });
     if (result.stoppedBy) throw result.stoppedBy;

@@ -5,6 +5,8 @@
  */
 import { randomInt } from 'node:crypto';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { z } from 'zod';
+import { attempt, flag, last, parsedBy, parsedIfGiven, parseOptions, text } from './options.js';
 import { parseDuration, parseForceCodes, parseLatency, parseLimit, parseRate, parseSeed } from '../sim/options.js';
 import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS } from '../sim/defaults.js';
 import type { SimMode, SimOptions } from '../sim/server.js';
@@ -39,48 +41,96 @@ export interface SimArgs {
   'capture-window'?: string;
 }
 
-/** The SimOptions a set of parsed flags means (exported for tests). */
-export function simOptionsFrom(argv: SimArgs): SimOptions {
-  const opts: SimOptions = {
-    host: argv.host,
-    port: argv.port,
-    token: argv.token,
-    singleCapture: argv['single-capture'],
-    noPartialReversal: !argv['partial-reversal'] || argv['no-partial-reversal'],
-    forceCodes: parseForceCodes(argv['force-code']),
-    stallMs: parseDuration('--stall-ms', argv['stall-ms']),
-    retryAfterSeconds: argv['retry-after'],
-  };
-  if (argv.seed !== undefined) opts.seed = argv.seed;
-  if (argv.latency !== undefined) opts.latency = parseLatency(argv.latency);
-  const rates: Array<[keyof SimOptions, keyof SimArgs]> = [
-    ['failRate', 'fail-rate'],
-    ['dropRate', 'drop-rate'],
-    ['throttleRate', 'throttle-rate'],
-    ['stallRate', 'stall-rate'],
-  ];
-  for (const [key, flag] of rates) {
-    const rate = parseRate(`--${flag}`, argv[flag] as number | undefined);
-    if (rate !== undefined) (opts as Record<string, unknown>)[key] = rate;
-  }
-  const faultSeed = parseSeed(argv['fault-seed']);
-  opts.faultSeed = faultSeed ?? randomInt(0, 2 ** 31);
-  opts.mode = argv.mode;
-  if (argv['per-id-throttle']) {
-    const t: NonNullable<Exclude<SimOptions['perIdThrottle'], boolean>> = { windowMs: parseDuration('--throttle-window', argv['throttle-window']) };
-    const q = parseLimit('--query-limit', argv['query-limit']);
-    const p = parseLimit('--post-limit', argv['post-limit']);
-    if (q !== undefined) t.queryLimit = q;
-    if (p !== undefined) t.postLimit = p;
-    opts.perIdThrottle = t;
-  }
-  if (argv['duplicate-check']) opts.duplicateCheck = true;
-  if (argv['query-lag'] !== undefined) opts.queryLagMs = parseDuration('--query-lag', argv['query-lag']);
-  if (argv['no-reports'] !== undefined) opts.noReports = argv['no-reports'].map(String);
-  if (argv['reversal-window'] !== undefined) opts.reversalWindowMs = parseDuration('--reversal-window', argv['reversal-window']);
-  if (argv['refund-window'] !== undefined) opts.refundWindowMs = parseDuration('--refund-window', argv['refund-window']);
-  if (argv['capture-window'] !== undefined) opts.captureWindowMs = parseDuration('--capture-window', argv['capture-window']);
-  return opts;
+/** The defaults of `payops sim`'s flags: yargs shows them, the schema applies them. */
+export const SIM_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  token: DEFAULT_SIM_TOKEN,
+  stallMs: String(DEFAULT_STALL_MS),
+  retryAfter: 1,
+  mode: 'integrator',
+  throttleWindow: '60s',
+} as const;
+
+const rateFlag = (name: string) => parsedIfGiven((v) => parseRate(`--${name}`, v as number));
+const windowFlag = (name: string) => parsedIfGiven((v) => parseDuration(`--${name}`, v as string));
+
+/** `payops sim`'s flags, checked and defaulted: the refusals in this order. */
+const SIM_SCHEMA = z
+  .object({
+    host: text.prefault(SIM_DEFAULTS.host),
+    port: z.transform((v) => Number(last(v))).prefault(SIM_DEFAULTS.port),
+    token: text.prefault(SIM_DEFAULTS.token),
+    seed: text,
+    'single-capture': flag,
+    'partial-reversal': z.transform((v) => Boolean(last(v))).prefault(true),
+    'no-partial-reversal': flag,
+    'force-code': z.transform((v, ctx) => attempt(ctx, () => parseForceCodes(v as Array<string | number> | undefined))),
+    'stall-ms': parsedBy((v) => parseDuration('--stall-ms', v as string)).prefault(SIM_DEFAULTS.stallMs),
+    latency: parsedIfGiven((v) => parseLatency(v as string)),
+    'fail-rate': rateFlag('fail-rate'),
+    'drop-rate': rateFlag('drop-rate'),
+    'throttle-rate': rateFlag('throttle-rate'),
+    'stall-rate': rateFlag('stall-rate'),
+    'fault-seed': parsedIfGiven((v) => parseSeed(v as number)),
+    'retry-after': z.transform((v) => last(v) as number).prefault(SIM_DEFAULTS.retryAfter),
+    mode: z.transform((v) => last(v) as SimMode).prefault(SIM_DEFAULTS.mode),
+    'per-id-throttle': flag,
+    // Read only with --per-id-throttle (below).
+    'throttle-window': z.transform(last).prefault(SIM_DEFAULTS.throttleWindow),
+    'query-limit': z.transform(last),
+    'post-limit': z.transform(last),
+    'duplicate-check': flag,
+    'query-lag': windowFlag('query-lag'),
+    'no-reports': z.transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String))),
+    'reversal-window': windowFlag('reversal-window'),
+    'refund-window': windowFlag('refund-window'),
+    'capture-window': windowFlag('capture-window'),
+  })
+  .transform((o, ctx): SimOptions => {
+    const opts: SimOptions = {
+      host: o.host!,
+      port: o.port,
+      token: o.token!,
+      singleCapture: o['single-capture'],
+      noPartialReversal: !o['partial-reversal'] || o['no-partial-reversal'],
+      forceCodes: o['force-code'],
+      stallMs: o['stall-ms'],
+      retryAfterSeconds: o['retry-after'],
+    };
+    if (o.seed !== undefined) opts.seed = o.seed;
+    if (o.latency !== undefined) opts.latency = o.latency;
+    if (o['fail-rate'] !== undefined) opts.failRate = o['fail-rate'];
+    if (o['drop-rate'] !== undefined) opts.dropRate = o['drop-rate'];
+    if (o['throttle-rate'] !== undefined) opts.throttleRate = o['throttle-rate'];
+    if (o['stall-rate'] !== undefined) opts.stallRate = o['stall-rate'];
+    opts.faultSeed = o['fault-seed'] ?? randomInt(0, 2 ** 31);
+    opts.mode = o.mode;
+    if (o['per-id-throttle']) {
+      const t = attempt(ctx, () => {
+        const t: NonNullable<Exclude<SimOptions['perIdThrottle'], boolean>> = {
+          windowMs: parseDuration('--throttle-window', o['throttle-window'] as string),
+        };
+        const q = parseLimit('--query-limit', o['query-limit'] as number | undefined);
+        const p = parseLimit('--post-limit', o['post-limit'] as number | undefined);
+        if (q !== undefined) t.queryLimit = q;
+        if (p !== undefined) t.postLimit = p;
+        return t;
+      });
+      opts.perIdThrottle = t;
+    }
+    if (o['duplicate-check']) opts.duplicateCheck = true;
+    if (o['query-lag'] !== undefined) opts.queryLagMs = o['query-lag'];
+    if (o['no-reports'] !== undefined) opts.noReports = o['no-reports'];
+    if (o['reversal-window'] !== undefined) opts.reversalWindowMs = o['reversal-window'];
+    if (o['refund-window'] !== undefined) opts.refundWindowMs = o['refund-window'];
+    if (o['capture-window'] !== undefined) opts.captureWindowMs = o['capture-window'];
+    return opts;
+  });
+
+/** The SimOptions a set of parsed flags means: argv as yargs hands it over → the one options object the simulator is started with. */
+export function normaliseSimOptions(argv: SimArgs | Record<string, unknown>): SimOptions {
+  return parseOptions(SIM_SCHEMA, argv as Record<string, unknown>);
 }
 
 function ms(n: number): string {
@@ -120,9 +170,9 @@ export const simCommand: CommandModule<object, SimArgs> = {
     y
       // `--no-reports ENTITY` is a flag of its own, not the negation of a `--reports`; so `--no-partial-reversal` is declared too.
       .parserConfiguration({ 'boolean-negation': false })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
-      .option('port', { type: 'number', default: 0, describe: 'port to listen on (0 = any free port)' })
-      .option('token', { type: 'string', default: DEFAULT_SIM_TOKEN, describe: 'the bearer token the simulator accepts' })
+      .option('host', { type: 'string', default: SIM_DEFAULTS.host, describe: 'address to listen on' })
+      .option('port', { type: 'number', default: SIM_DEFAULTS.port, describe: 'port to listen on (0 = any free port)' })
+      .option('token', { type: 'string', default: SIM_DEFAULTS.token, describe: 'the bearer token the simulator accepts' })
       .option('seed', {
         type: 'string',
         describe: `CSV of payments that exist at start: payment_id, payment_type (PA, DB, or RG for a registration), amount, currency, optional entity_id (default ${DEFAULT_SIM_ENTITY}); default: none`,
@@ -140,13 +190,13 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option('drop-rate', { type: 'number', describe: 'probability of processing, then closing the connection without answering; default 0' })
       .option('throttle-rate', { type: 'number', describe: 'probability of HTTP 429 + 800.120.100 + Retry-After, not processed; default 0' })
       .option('stall-rate', { type: 'number', describe: 'probability of processing, then answering only after --stall-ms; default 0' })
-      .option('stall-ms', { type: 'string', default: String(DEFAULT_STALL_MS), describe: 'how long a stalled answer waits: 250ms, 60s, 5m or ms' })
+      .option('stall-ms', { type: 'string', default: SIM_DEFAULTS.stallMs, describe: 'how long a stalled answer waits: 250ms, 60s, 5m or ms' })
       .option('fault-seed', { type: 'number', describe: 'seed that makes the faults reproducible; default: random (printed at start)' })
-      .option('retry-after', { type: 'number', default: 1, describe: 'Retry-After seconds of a --throttle-rate answer' })
+      .option('retry-after', { type: 'number', default: SIM_DEFAULTS.retryAfter, describe: 'Retry-After seconds of a --throttle-rate answer' })
       .option('mode', {
         type: 'string',
         choices: ['integrator', 'connector', 'live'],
-        default: 'integrator',
+        default: SIM_DEFAULTS.mode,
         describe: 'mode of requests without testMode: integrator (success 000.100.110), connector (000.100.112) or live (000.000.000)',
       })
       .option('per-id-throttle', {
@@ -154,7 +204,7 @@ export const simCommand: CommandModule<object, SimArgs> = {
         default: false,
         describe: "the gateway's per-id limits: 2 per --throttle-window per id on GET /v1/query… and GET /v1/payments/{id}, 200 per payment on POST /v1/payments/{id}; HTTP 429 + 800.120.100",
       })
-      .option('throttle-window', { type: 'string', default: '60s', describe: "window of --per-id-throttle (the gateway's: 60s)" })
+      .option('throttle-window', { type: 'string', default: SIM_DEFAULTS.throttleWindow, describe: "window of --per-id-throttle (the gateway's: 60s)" })
       .option('query-limit', { type: 'number', describe: 'requests per window per id on GET queries under --per-id-throttle; default 2' })
       .option('post-limit', { type: 'number', describe: 'POSTs per window per payment under --per-id-throttle; default 200' })
       .option('duplicate-check', { type: 'boolean', default: false, describe: 'refuse a second transaction with the same merchantTransactionId, type and amount with 800.110.100' })
@@ -181,7 +231,7 @@ const processIo: SimIo = {
 
 /** Start the simulator, print its URL then what it accepts, and serve until SIGINT or SIGTERM. */
 export async function runSim(argv: SimArgs, io: SimIo = processIo): Promise<void> {
-  const opts = simOptionsFrom(argv);
+  const opts = normaliseSimOptions(argv);
   const { startSimulator } = await import('../sim/server.js');
   const sim = await startSimulator(opts);
   io.out(sim.url);

@@ -16,6 +16,8 @@ import { redactUrl } from '../plan/store/postgres.js';
 import { COLUMNS } from '../plan/store/records.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import { z } from 'zod';
+import { flag, last, parseOptions, refuse, text } from './options.js';
 
 const common = {
   'state-dir': { type: 'string', describe: 'the state directory [default: $XDG_STATE_HOME/payops, else ~/.local/state/payops]' },
@@ -32,11 +34,50 @@ interface Selected {
   files?: Array<{ partition: string; file: string }>;
 }
 
-function select(argv: Record<string, unknown>): Selected {
-  const url = stateUrlOf(argv);
-  const partition = argv.gateway ? resolveGateway(String(argv.gateway)).partition : undefined;
+/** `state export --format`'s default. */
+const DEFAULT_FORMAT = 'jsonl';
+
+/** `payops state`'s flags, checked and defaulted. */
+const STATE_SCHEMA = z
+  .object({
+    action: z.transform((v) => String(last(v)) as 'stats' | 'export' | 'prune'),
+    'state-dir': text,
+    'state-url': text,
+    gateway: text,
+    format: z.transform((v) => String(last(v)) as 'csv' | 'jsonl').prefault(DEFAULT_FORMAT),
+    out: text,
+    before: text,
+    json: flag,
+  })
+  .superRefine((o, ctx) => {
+    const before = o.before ?? '';
+    if (o.action === 'prune' && (!/^\d{4}-\d{2}-\d{2}$/.test(before) || Number.isNaN(Date.parse(before)))) {
+      refuse(ctx, 'prune needs --before YYYY-MM-DD: rows whose records are all older than that date lose their detail');
+    }
+  })
+  .transform((o) => ({
+    action: o.action,
+    stateDir: o['state-dir'] || undefined,
+    stateUrl: o['state-url'],
+    gateway: o.gateway || undefined,
+    format: o.format,
+    out: o.out,
+    before: o.before ?? '',
+    json: o.json,
+  }));
+
+export type StateOptions = z.output<typeof STATE_SCHEMA>;
+
+/** argv as yargs hands it over → the one options object `payops state` reads. */
+export function normaliseStateOptions(argv: Record<string, unknown>): StateOptions {
+  return parseOptions(STATE_SCHEMA, argv);
+}
+
+function select(o: StateOptions): Selected {
+  const url = stateUrlOf({ 'state-url': o.stateUrl });
+  const partition = o.gateway ? resolveGateway(o.gateway).partition : undefined;
   if (url) return { url, where: redactUrl(url), ...(partition ? { partition } : {}) };
-  const dir = argv['state-dir'] ? String(argv['state-dir']) : defaultStateDir();
+  const dir = o.stateDir ?? defaultStateDir();
   return { where: dir, files: sqliteDatabases(dir, partition ? partitionSlug(partition) : undefined) };
 }
 
@@ -79,7 +120,7 @@ export const stateCommand: CommandModule = {
       .positional('action', { choices: ['stats', 'export', 'prune'], describe: 'what to do' })
       .options({
         ...common,
-        format: { choices: ['csv', 'jsonl'], default: 'jsonl', describe: 'export: the format' },
+        format: { choices: ['csv', 'jsonl'], default: DEFAULT_FORMAT, describe: 'export: the format' },
         out: { type: 'string', describe: 'export: write to this file (never overwritten) [default: stdout]' },
         before: { type: 'string', describe: 'prune: finished rows whose records are all older than this date (YYYY-MM-DD)' },
         json: { type: 'boolean', default: false, describe: 'stats: as JSON' },
@@ -93,17 +134,18 @@ export const stateCommand: CommandModule = {
 };
 
 export async function state(argv: Record<string, unknown>): Promise<number> {
-  const action = String(argv.action);
-  const sel = select(argv);
+  const o = normaliseStateOptions(argv);
+  const { action } = o;
+  const sel = select(o);
   if (action === 'stats') {
     const all = sel.url ? await pgStats(sel.url, sel.where, sel.partition) : sel.files!.map((f) => sqliteStats(f.file));
-    if (argv.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+    if (o.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
     else for (const s of all) printStats(s, process.stdout);
     return EXIT.ok;
   }
   if (action === 'export') {
-    const format = String(argv.format);
-    const out = await output(argv.out as string | undefined);
+    const { format } = o;
+    const out = await output(o.out);
     const cols = ['partition', ...COLUMNS] as const;
     if (format === 'csv') out.write(cols.join(',') + '\n');
     const write = (r: ExportRecord) =>
@@ -115,11 +157,8 @@ export async function state(argv: Record<string, unknown>): Promise<number> {
     process.stderr.write(`payops state export: ${n} records from ${sel.where}\n`);
     return EXIT.ok;
   }
-  // prune
-  const before = argv.before === undefined ? '' : String(argv.before);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(before) || Number.isNaN(Date.parse(before))) {
-    throw new UsageError('prune needs --before YYYY-MM-DD: rows whose records are all older than that date lose their detail');
-  }
+  // prune (--before checked by the schema)
+  const { before } = o;
   let total: PruneResult = { rows: 0, recordsRemoved: 0, keptOpen: 0 };
   const add = (r: PruneResult) => {
     total = { rows: total.rows + r.rows, recordsRemoved: total.recordsRemoved + r.recordsRemoved, keptOpen: total.keptOpen + r.keptOpen };

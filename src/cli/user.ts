@@ -6,6 +6,20 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import { writeUser } from '../serve/users.js';
+import { z } from 'zod';
+import { last, parseOptions } from './options.js';
+
+/** `payops user`'s arguments (yargs has checked the action and that --users is there). */
+const USER_SCHEMA = z
+  .object({ name: z.transform((v) => String(last(v))), users: z.transform((v) => String(last(v))) })
+  .transform((o) => ({ name: o.name, file: o.users }));
+
+export type UserOptions = z.output<typeof USER_SCHEMA>;
+
+/** argv as yargs hands it over → the one options object `payops user` reads. */
+export function normaliseUserOptions(argv: Record<string, unknown>): UserOptions {
+  return parseOptions(USER_SCHEMA, argv);
+}
 
 async function readPassword(prompt: string): Promise<string> {
   const stdin = process.stdin;
@@ -54,8 +68,7 @@ export const userCommand: CommandModule = {
       .positional('name', { type: 'string', describe: 'the person\'s login name' })
       .option('users', { type: 'string', demandOption: true, describe: 'the users file (scrypt-hashed passwords)' }),
   handler: async (argv) => {
-    const name = String(argv.name);
-    const file = String(argv.users);
+    const { name, file } = normaliseUserOptions(argv as Record<string, unknown>);
     const pw = await readPassword(`password for ${name}: `);
     if (process.stdin.isTTY) {
       const again = await readPassword('again: ');

@@ -12,7 +12,8 @@ import { createResultsWriter } from '../output/results-writer.js';
 import { maskCardNumbersIn } from '../rows/card-mask.js';
 import { EXIT } from './exit-codes.js';
 import { readEntity } from './gateway-config.js';
-import { inputArg, VALIDATE_OPTIONS, inputOptions } from './options.js';
+import { z } from 'zod';
+import { flag, INPUT_SHAPE, inputOf, inputPositional, logFormat, parseOptions, readerOptions, text, VALIDATE_OPTIONS } from './options.js';
 import { plural, snakeKeys, Summary } from '../output/summary.js';
 import { JSON_SCHEMA, rowEvent, safeForLog } from '../output/json-log.js';
 import { parseAmount } from '../rows/amount.js';
@@ -30,32 +31,51 @@ export const validateCommand: CommandModule = {
   },
 };
 
+/** `payops validate`'s flags (VALIDATE_OPTIONS), checked and defaulted. */
+const VALIDATE_SCHEMA = z
+  .object({
+    input: inputPositional(),
+    ...INPUT_SHAPE,
+    out: text,
+    quiet: flag,
+    'log-format': logFormat,
+    'entity-id': text,
+  })
+  .transform((o) => ({ input: o.input, read: inputOf(o), out: o.out, quiet: o.quiet, json: o['log-format'], entityId: o['entity-id'] }));
+
+export type ValidateOptions = z.output<typeof VALIDATE_SCHEMA>;
+
+/** argv as yargs hands it over → the one options object validate reads. */
+export function normaliseValidateOptions(argv: Record<string, unknown>): ValidateOptions {
+  return parseOptions(VALIDATE_SCHEMA, argv);
+}
+
 export async function validate(argv: Record<string, unknown>): Promise<number> {
-  const inputPath = inputArg(argv);
+  const o = normaliseValidateOptions(argv);
+  const inputPath = o.input;
   // Nothing is sent, so there is no need to read the file through before
   // starting: a problem found part way stops it just the same (exit 2).
-  const source = await openInput(inputPath, { ...inputOptions(argv), prescan: false });
-  const quiet = Boolean(argv.quiet);
-  const json = argv['log-format'] === 'json';
-  const hasDefaultEntity = readEntity(argv, process.env) !== undefined || source.headers.fields.entity_id === undefined;
+  const source = await openInput(inputPath, { ...readerOptions(o.read), prescan: false });
+  const { quiet, json } = o;
+  const hasDefaultEntity = readEntity(o.entityId, process.env) !== undefined || source.headers.fields.entity_id === undefined;
   const say = (line: string) => {
     if (!quiet) process.stderr.write(line + '\n');
   };
   const event = (name: string, fields: Record<string, unknown>) =>
     say(JSON.stringify(safeForLog({ schema: JSON_SCHEMA, event: name, time: new Date().toISOString(), ...fields })));
-  const decimalComma = Boolean(argv['decimal-comma']);
+  const { decimalComma } = o.read;
   const summary = new Summary();
   if (json) event('start', { input: inputPath === '-' ? 'stdin' : inputPath, dialect: snakeKeys({ ...source.dialect }), notices: source.notices });
   if (!json) for (const n of source.notices) say(safeMessage(`payops: ${n}`));
-  const writer = argv.out
-    ? createResultsWriter(String(argv.out), layoutOf(source), source.dialect, inputPath, { sink: sinkForPath })
+  const writer = o.out
+    ? createResultsWriter(o.out, layoutOf(source), source.dialect, inputPath, { sink: sinkForPath })
     : undefined;
   const seen = new SeenIds();
   let rows = 0;
   let invalid = 0;
   const rules = {
-    decimalComma: Boolean(argv['decimal-comma']),
-    allowCardData: Boolean(argv['allow-card-data']),
+    decimalComma,
+    allowCardData: o.read.allowCardData,
     ...(hasDefaultEntity ? {} : { hasDefaultEntity: false }),
   };
   try {

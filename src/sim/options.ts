@@ -1,15 +1,10 @@
 /** Turning `payops sim` flag values into SimOptions; every bad value is a UsageError saying what to write. */
 import { UsageError } from '../errors.js';
+import { parseDuration as parseAnyDuration, SIM_DURATION } from '../time/duration.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `250ms`, `60s`, `5m`, `2h`, `30d` or a plain number of milliseconds → ms. */
+/** `250ms`, `60s`, `5m`, `2h`, `30d` or a plain number of milliseconds → ms (the one duration parser, with the simulator's rules). */
 export function parseDuration(flag: string, value: string | number): number {
-  const text = String(value).trim();
-  const m = /^([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?$/i.exec(text);
-  if (!m) throw new UsageError(`${flag} "${text}" is not a duration; write 250ms, 60s, 5m, 2h, 30d or a number of milliseconds`);
-  const n = Number(m[1]);
-  return Math.round(n * UNIT_MS[(m[2] ?? 'ms').toLowerCase()]!);
+  return parseAnyDuration(value, flag, SIM_DURATION);
 }
 
 /** A limit flag: a whole number above 0. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationWarning, parseDuration } from '../../src/cli/duration.js';
+import { durationWarning, parseDuration } from '../../src/time/duration.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { checkSettle, DEFAULTS, normaliseTuning, RECONCILE_OPTIONS, RUN_OPTIONS, VALIDATE_OPTIONS } from '../../src/cli/options.js';
+import { DEFAULTS, normaliseTuning, RECONCILE_OPTIONS, RUN_OPTIONS, VALIDATE_OPTIONS } from '../../src/cli/options.js';
+import { normaliseRunOptions } from '../../src/cli/run.js';
 
 /** argv as yargs hands it over with every default in place. */
 const defaults = (): Record<string, unknown> => ({
@@ -97,8 +98,8 @@ describe('option tables', () => {
     expect(RUN_OPTIONS['lookup-interval'].default).toBe('30s');
     expect(RUN_OPTIONS['log-format'].choices).toEqual(['text', 'json']);
     // Any case (issue 13: `--test-mode external` was refused); anything else is refused naming both.
-    expect(RUN_OPTIONS['test-mode'].coerce('external')).toBe('EXTERNAL');
-    expect(() => RUN_OPTIONS['test-mode'].coerce('extern')).toThrow('--test-mode "extern" must be EXTERNAL or INTERNAL');
+    expect(normaliseRunOptions({ input: 'x.csv', 'test-mode': 'external' }).gateway.testMode).toBe('EXTERNAL');
+    expect(() => normaliseRunOptions({ input: 'x.csv', 'test-mode': 'extern' })).toThrow('--test-mode "extern" must be EXTERNAL or INTERNAL');
     expect(RUN_OPTIONS.rate).not.toHaveProperty('default');
   });
 
@@ -120,15 +121,15 @@ describe('option tables', () => {
 
 // Issue 10 point 4: a lookup sooner than --timeout after a send can call a
 // request still being processed absent.
-describe('checkSettle', () => {
+describe('--settle against --timeout (normaliseRunOptions)', () => {
   it.each([['0', '60s'], ['500ms', '1s'], ['59s', '60s']])('--settle %s below --timeout %s is refused', (settle, timeout) => {
-    const t = normaliseTuning({ ...defaults(), settle, timeout });
-    expect(() => checkSettle(t, { settle, timeout })).toThrow(UsageError);
-    expect(() => checkSettle(t, { settle, timeout })).toThrow(/--settle .* is shorter than --timeout/);
+    const argv = { ...defaults(), input: 'x.csv', settle, timeout };
+    expect(() => normaliseRunOptions(argv)).toThrow(UsageError);
+    expect(() => normaliseRunOptions(argv)).toThrow(/--settle .* is shorter than --timeout/);
   });
 
   it.each([['1s', '1s'], ['5m', '60s']])('--settle %s with --timeout %s is accepted', (settle, timeout) => {
-    expect(() => checkSettle(normaliseTuning({ ...defaults(), settle, timeout }), { settle, timeout })).not.toThrow();
+    expect(() => normaliseRunOptions({ ...defaults(), input: 'x.csv', settle, timeout })).not.toThrow();
   });
 
   it('the default --settle covers a query lag of 5 minutes', () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { runSim, simCommand, simOptionsFrom, type SimArgs } from '../../src/cli/sim.js';
+import { runSim, simCommand, normaliseSimOptions as simOptionsFrom, type SimArgs } from '../../src/cli/sim.js';
 import { parseDuration, parseLatency } from '../../src/sim/options.js';
 import { startSimulator } from '../../src/sim/server.js';
 import { agent, ENTITY, TOKEN } from './helpers.js';
