@@ -11,7 +11,7 @@ import { openInput } from '../input/open-input.js';
 import { Pacer } from '../batch/pacer.js';
 import { normalizeHeader } from '../input/headers.js';
 import { createCsvWriter } from '../output/csv-writer.js';
-import { neutraliseFormula } from '../output/formula.js';
+import { neutraliseFormula } from '../output/csv-text.js';
 import { parseOperation } from '../rows/operations.js';
 import { baseOf, generationOf, idsThrough, isDerivedId } from '../plan/txid.js';
 import { UsageError } from '../errors.js';

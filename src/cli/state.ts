@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { resolveGateway } from '../gateway/environment.js';
-import { neutraliseFormula } from '../output/formula.js';
+import { neutraliseFormula } from '../output/csv-text.js';
 import { defaultStateDir, partitionSlug } from '../plan/state-dir.js';
 import {
   type ExportRecord, pgExport, pgPrune, pgStats, type PruneResult, sqliteDatabases, sqliteExport, sqlitePrune, sqliteStats, type StateStats,

@@ -22,6 +22,16 @@ export const OUTPUT_COLUMNS = [
 export type OutputColumn = (typeof OUTPUT_COLUMNS)[number];
 
 /**
+ * One row's output cells, keyed by column: the compiler checks that every
+ * column has its cell and no other; their order in the file is
+ * {@link OUTPUT_COLUMNS}' alone.
+ */
+export type OutputCells = { readonly [C in OutputColumn]: string };
+
+/** The output columns a workbook writes as numbers (the CSV writes every cell as text). */
+export const OUTPUT_NUMBER_COLUMNS: readonly OutputColumn[] = ['line', 'attempts'];
+
+/**
  * The columns a failed-rows file carries after the input columns, in this
  * order (the same names as the input side's CARRY_FIELDS, so a rerun finds
  * them).

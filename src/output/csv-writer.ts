@@ -1,7 +1,7 @@
 /**
  * A streaming CSV writer in the input's dialect (docs/outputs.md#files): delimiter, line
  * ending, encoding and byte order mark as read, RFC 4180 quoting, every cell
- * formula-neutralised.
+ * formula-neutralised (csv-text.ts: csv-stringify, one record at a time).
  *
  * A file is written to a temporary file beside it (`.<name>.<pid>.tmp`),
  * synced, and renamed into place by `commit()`, so a reader never sees half a
@@ -17,8 +17,9 @@ import { closeSync, createWriteStream, fstatSync, fsyncSync, openSync, readSync,
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { createRowFormatter, type LineEnding, type RowFormatter } from './csv-format.js';
-import { bomBytes, encodeText, outputEncoding, writesBom, type OutputEncoding } from './encoding.js';
+import type { Options as CsvOptions } from 'csv-stringify/sync';
+import { bomText, csvLine, csvOptions, type LineEnding } from './csv-text.js';
+import { encodeText, outputEncoding, writesBom, type OutputEncoding } from './encoding.js';
 import { realPathOf, refuseInputAsOutput } from './same-file.js';
 
 /** How an output file is written: the input's dialect. */
@@ -143,7 +144,7 @@ class StreamingCsvWriter implements CsvWriter {
   rows = 0;
   started = false;
   private readonly role: string;
-  private readonly format: RowFormatter;
+  private readonly csv: CsvOptions;
   private readonly encoding: OutputEncoding;
   private readonly bom: boolean;
   private readonly preamble: string;
@@ -167,7 +168,7 @@ class StreamingCsvWriter implements CsvWriter {
   constructor(path: string, dialect: OutputDialect, options: CsvWriterOptions) {
     this.path = path;
     this.role = options.role ?? 'output file';
-    this.format = createRowFormatter(dialect.delimiter, dialect.lineEnding);
+    this.csv = csvOptions(dialect.delimiter, dialect.lineEnding);
     this.encoding = outputEncoding(dialect.encoding);
     this.bom = writesBom(dialect.encoding, dialect.bom);
     this.preamble = dialect.sepLine ? `sep=${dialect.delimiter}${dialect.lineEnding}` : '';
@@ -210,13 +211,9 @@ class StreamingCsvWriter implements CsvWriter {
       this.fd = undefined;
     }
     this.out.on('error', (err: Error) => this.fail(err));
-    if (this.bom) {
-      const bom = bomBytes(this.encoding);
-      this.out.write(bom);
-      this.bytesOut += bom.length;
-    }
-    this.buf = this.preamble;
-    if (this.header) this.buf += this.format(this.header);
+    // The byte order mark is text here, encoded with the rest by `flush`.
+    this.buf = bomText(this.bom) + this.preamble;
+    if (this.header) this.buf += csvLine(this.header, this.csv);
   }
 
   private fail(err: Error): void {
@@ -232,7 +229,7 @@ class StreamingCsvWriter implements CsvWriter {
     if (this.error) throw this.error;
     if (this.state !== 'open') throw new Error(`the ${this.role} ${this.path} is already ${this.state}`);
     if (!this.started) this.start();
-    this.buf += this.format(cells);
+    this.buf += csvLine(cells, this.csv);
     this.rows++;
     if (this.buf.length >= CHUNK_CHARS) return this.flush();
   }
@@ -271,7 +268,7 @@ class StreamingCsvWriter implements CsvWriter {
 
   fill(hole: number, cells: readonly string[]): void {
     if (hole < 0 || hole >= this.holes.length) throw new RangeError(`no hole ${hole}`);
-    this.fills.set(hole, this.format(cells));
+    this.fills.set(hole, csvLine(cells, this.csv));
     this.rows++;
   }
 

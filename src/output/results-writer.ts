@@ -5,11 +5,11 @@
  * with an output column written as `input_<name>` (columns.ts) — then
  * {@link OUTPUT_COLUMNS}. Every free-text cell (error, note, description) is
  * passed through card masking; every cell is formula-neutralised by the CSV
- * writer.
+ * writer (csv-text.ts).
  */
 import type { Writable } from 'node:stream';
 import type { ColumnLayout, RowOutcome } from '../rows/types.js';
-import { resultsHeader } from './columns.js';
+import { OUTPUT_COLUMNS, OUTPUT_NUMBER_COLUMNS, resultsHeader, type OutputCells } from './columns.js';
 import { createCsvWriter, type OutputDialect } from './csv-writer.js';
 import type { SinkFactory } from './xlsx-writer.js';
 import { columnKinds, safeInputCells, safeMerchantTransactionId } from './input-cells.js';
@@ -43,21 +43,27 @@ export interface ResultsWriterOptions {
   sink?: SinkFactory;
 }
 
-/** The output columns' cells of one outcome, in OUTPUT_COLUMNS order. */
+/** The output columns' cells of one outcome, by column. */
+export function outputCellsByColumn(o: RowOutcome): OutputCells {
+  return {
+    line: String(o.line),
+    status: o.status,
+    result_code: o.resultCode ?? '',
+    result_description: o.resultDescription === undefined ? '' : maskCardNumbersForOutput(o.resultDescription),
+    new_payment_id: o.newPaymentId ?? '',
+    merchant_transaction_id: safeMerchantTransactionId(o.merchantTransactionId, o.op !== undefined),
+    payment_type: o.paymentType ?? '',
+    attempts: String(o.attempts),
+    processed_at: o.processedAt ?? '',
+    error: o.error === undefined ? '' : maskCardNumbersForOutput(o.error),
+    note: o.note === undefined ? '' : maskCardNumbersForOutput(o.note),
+  };
+}
+
+/** The output columns' cells of one outcome, in {@link OUTPUT_COLUMNS} order. */
 export function outputCells(o: RowOutcome): string[] {
-  return [
-    String(o.line),
-    o.status,
-    o.resultCode ?? '',
-    o.resultDescription === undefined ? '' : maskCardNumbersForOutput(o.resultDescription),
-    o.newPaymentId ?? '',
-    safeMerchantTransactionId(o.merchantTransactionId, o.op !== undefined),
-    o.paymentType ?? '',
-    String(o.attempts),
-    o.processedAt ?? '',
-    o.error === undefined ? '' : maskCardNumbersForOutput(o.error),
-    o.note === undefined ? '' : maskCardNumbersForOutput(o.note),
-  ];
+  const byColumn = outputCellsByColumn(o);
+  return OUTPUT_COLUMNS.map((c) => byColumn[c]);
 }
 
 /**
@@ -77,19 +83,18 @@ export function createResultsWriter(
     // A column name is free text too (a file without a header row has a data row there).
     header: resultsHeader(layout.header.map(maskCardNumbersForOutput)),
     role: 'results file',
-    // In a workbook: the amount, a carried source_line, line and attempts as numbers (outputCells' order).
+    // In a workbook: the amount, a carried source_line, line and attempts as numbers.
     numberColumns: [
       ...[layout.fieldIndex.amount, layout.fieldIndex.source_line].filter((i): i is number => i !== undefined),
-      width,
-      width + 7,
+      ...OUTPUT_NUMBER_COLUMNS.map((c) => width + OUTPUT_COLUMNS.indexOf(c)),
     ],
     ...(inputPath !== undefined ? { inputPath } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
   });
   const rowCells = (outcome: RowOutcome): string[] => {
     const cells = safeInputCells(outcome.cells, kinds, outcome.op !== undefined);
-    const out = outputCells(outcome);
-    for (let i = 0; i < out.length; i++) cells.push(out[i]!);
+    const byColumn = outputCellsByColumn(outcome);
+    for (const c of OUTPUT_COLUMNS) cells.push(byColumn[c]);
     return cells;
   };
   return {

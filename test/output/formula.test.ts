@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCsvWriter } from '../../src/output/csv-writer.js';
-import { createRowFormatter } from '../../src/output/csv-format.js';
-import { isFormulaLike, neutraliseFormula } from '../../src/output/formula.js';
+import { csvLine, csvOptions, isFormulaLike, neutraliseFormula } from '../../src/output/csv-text.js';
 import { tempDir, UTF8_LF } from './helpers.js';
 
 describe('neutraliseFormula', () => {
@@ -30,10 +29,20 @@ describe('neutraliseFormula', () => {
 
 describe('formula safety in written CSV', () => {
   it('escapes every cell, header included, and quotes what needs it', () => {
-    const fmt = createRowFormatter(',', '\n');
-    expect(fmt(['=HYPERLINK("x")', '-5', 'plain', '@a,b'])).toBe(`"'=HYPERLINK(""x"")",'-5,plain,"'@a,b"\n`);
-    const tab = createRowFormatter('\t', '\r\n');
-    expect(tab(['\tx', 'y'])).toBe(`"'\tx"\ty\r\n`);
+    const comma = csvOptions(',', '\n');
+    expect(csvLine(['=HYPERLINK("x")', '-5', 'plain', '@a,b'], comma)).toBe(`"'=HYPERLINK(""x"")",'-5,plain,"'@a,b"\n`);
+    const tab = csvOptions('\t', '\r\n');
+    expect(csvLine(['\tx', 'y'], tab)).toBe(`"'\tx"\ty\r\n`);
+  });
+
+  it("leaves full-width ＝ ＋ － ＠ alone (csv-stringify's escape_formulas would prefix them; the input side would not drop that ')", () => {
+    expect(csvLine(['\uFF1D1', '\uFF0B1', '\uFF0D1', '\uFF201'], csvOptions(',', '\n'))).toBe('\uFF1D1,\uFF0B1,\uFF0D1,\uFF201\n');
+  });
+
+  it('quotes a lone LF or CR whatever the line ending (csv-stringify would not, given a record_delimiter)', () => {
+    const cells = ['a\nb', 'c\rd', 'e\r\nf', ''];
+    expect(csvLine(cells, csvOptions(';', '\r\n'))).toBe('"a\nb";"c\rd";"e\r\nf";\r\n');
+    expect(csvLine(cells, csvOptions(';', '\n'))).toBe('"a\nb";"c\rd";"e\r\nf";\n');
   });
 
   it('writes the file a spreadsheet will not evaluate', async () => {

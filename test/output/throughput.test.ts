@@ -3,16 +3,11 @@
  * temporary file. Skipped unless PAYOPS_BENCH=1 (it takes seconds):
  *
  *   PAYOPS_BENCH=1 npx vitest run test/output/throughput
- *
- * Also times csv-stringify on the same rows, the reason the CSV formatting is
- * hand-rolled.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { createRowFormatter } from '../../src/output/csv-format.js';
 import { createResultsWriter } from '../../src/output/results-writer.js';
 import type { ColumnLayout, RowOutcome } from '../../src/rows/types.js';
 
@@ -73,18 +68,6 @@ bench('results writer throughput', () => {
         console.log(`${enc}: ${ROWS} rows in ${(ms / 1000).toFixed(2)}s = ${Math.round(ROWS / (ms / 1000))} rows/s, ${mb.toFixed(0)} MB, heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
         expect(w.rows).toBe(ROWS);
       }
-      // formatting alone: hand-rolled vs csv-stringify
-      const cellRows = rows.map((o) => [...o.cells, String(o.line), o.status, o.resultCode!, o.resultDescription!, o.newPaymentId!, o.merchantTransactionId!, 'RF', '1', o.processedAt!, '', '']);
-      const fmt = createRowFormatter(';', '\r\n');
-      let t0 = performance.now();
-      let n = 0;
-      for (let i = 0; i < ROWS; i++) n += fmt(cellRows[i % 1000]!).length;
-      const hand = performance.now() - t0;
-      t0 = performance.now();
-      let m = 0;
-      for (let i = 0; i < ROWS; i += 1000) m += stringify(cellRows, { delimiter: ';', record_delimiter: '\r\n' }).length;
-      const lib = performance.now() - t0;
-      console.log(`format only: hand-rolled ${Math.round(ROWS / (hand / 1000))} rows/s, csv-stringify (sync, 1000-row batches) ${Math.round(ROWS / (lib / 1000))} rows/s (${n} vs ${m} chars)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
