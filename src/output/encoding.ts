@@ -94,17 +94,3 @@ export function encodeText(text: string, enc: OutputEncoding): Buffer {
       return encodeWindows1252(text);
   }
 }
-
-/** The byte order mark of `enc` (empty for Windows-1252). */
-export function bomBytes(enc: OutputEncoding): Buffer {
-  switch (enc) {
-    case 'utf-8':
-      return Buffer.from([0xef, 0xbb, 0xbf]);
-    case 'utf-16le':
-      return Buffer.from([0xff, 0xfe]);
-    case 'utf-16be':
-      return Buffer.from([0xfe, 0xff]);
-    case 'windows-1252':
-      return Buffer.alloc(0);
-  }
-}
