@@ -18,7 +18,15 @@
  */
 import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { createRequire } from 'node:module';
+
+/**
+ * exceljs (CommonJS) loaded the first time a workbook is written: it costs about
+ * 0.3 s of start-up, which every `payops run` and `validate` of a CSV would pay.
+ */
+let excel: typeof ExcelJS | undefined;
+const loadExcel = (): typeof ExcelJS => (excel ??= createRequire(import.meta.url)('exceljs') as typeof ExcelJS);
 import { UsageError } from '../errors.js';
 import { createCsvWriter, tempPathFor, type CsvWriter, type CsvWriterOptions, type OutputDialect } from './csv-writer.js';
 import { numberText } from '../input/xlsx-cells.js';
@@ -156,7 +164,7 @@ class XlsxSink implements OutcomeSink {
     this.started = true;
     this.out = createWriteStream(this.tmpPath, { flush: true, highWaterMark: 256 * 1024 });
     this.out.on('error', (err: Error) => this.fail(err));
-    this.book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: this.out, useStyles: true, useSharedStrings: false });
+    this.book = new (loadExcel().stream.xlsx.WorkbookWriter)({ stream: this.out, useStyles: true, useSharedStrings: false });
     (this.book as unknown as { zip?: { on(e: 'error', fn: (err: Error) => void): void } }).zip?.on('error', (err) => this.fail(err));
     const header = this.options.header ?? [];
     this.sheet = this.book.addWorksheet(this.options.sheetName ?? 'Results', {
