@@ -51,7 +51,7 @@ export interface BatchOptions {
   /**
    * Keep the place of a row set aside for a lookup, so the rows after it can
    * be written meanwhile; `fill` gives its outcome later. Absent when the
-   * outputs cannot keep places (stdout): set-aside rows then hold the window.
+   * outputs cannot keep places (stdout): set-aside rows then hold their places.
    */
   deferral?: {
     defer(): unknown;
