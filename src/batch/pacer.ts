@@ -6,7 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export class Pacer {
-  private nextSlot = 0;
+  /** When the next request may leave under `--rate`. */
+  private nextAt = 0;
   private pausedUntil = 0;
   private readonly interval: number;
 
@@ -30,10 +31,10 @@ export class Pacer {
         continue;
       }
       if (this.interval === 0) return;
-      const slot = Math.max(now, this.nextSlot);
-      this.nextSlot = slot + this.interval;
-      if (slot > now) await this.wait(slot - now);
-      // A pause that began while this worker waited for its slot holds it too.
+      const at = Math.max(now, this.nextAt);
+      this.nextAt = at + this.interval;
+      if (at > now) await this.wait(at - now);
+      // A pause that began while this worker waited for its turn holds it too.
       if (!this.signal?.aborted && Date.now() < this.pausedUntil) continue;
       return;
     }

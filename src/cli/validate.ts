@@ -5,6 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { openInput } from '../input/open-input.js';
+import { duplicateIdError, invalidError } from '../batch/admit.js';
 import { SeenIds } from '../plan/txid.js';
 import type { RowOutcome } from '../rows/types.js';
 import { cellNotesOfCells, referToCell, validateRow } from '../rows/validate.js';
@@ -83,11 +84,7 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
       rows++;
       const values = source.headers.valuesOf(rec.cells);
       const v = validateRow(values, rules);
-      const short = rec.short ? `row has ${rec.short.cells} cell${rec.short.cells === 1 ? '' : 's'}, the header has ${rec.short.header} (a row cut short?); ` : '';
-      let error = v.ok ? undefined : short + v.errors.join('; ');
-      if (v.ok && v.op.merchantTransactionId && !seen.addIfNew(v.op.merchantTransactionId)) {
-        error = `merchant_transaction_id "${v.op.merchantTransactionId}" is used by an earlier row of this file; each row needs its own`;
-      }
+      let error = v.ok ? duplicateIdError(v.op.merchantTransactionId, seen) : invalidError(rec, v.errors);
       if (error !== undefined) {
         const notes = cellNotesOfCells(rec.cells);
         if (notes) error = referToCell(error, notes); // a workbook row: name the cell (D7)

@@ -1,7 +1,7 @@
 /** A counter keyed by 64-bit hashes (the occurrences of identical rows in a file). */
-import { HashSlots } from './hash-slots.js';
+import { HashBuckets } from './hash-buckets.js';
 
-export class HashCounter extends HashSlots {
+export class HashCounter extends HashBuckets {
   private counts: Uint32Array;
 
   constructor(initialCapacity = 1 << 12) {
@@ -11,14 +11,14 @@ export class HashCounter extends HashSlots {
 
   /** Return how many times the key was seen before, and count this time. */
   next(hi: number, lo: number): number {
-    const { slot } = this.claim(hi, lo);
-    return this.counts[slot]!++;
+    const { bucket } = this.claim(hi, lo);
+    return this.counts[bucket]!++;
   }
 
   /** How many times the key was counted. */
   get(hi: number, lo: number): number {
-    const slot = this.slotOf(hi, lo);
-    return slot < 0 ? 0 : this.counts[slot]!;
+    const bucket = this.bucketOf(hi, lo);
+    return bucket < 0 ? 0 : this.counts[bucket]!;
   }
 
   protected resize(capacity: number): (from: number, to: number) => void {

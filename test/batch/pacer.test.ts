@@ -51,12 +51,12 @@ describe('Pacer: pauseAll after throttling', () => {
     expect(await waiting).toBeGreaterThanOrEqual(80 - SLACK);
   });
 
-  it('an aborted signal ends a rate-slot wait at once (the caller checks its stop flag)', async () => {
+  it('an aborted signal ends a rate-turn wait at once (the caller checks its stop flag)', async () => {
     const ac = new AbortController();
     const pacer = new Pacer(1, ac.signal); // one per second
     await pacer.ready();
     const start = Date.now();
-    const waiting = pacer.ready(); // slot at ~1000 ms
+    const waiting = pacer.ready(); // turn at ~1000 ms
     setTimeout(() => ac.abort(), 10);
     await waiting;
     expect(Date.now() - start).toBeLessThan(900);
@@ -85,14 +85,14 @@ describe('Pacer: pauseAll after throttling', () => {
   });
 
   // BUG (src/batch/pacer.ts:26-29): a worker already waiting for its --rate
-  // slot returns when the slot comes, without looking at a pause set while it
+  // turn returns when the turn comes, without looking at a pause set while it
   // waited. So with --rate, a 429 slows only the workers that call ready()
-  // afterwards; those already queued for a slot send into the throttling.
-  it('with --rate, a worker already waiting for its slot is held by a pause set meanwhile', async () => {
+  // afterwards; those already queued for a turn send into the throttling.
+  it('with --rate, a worker already waiting for its turn is held by a pause set meanwhile', async () => {
     const pacer = new Pacer(10); // one every 100 ms
-    await pacer.ready(); // slot 0
+    await pacer.ready(); // turn 0
     const start = Date.now();
-    const queued = pacer.ready().then(() => Date.now() - start); // slot at ~100 ms
+    const queued = pacer.ready().then(() => Date.now() - start); // turn at ~100 ms
     setTimeout(() => pacer.pauseAll(400), 10); // a 429: everyone waits until ~410 ms
     expect(await queued).toBeGreaterThanOrEqual(410 - SLACK);
   });

@@ -32,9 +32,9 @@ describe('HashCounter', () => {
     expect(c.get(0xffffffff, 0xffffffff)).toBe(1);
   });
 
-  it('keys that land in the same slot are kept apart (linear probing), also across growth', () => {
+  it('keys that land in the same bucket are kept apart (linear probing), also across growth', () => {
     const c = new HashCounter(16);
-    // hi = 0: the slot is lo & mask, so lo = k * 1024 all start at slot 0.
+    // hi = 0: the bucket is lo & mask, so lo = k * 1024 all start at bucket 0.
     for (let round = 0; round < 3; round++) {
       for (let k = 0; k < 200; k++) expect(c.next(0, k * 1024)).toBe(round);
     }

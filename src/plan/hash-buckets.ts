@@ -1,11 +1,11 @@
 /**
- * Open addressing over 64-bit key hashes on typed arrays: the slot of a key,
+ * Open addressing over 64-bit key hashes on typed arrays: the bucket of a key,
  * growing (and moving the caller's values along) when half full. The base of
  * the occurrence counter and the journal index, which keep their values in
  * typed arrays of their own so a million keys cost tens of megabytes, not the
  * hundreds a Map of strings would.
  */
-export abstract class HashSlots {
+export abstract class HashBuckets {
   private hi: Uint32Array;
   private lo: Uint32Array;
   private used: Uint8Array;
@@ -27,27 +27,27 @@ export abstract class HashSlots {
     return this.used.length;
   }
 
-  /** The slot of a key, or -1 when it is absent. */
-  protected slotOf(hi: number, lo: number): number {
+  /** The bucket of a key, or -1 when it is absent. */
+  protected bucketOf(hi: number, lo: number): number {
     const i = this.probe(hi >>> 0, lo >>> 0);
     return this.used[i] ? i : -1;
   }
 
-  /** The slot of a key, claimed for it when absent (`isNew` tells). */
-  protected claim(hi: number, lo: number): { slot: number; isNew: boolean } {
+  /** The bucket of a key, claimed for it when absent (`isNew` tells). */
+  protected claim(hi: number, lo: number): { bucket: number; isNew: boolean } {
     if ((this.count + 1) * 2 > this.used.length) this.grow();
     const h = hi >>> 0;
     const l = lo >>> 0;
     const i = this.probe(h, l);
-    if (this.used[i]) return { slot: i, isNew: false };
+    if (this.used[i]) return { bucket: i, isNew: false };
     this.used[i] = 1;
     this.hi[i] = h;
     this.lo[i] = l;
     this.count++;
-    return { slot: i, isNew: true };
+    return { bucket: i, isNew: true };
   }
 
-  /** Allocate value arrays of `capacity` slots; return how to move a value from an old slot to a new one. */
+  /** Allocate value arrays of `capacity` buckets; return how to move a value from an old bucket to a new one. */
   protected abstract resize(capacity: number): (from: number, to: number) => void;
 
   private probe(hi: number, lo: number): number {

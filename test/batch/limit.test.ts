@@ -1,13 +1,14 @@
+/** What the batch needs from its concurrency limit (p-limit, through concurrencyLimit): at most C in flight, arrival order. */
 import { describe, expect, it } from 'vitest';
-import { Slots } from '../../src/batch/slots.js';
+import { concurrencyLimit } from '../../src/batch/state.js';
 import { deferredTask, tick } from './helpers.js';
 
-describe('Slots', () => {
+describe('concurrencyLimit', () => {
   it('runs at most `size` tasks at once; the others start in arrival order as slots free up', async () => {
     const log: string[] = [];
-    const slots = new Slots(2);
+    const limit = concurrencyLimit(2);
     const t = ['a', 'b', 'c', 'd'].map((n) => deferredTask(n, log));
-    const runs = t.map((x) => slots.run(x.task));
+    const runs = t.map((x) => limit(x.task));
     await tick();
     expect(log).toEqual(['start a', 'start b']);
     t[1]!.finish();
@@ -23,11 +24,11 @@ describe('Slots', () => {
 
   it('a failing task frees its slot and its caller gets the error', async () => {
     const log: string[] = [];
-    const slots = new Slots(1);
+    const limit = concurrencyLimit(1);
     const a = deferredTask('a', log, true);
     const b = deferredTask('b', log);
-    const ra = slots.run(a.task);
-    const rb = slots.run(b.task);
+    const ra = limit(a.task);
+    const rb = limit(b.task);
     a.finish();
     await expect(ra).rejects.toThrow('a failed');
     await tick();
@@ -37,18 +38,18 @@ describe('Slots', () => {
   });
 
   it('a size below 1 still lets one task run', async () => {
-    const slots = new Slots(0);
-    await expect(slots.run(async () => 7)).resolves.toBe(7);
+    const limit = concurrencyLimit(0);
+    await expect(limit(async () => 7)).resolves.toBe(7);
   });
 
   it('thousands of waiters all run, in order, never more than the size at once', async () => {
-    const slots = new Slots(3);
+    const limit = concurrencyLimit(3);
     let running = 0;
     let peak = 0;
     const order: number[] = [];
     await Promise.all(
       Array.from({ length: 5000 }, (_, i) =>
-        slots.run(async () => {
+        limit(async () => {
           running++;
           peak = Math.max(peak, running);
           order.push(i);

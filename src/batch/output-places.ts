@@ -1,14 +1,16 @@
 /**
- * Results leave in input order through a bounded window: rows complete in
- * any order, and are handed to the sink from the head as soon as the head is
- * complete. Reading waits (`open`) while the window is full, which is the
- * backpressure that keeps memory flat whatever the file size.
+ * Every row's place in the outputs. Rows leave in input order through a
+ * bounded window of places: a row takes the next place when it is read,
+ * rows complete their places in any order, and they are handed to the sink
+ * from the head as soon as the head is complete. Reading waits (`open`)
+ * while every place is taken, which is the backpressure that keeps memory
+ * flat whatever the file size.
  *
  * The sink runs synchronously from `complete` while it returns nothing; when
  * it returns a promise (an output stream is full), the window waits for it
  * before handing on the next item.
  */
-export class ReorderWindow<T> {
+export class OutputPlaces<T> {
   private readonly done = new Map<number, T>();
   private head = 0;
   private next = 0;
@@ -30,13 +32,13 @@ export class ReorderWindow<T> {
     return this.next - this.head;
   }
 
-  /** Open the next slot if there is room: its sequence number, or -1 (then use `open`). */
+  /** Take the next place if there is room: its number, or -1 (then use `open`). */
   tryOpen(): number {
     if (this.failure) throw this.failure;
     return this.next - this.head < this.capacity ? this.next++ : -1;
   }
 
-  /** Wait for room, then open the next slot; returns its sequence number. */
+  /** Wait for room, then take the next place; returns its number. */
   async open(): Promise<number> {
     while (this.next - this.head >= this.capacity) {
       if (this.failure) throw this.failure;
@@ -46,14 +48,14 @@ export class ReorderWindow<T> {
     return this.next++;
   }
 
-  /** Complete a slot. */
-  complete(seq: number, item: T): void {
+  /** Complete a place with its item. */
+  complete(place: number, item: T): void {
     if (this.failure) {
       this.dropped?.(item, this.failure);
       return;
     }
-    this.done.set(seq, item);
-    if (seq === this.head) this.pump();
+    this.done.set(place, item);
+    if (place === this.head) this.pump();
   }
 
   /** Hand every complete item at the head to the sink, until one is missing or the sink asks to wait. */
@@ -100,7 +102,7 @@ export class ReorderWindow<T> {
     for (const item of left) this.dropped?.(item, err);
   }
 
-  /** Wait until every opened slot has been handed to the sink. */
+  /** Wait until every place taken has been handed to the sink. */
   async drain(): Promise<void> {
     while (this.head < this.next || this.waitingOnSink) {
       if (this.failure) throw this.failure;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReorderWindow } from '../../src/batch/reorder-window.js';
+import { OutputPlaces } from '../../src/batch/output-places.js';
 import { tick } from './helpers.js';
 
 /** Whether a promise has settled after the event loop has had a few turns. */
@@ -14,10 +14,10 @@ async function settled(p: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-describe('ReorderWindow', () => {
+describe('OutputPlaces', () => {
   it('hands items to the sink in sequence order, whatever order they complete in', async () => {
     const out: string[] = [];
-    const w = new ReorderWindow<string>(10, (x) => void out.push(x));
+    const w = new OutputPlaces<string>(10, (x) => void out.push(x));
     const seqs = [];
     for (let i = 0; i < 5; i++) seqs.push(await w.open());
     expect(seqs).toEqual([0, 1, 2, 3, 4]);
@@ -37,7 +37,7 @@ describe('ReorderWindow', () => {
 
   it('open() waits while the window is full and resumes when the head leaves', async () => {
     const out: number[] = [];
-    const w = new ReorderWindow<number>(2, (x) => void out.push(x));
+    const w = new OutputPlaces<number>(2, (x) => void out.push(x));
     expect(await w.open()).toBe(0);
     expect(await w.open()).toBe(1);
     const third = w.open();
@@ -54,7 +54,7 @@ describe('ReorderWindow', () => {
     const events: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const w = new ReorderWindow<number>(4, async (x) => {
+    const w = new OutputPlaces<number>(4, async (x) => {
       events.push(`start ${x}`);
       if (x === 0) await gate;
       events.push(`end ${x}`);
@@ -72,7 +72,7 @@ describe('ReorderWindow', () => {
 
   it('a sink that failed earlier makes drain() and the next open() reject with its error', async () => {
     const boom = new Error('disk full');
-    const w = new ReorderWindow<number>(1, (x) => {
+    const w = new OutputPlaces<number>(1, (x) => {
       if (x === 1) throw boom;
     });
     w.complete(await w.open(), 0);
@@ -86,7 +86,7 @@ describe('ReorderWindow', () => {
   // with its error, not leave drain() waiting forever.
   it('a sink that fails while drain() is waiting makes drain() reject', async () => {
     const boom = new Error('disk full');
-    const w = new ReorderWindow<number>(4, async (x) => {
+    const w = new OutputPlaces<number>(4, async (x) => {
       await tick();
       if (x === 1) throw boom;
     });
@@ -99,7 +99,7 @@ describe('ReorderWindow', () => {
 
   it('a waiting open() is released with the error when the sink fails', async () => {
     const boom = new Error('disk full');
-    const w = new ReorderWindow<number>(1, () => {
+    const w = new OutputPlaces<number>(1, () => {
       throw boom;
     });
     const s = await w.open();
@@ -111,7 +111,7 @@ describe('ReorderWindow', () => {
   it('items completed before or after the sink fails are handed to `dropped`, never left waiting', async () => {
     const boom = new Error('disk full');
     const dropped: Array<[number, unknown]> = [];
-    const w = new ReorderWindow<number>(
+    const w = new OutputPlaces<number>(
       8,
       (x) => {
         if (x === 0) throw boom;
@@ -130,7 +130,7 @@ describe('ReorderWindow', () => {
   });
 
   it('drain() of an empty window resolves at once', async () => {
-    const w = new ReorderWindow<number>(3, () => undefined);
+    const w = new OutputPlaces<number>(3, () => undefined);
     await expect(w.drain()).resolves.toBeUndefined();
   });
 
@@ -143,7 +143,7 @@ describe('ReorderWindow', () => {
         fc.boolean(),
         async (capacity, n, picks, asyncSink) => {
           const out: number[] = [];
-          const w = new ReorderWindow<number>(capacity, (x) => {
+          const w = new OutputPlaces<number>(capacity, (x) => {
             out.push(x);
             return asyncSink ? tick() : undefined;
           });
