@@ -68,6 +68,10 @@ const STATE_WORDS: Record<string, string> = {
   refused: 'refused — nothing was sent',
 };
 
+/** An encrypted upload that a restart made unreadable: no Resume. */
+const unreadable = (j: JobRow) => isSealed(j.stored_path) && j.deleted_at !== null && (j.state === 'stopped' || j.state === 'error');
+const stateWords = (j: JobRow) => (unreadable(j) ? `${j.state === 'error' ? 'ended with an error' : 'stopped'} — upload the file again to continue` : STATE_WORDS[j.state] ?? j.state);
+
 /**
  * A live job is confirmed by typing the number of valid rows or one of the
  * totals shown (thousands separators and spaces ignored, `1254.49` = `1,254.49`).
@@ -363,7 +367,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
 
   const jobBody = (job: JobRow, user: string): Safe => {
     const steps = html`<p class="muted">Job ${job.id} · <strong>${job.file_name}</strong> · uploaded by ${job.uploader} at ${when(job.created_at)} · SHA-256 <code>${job.sha256}</code></p>
-      <p>Status: <strong id="jobstate">${STATE_WORDS[job.state] ?? job.state}</strong></p>`;
+      <p>Status: <strong id="jobstate">${stateWords(job)}</strong></p>`;
     const preview = job.preview ? (JSON.parse(job.preview) as PreviewData) : undefined;
     const parts: Safe[] = [steps];
     if (job.message) parts.push(html`<div class="banner ${['error', 'expired', 'refused'].includes(job.state) ? 'banner-error' : 'banner-warn'}" id="jobmsg">${job.message}</div>`);
@@ -450,7 +454,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const earlier = store.jobsWithSha(job.sha256, job.id).filter((j) => j.started_at);
     if (earlier.length === 0) return html``;
     return html`<div class="banner banner-warn" id="same-file">This exact file (same SHA-256) was run before: ${earlier.map(
-      (j, i) => html`${i ? '; ' : ''}<a href="/jobs/${j.id}">${j.file_name}</a> started ${when(j.started_at)} by ${j.started_by ?? j.uploader} (${STATE_WORDS[j.state] ?? j.state})`,
+      (j, i) => html`${i ? '; ' : ''}<a href="/jobs/${j.id}">${j.file_name}</a> started ${when(j.started_at)} by ${j.started_by ?? j.uploader} (${stateWords(j)})`,
     )}. Rows it did are not sent again.</div>`;
   };
 
@@ -467,8 +471,8 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       <p id="counts">${Object.entries(counts).filter(([, n]) => n).map(([k, n]) => html`<span class="stat" style="display:inline-block;margin-right:.4rem">${k}: <strong>${n}</strong></span>`)}</p>
       <p id="waiting" class="muted">${p?.waiting.lookups ? `${p.waiting.lookups} row(s) waiting for a lookup (the gateway did not say what happened to a send)${p.waiting.nextIn ? `, next lookup in ${p.waiting.nextIn}` : ''}` : ''}</p>
       ${active ? html`<form method="post" action="/jobs/${job.id}/stop"><button type="submit" class="danger" id="stop">Stop</button> <span class="muted">Requests in flight finish; Resume continues later.</span></form>` : ''}
-      ${(job.state === 'stopped' || job.state === 'error') && isSealed(job.stored_path) && job.deleted_at ? html`<p id="upload-again"><a class="button" href="/">Upload the file again</a> <span class="muted">Rows already done are recognised and not sent twice.</span></p>` : ''}
-      ${(job.state === 'stopped' || job.state === 'error') && !(isSealed(job.stored_path) && job.deleted_at) ? html`<form method="post" action="/jobs/${job.id}/resume"><button type="submit" id="resume">Resume</button> <span class="muted">Runs the same file again: rows already done are not sent twice.</span></form>` : ''}
+      ${unreadable(job) ? html`<p id="upload-again"><a class="button" href="/">Upload the file again</a> <span class="muted">Rows already done are recognised and not sent twice.</span></p>` : ''}
+      ${(job.state === 'stopped' || job.state === 'error') && !unreadable(job) ? html`<form method="post" action="/jobs/${job.id}/resume"><button type="submit" id="resume">Resume</button> <span class="muted">Runs the same file again: rows already done are not sent twice.</span></form>` : ''}
       <p class="muted">You can close this page: the job runs on the server.</p></div>`;
   };
 
@@ -702,7 +706,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         html`<h1>6. History</h1><table id="history"><thead><tr><th>Uploaded</th><th>File</th><th>Who</th><th>Approved by</th><th>Status</th><th>Rows</th><th>SHA-256</th><th>Downloads</th></tr></thead><tbody>
         ${jobs.map(
           (j) => html`<tr><td>${when(j.created_at)}</td><td><a href="/jobs/${j.id}">${j.file_name}</a>${j.parent_id ? html`<br><span class="muted">failed rows of ${j.parent_id}</span>` : ''}</td>
-          <td>${j.uploader}</td><td>${j.approver ?? (j.approval_needed ? '—' : 'not needed')}</td><td>${STATE_WORDS[j.state] ?? j.state}</td><td>${rowsOf(j)}</td><td><code>${j.sha256.slice(0, 16)}…</code></td>
+          <td>${j.uploader}</td><td>${j.approver ?? (j.approval_needed ? '—' : 'not needed')}</td><td>${stateWords(j)}</td><td>${rowsOf(j)}</td><td><code>${j.sha256.slice(0, 16)}…</code></td>
           <td>${existsSync(out(j).results) ? html`<a href="/jobs/${j.id}/download/results">results</a>` : ''} ${existsSync(out(j).failed) ? html`<a href="/jobs/${j.id}/download/failed">failed rows</a>` : ''} ${existsSync(out(j).report) ? html`<a href="/jobs/${j.id}/download/report">report</a>` : ''}</td></tr>`,
         )}</tbody></table>
         <h2>Audit log (append-only)</h2><table id="audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Job</th><th>Detail</th></tr></thead><tbody>

@@ -95,7 +95,7 @@ describe('payops serve --allow-card-data: uploads encrypted at rest', () => {
     const r = await runCli(['run', join(cli, 'cards.csv'), '--gateway', sim2.url, '--allow-card-data', '--state-dir', join(cli, 'state')]);
     expect(r.code).toBe(0);
     expect(stable(results)).toEqual(stable(readFileSync(join(cli, 'cards.results.csv'))));
-  });
+  }, 120_000);
 
   it('after a restart a stopped card job says to upload the file again; uploaded again, nothing is sent twice', async () => {
     const file = credits(20);
@@ -115,7 +115,7 @@ describe('payops serve --allow-card-data: uploads encrypted at rest', () => {
 
     const second = await startServe(['--gateway', sim.url, '--allow-card-data', '--concurrency', '1', ...timings], { stateDir });
     c = new Client(second.url);
-    const page = await c.waitFor(id, /stopped/);
+    const page = await c.waitFor(id, /^stopped — upload the file again to continue$/);
     expect(page).toContain('This job held card numbers; its encrypted upload cannot be read after the server restarted');
     expect(page).toContain('upload the file again — rows already done are recognised and not sent twice');
     expect(page).toContain('id="upload-again"');
@@ -139,7 +139,7 @@ describe('payops serve --allow-card-data: uploads encrypted at rest', () => {
     expect(cd).toHaveLength(20);
     expect(new Set(cd.map((t) => t.amount)).size).toBe(20);
     expectNoCardNumbers(stateDir);
-  });
+  }, 120_000);
 
   it('a job not yet started when the server restarted is refused (nothing sent); a workbook is not taken', async () => {
     const sim = await startSim(['--seed', SEED]);
