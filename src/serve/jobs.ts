@@ -223,8 +223,12 @@ export class JobRunner {
   }
 
   private launch(job: JobRow, input: ChildInput): void {
-    if (this.closed) {
+    // Making a FIFO takes a moment: the job may have been stopped (taken out of the queue) meanwhile.
+    const state = this.o.store.job(job.id)?.state;
+    if (this.closed || (state !== 'queued' && state !== 'waiting_lock')) {
+      input.dispose();
       this.running = undefined;
+      this.pump();
       return;
     }
     const out = outputPaths(job.stored_path);

@@ -146,10 +146,12 @@ export interface ChildInput {
   attach(child: ChildProcess): void;
   /** Why the bytes could not be handed over (the child was killed), if so. */
   problem(): string | undefined;
+  /** Remove the FIFO when no child was started after all. */
+  dispose(): void;
 }
 
 export function plainInput(path: string): ChildInput {
-  return { path, attach() {}, problem: () => undefined };
+  return { path, attach() {}, problem: () => undefined, dispose() {} };
 }
 
 const execFileP = promisify(execFile);
@@ -173,6 +175,7 @@ export async function fifoInput(name: string, bytes: () => AsyncIterable<Buffer>
   return {
     path,
     problem: () => problem,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
     attach(child) {
       let ended = false;
       let socket: Socket | undefined;
