@@ -24,7 +24,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { constants, createWriteStream, openSync, rmSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -183,7 +183,7 @@ export async function fifoInput(name: string, bytes: () => AsyncIterable<Buffer>
         if (ended) return;
         ended = true;
         socket?.destroy();
-        void rm(dir, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true });
       };
       child.once('close', finish);
       child.once('error', finish);

@@ -212,5 +212,6 @@ describe('sealed uploads (--allow-card-data)', () => {
     expect(signal).toBe('SIGKILL');
     expect(said).toBe('');
     expect(bad.problem()).toContain('damaged');
+    expect(exists(dirname(bad.path))).toBe(false);
   });
 });
