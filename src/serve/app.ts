@@ -15,8 +15,10 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { buildPreview, FIELDS, type PreviewData } from './preview.js';
 import { duration, esc, html, money, page, when, type Safe } from './html.js';
-import { JobRunner, outputPaths, lockHolder, discardUpload, type Progress } from './jobs.js';
-import { fieldOfHeader } from '../input/headers.js';
+import { JobRunner, outputPaths, lockHolder, discardUpload, forgetSealedUploads, unreadableAfterRestart, type Progress } from './jobs.js';
+import { looksLikeWorkbook } from '../input/file-type.js';
+import { hasCardNumbers } from './preview.js';
+import { forgetKey, isSealed, newKey, SEALED_SUFFIX, sealingStream } from './sealed.js';
 import { jobOptions, type JobOptions, type JobRow, type Store } from './store.js';
 import type { GatewaySettings } from './child.js';
 import { verifyPassword } from './users.js';
@@ -47,6 +49,8 @@ export interface AppOptions {
 type Env = { Bindings: { incoming: IncomingMessage }; Variables: { user: string } };
 
 const SESSION_COOKIE = 'payops_session';
+/** What of an upload is kept in memory to tell a workbook (the bytes payops looks at). */
+const HEAD = 64 * 1024;
 const OPERATION_WORDS: Record<string, string> = { CP: 'capture', RF: 'refund', RV: 'reversal', RB: 'rebill', RC: 'receipt', CD: 'credit' };
 const opName = (t: string) => (OPERATION_WORDS[t] ? `${OPERATION_WORDS[t]} (${t})` : t);
 const STATE_WORDS: Record<string, string> = {
@@ -63,6 +67,10 @@ const STATE_WORDS: Record<string, string> = {
   expired: 'approval lapsed — nothing was sent',
   refused: 'refused — nothing was sent',
 };
+
+/** An encrypted upload that a restart made unreadable: no Resume. */
+const unreadable = (j: JobRow) => isSealed(j.stored_path) && j.deleted_at !== null && (j.state === 'stopped' || j.state === 'error');
+const stateWords = (j: JobRow) => (unreadable(j) ? `${j.state === 'error' ? 'ended with an error' : 'stopped'} — upload the file again to continue` : STATE_WORDS[j.state] ?? j.state);
 
 /**
  * A live job is confirmed by typing the number of valid rows or one of the
@@ -115,13 +123,14 @@ function totalsOver(p: PreviewData, limit: number): boolean {
   return false;
 }
 
-/** Whether the upload has a card-number column (by its name, or mapped to card_number). */
-function hasCardNumbers(p: PreviewData, options: JobOptions): boolean {
-  return Boolean(options.columns.card_number) || p.headers.some((h) => fieldOfHeader(h) === 'card_number');
-}
+/** Why a server with --allow-card-data takes no workbook (payops reads one only from a regular file, and a sealed upload is never one). */
+const NO_WORKBOOKS_WITH_CARDS =
+  'this server takes card numbers (--allow-card-data), so it keeps every upload encrypted and hands it to payops through a pipe; payops reads an Excel workbook only from a file, so workbooks are not taken here. Save the sheet as CSV (File > Save As > CSV UTF-8) and upload that';
 
 export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } {
   const { store } = o;
+  // Encrypted uploads of an earlier server process: their keys went with it.
+  forgetSealedUploads(store);
   const runner = new JobRunner({
     store,
     gateway: o.gateway,
@@ -253,6 +262,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const job = store.job(id)!;
     store.update(id, { state: 'uploaded', preview: null });
     const p = buildPreview({
+      jobId: id,
       input: job.stored_path,
       jobDir: join(job.stored_path, '..'),
       options: jobOptions(job),
@@ -279,6 +289,8 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(6).toString('hex')}`;
     const dir = join(o.dataDir, 'jobs', id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // With --allow-card-data every upload is encrypted as it streams in: no clear byte reaches the disk.
+    const sealed = o.gateway.allowCardData;
     const result = await new Promise<{ ok: true; name: string; path: string; size: number; sha: string } | { ok: false; status: 400 | 413; message: string }>((resolve) => {
       let bb: busboy.Busboy;
       try {
@@ -293,13 +305,15 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       bb.on('file', (_field, file, info) => {
         got = true;
         const name = safeFileName(info.filename || 'upload.csv');
-        const path = join(dir, name);
+        const path = join(dir, sealed ? name + SEALED_SUFFIX : name);
         const hash = createHash('sha256');
         let size = 0;
-        const out = createWriteStream(path, { mode: 0o600 });
+        let head = Buffer.alloc(0);
+        const out = sealed ? sealingStream(path, newKey(id)) : createWriteStream(path, { mode: 0o600 });
         file.on('data', (d: Buffer) => {
           hash.update(d);
           size += d.length;
+          if (sealed && head.length < HEAD) head = Buffer.concat([head, d.subarray(0, HEAD - head.length)]);
         });
         file.on('limit', () => {
           outcome = { ok: false, status: 413, message: `the file is larger than the limit of ${Math.round(o.maxUploadBytes / 1e6)} MB` };
@@ -307,6 +321,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         file.pipe(out);
         pending = new Promise((r) => out.on('close', () => r()));
         void pending.then(() => {
+          if (sealed && looksLikeWorkbook(head, name)) outcome ??= { ok: false, status: 400, message: NO_WORKBOOKS_WITH_CARDS };
           outcome ??= { ok: true, name: info.filename || name, path, size, sha: hash.digest('hex') };
         });
       });
@@ -320,6 +335,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     });
     if (!result.ok) {
       rmSync(dir, { recursive: true, force: true });
+      forgetKey(id);
       return c.text(result.message, result.status);
     }
     chmodSync(result.path, 0o600);
@@ -351,7 +367,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
 
   const jobBody = (job: JobRow, user: string): Safe => {
     const steps = html`<p class="muted">Job ${job.id} · <strong>${job.file_name}</strong> · uploaded by ${job.uploader} at ${when(job.created_at)} · SHA-256 <code>${job.sha256}</code></p>
-      <p>Status: <strong id="jobstate">${STATE_WORDS[job.state] ?? job.state}</strong></p>`;
+      <p>Status: <strong id="jobstate">${stateWords(job)}</strong></p>`;
     const preview = job.preview ? (JSON.parse(job.preview) as PreviewData) : undefined;
     const parts: Safe[] = [steps];
     if (job.message) parts.push(html`<div class="banner ${['error', 'expired', 'refused'].includes(job.state) ? 'banner-error' : 'banner-warn'}" id="jobmsg">${job.message}</div>`);
@@ -438,7 +454,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const earlier = store.jobsWithSha(job.sha256, job.id).filter((j) => j.started_at);
     if (earlier.length === 0) return html``;
     return html`<div class="banner banner-warn" id="same-file">This exact file (same SHA-256) was run before: ${earlier.map(
-      (j, i) => html`${i ? '; ' : ''}<a href="/jobs/${j.id}">${j.file_name}</a> started ${when(j.started_at)} by ${j.started_by ?? j.uploader} (${STATE_WORDS[j.state] ?? j.state})`,
+      (j, i) => html`${i ? '; ' : ''}<a href="/jobs/${j.id}">${j.file_name}</a> started ${when(j.started_at)} by ${j.started_by ?? j.uploader} (${stateWords(j)})`,
     )}. Rows it did are not sent again.</div>`;
   };
 
@@ -455,7 +471,8 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
       <p id="counts">${Object.entries(counts).filter(([, n]) => n).map(([k, n]) => html`<span class="stat" style="display:inline-block;margin-right:.4rem">${k}: <strong>${n}</strong></span>`)}</p>
       <p id="waiting" class="muted">${p?.waiting.lookups ? `${p.waiting.lookups} row(s) waiting for a lookup (the gateway did not say what happened to a send)${p.waiting.nextIn ? `, next lookup in ${p.waiting.nextIn}` : ''}` : ''}</p>
       ${active ? html`<form method="post" action="/jobs/${job.id}/stop"><button type="submit" class="danger" id="stop">Stop</button> <span class="muted">Requests in flight finish; Resume continues later.</span></form>` : ''}
-      ${job.state === 'stopped' || job.state === 'error' ? html`<form method="post" action="/jobs/${job.id}/resume"><button type="submit" id="resume">Resume</button> <span class="muted">Runs the same file again: rows already done are not sent twice.</span></form>` : ''}
+      ${unreadable(job) ? html`<p id="upload-again"><a class="button" href="/">Upload the file again</a> <span class="muted">Rows already done are recognised and not sent twice.</span></p>` : ''}
+      ${(job.state === 'stopped' || job.state === 'error') && !unreadable(job) ? html`<form method="post" action="/jobs/${job.id}/resume"><button type="submit" id="resume">Resume</button> <span class="muted">Runs the same file again: rows already done are not sent twice.</span></form>` : ''}
       <p class="muted">You can close this page: the job runs on the server.</p></div>`;
   };
 
@@ -569,7 +586,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     if (!job) return c.text('no such job', 404);
     if (job.state !== 'stopped' && job.state !== 'error') return c.text('only a stopped job can be resumed', 409);
     if (job.approval_needed && !job.approver) return c.text('this job was never approved', 409);
-    if (job.deleted_at) return c.text('the uploaded file was deleted by the retention rule', 410);
+    if (job.deleted_at) return c.text(isSealed(job.stored_path) ? job.message ?? unreadableAfterRestart(job) : 'the uploaded file was deleted by the retention rule', 410);
     store.audit(c.get('user'), 'resumed', job.id);
     runner.enqueue(job.id);
     return c.redirect(`/jobs/${job.id}`, 303);
@@ -638,23 +655,36 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     return c.body(readFileSync(path, 'utf8'));
   });
 
-  app.post('/jobs/:id/rerun-failed', (c) => {
+  app.post('/jobs/:id/rerun-failed', async (c) => {
     const job = loadJob(c);
     if (!job) return c.text('no such job', 404);
     const out = outputPaths(job.stored_path);
     if (!existsSync(out.failed)) return c.text('this job has no failed-rows file', 404);
+    const sealed = o.gateway.allowCardData;
+    const failed = readFileSync(out.failed);
+    if (sealed && looksLikeWorkbook(failed.subarray(0, HEAD), out.failed)) return c.text(NO_WORKBOOKS_WITH_CARDS, 409);
     const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(6).toString('hex')}`;
     const dir = join(o.dataDir, 'jobs', id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const name = basename(out.failed);
-    const dest = join(dir, name);
-    copyFileSync(out.failed, dest);
-    chmodSync(dest, 0o600);
-    const hash = createHash('sha256');
-    hash.update(readFileSync(dest));
+    let dest = join(dir, name);
+    if (sealed) {
+      // Like an upload: kept encrypted (payops masks card numbers in it, but every upload here is sealed).
+      dest += SEALED_SUFFIX;
+      const w = sealingStream(dest, newKey(id));
+      await new Promise<void>((resolve, reject) => {
+        w.once('close', resolve);
+        w.once('error', reject);
+        w.end(failed);
+      });
+    } else {
+      copyFileSync(out.failed, dest);
+      chmodSync(dest, 0o600);
+    }
+    const sha = createHash('sha256').update(failed).digest('hex');
     // The same reading options, but not the sheet: the failed-rows workbook is payops' own, with its own sheet.
     const { sheet: _sheet, ...options } = jobOptions(job);
-    const newId = createJob(c.get('user'), name, dest, statSync(dest).size, hash.digest('hex'), job.id, options);
+    const newId = createJob(c.get('user'), name, dest, failed.length, sha, job.id, options);
     return c.redirect(`/jobs/${newId}`, 303);
   });
 
@@ -676,7 +706,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
         html`<h1>6. History</h1><table id="history"><thead><tr><th>Uploaded</th><th>File</th><th>Who</th><th>Approved by</th><th>Status</th><th>Rows</th><th>SHA-256</th><th>Downloads</th></tr></thead><tbody>
         ${jobs.map(
           (j) => html`<tr><td>${when(j.created_at)}</td><td><a href="/jobs/${j.id}">${j.file_name}</a>${j.parent_id ? html`<br><span class="muted">failed rows of ${j.parent_id}</span>` : ''}</td>
-          <td>${j.uploader}</td><td>${j.approver ?? (j.approval_needed ? '—' : 'not needed')}</td><td>${STATE_WORDS[j.state] ?? j.state}</td><td>${rowsOf(j)}</td><td><code>${j.sha256.slice(0, 16)}…</code></td>
+          <td>${j.uploader}</td><td>${j.approver ?? (j.approval_needed ? '—' : 'not needed')}</td><td>${stateWords(j)}</td><td>${rowsOf(j)}</td><td><code>${j.sha256.slice(0, 16)}…</code></td>
           <td>${existsSync(out(j).results) ? html`<a href="/jobs/${j.id}/download/results">results</a>` : ''} ${existsSync(out(j).failed) ? html`<a href="/jobs/${j.id}/download/failed">failed rows</a>` : ''} ${existsSync(out(j).report) ? html`<a href="/jobs/${j.id}/download/report">report</a>` : ''}</td></tr>`,
         )}</tbody></table>
         <h2>Audit log (append-only)</h2><table id="audit"><thead><tr><th>When</th><th>Who</th><th>What</th><th>Job</th><th>Detail</th></tr></thead><tbody>
@@ -698,6 +728,7 @@ export function applyRetention(store: Store, retentionMs: number, now = Date.now
     if (j.deleted_at || j.created_at > cutoff) continue;
     if (['queued', 'waiting_lock', 'running', 'stopping', 'approval'].includes(j.state)) continue;
     rmSync(join(j.stored_path, '..'), { recursive: true, force: true });
+    forgetKey(j.id);
     store.update(j.id, { deleted_at: store.nowIso() });
     store.audit('payops', 'deleted by retention', j.id, `older than ${Math.round(retentionMs / 86400000)} days`);
     n++;

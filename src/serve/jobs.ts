@@ -4,6 +4,8 @@
  * queues its own jobs per partition, and when another payops run (a cron job)
  * holds the partition's state lock the job waits, says who holds it, and
  * starts when the lock is free. Stop sends SIGINT, exactly as Ctrl-C does.
+ * A sealed upload (--allow-card-data) reaches the child through a FIFO
+ * (sealed.ts), named as the upload was.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
@@ -11,6 +13,8 @@ import type { ChildProcess } from 'node:child_process';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
 import { rowsOf, statusCounts, totalOf, waitingOf } from './log-events.js';
 import { jobOptions, type JobRow, type Store } from './store.js';
+import { clearPath, forgetKey, inputForChild, isSealed, type ChildInput } from './sealed.js';
+import { hasCardNumbers, type PreviewData } from './preview.js';
 
 export interface Progress {
   state: string;
@@ -37,10 +41,11 @@ export interface JobRunnerOptions {
   lockPollMs?: number;
 }
 
-/** `<stem>.results<ext>` / `<stem>.failed<ext>` beside the stored input, as payops run names them. */
+/** `<stem>.results<ext>` / `<stem>.failed<ext>` beside the stored input, as payops run names them (a sealed upload: by its clear name). */
 export function outputPaths(storedPath: string): { results: string; failed: string; summary: string; report: string } {
-  const ext = extname(storedPath) || '.csv';
-  const stem = basename(storedPath, ext);
+  const name = clearPath(storedPath);
+  const ext = extname(name) || '.csv';
+  const stem = basename(name, ext);
   const dir = join(storedPath, '..');
   return { results: join(dir, `${stem}.results${ext}`), failed: join(dir, `${stem}.failed${ext}`), summary: join(dir, 'summary.json'), report: join(dir, 'report.html') };
 }
@@ -52,10 +57,37 @@ export function outputPaths(storedPath: string): { results: string; failed: stri
  * disk once no resume is possible.
  */
 export function discardUpload(store: Store, job: JobRow, why: string): void {
+  forgetKey(job.id);
   rmSync(job.stored_path, { force: true });
   rmSync(join(job.stored_path, '..', 'preview.annotated.csv'), { force: true });
   store.update(job.id, { deleted_at: store.nowIso() });
   store.audit('payops', 'upload deleted', job.id, why);
+}
+
+/** What the page says of a sealed upload that a restart made unreadable (its key was in the old process only). */
+export function unreadableAfterRestart(job: JobRow): string {
+  const preview = job.preview ? (JSON.parse(job.preview) as PreviewData) : undefined;
+  const cards = !preview?.headers || hasCardNumbers(preview, jobOptions(job));
+  const what = cards ? 'This job held card numbers' : 'This job\'s upload was kept encrypted (this server takes card numbers)';
+  const sent = job.started_at ? 'upload the file again — rows already done are recognised and not sent twice' : 'nothing was sent; upload the file again';
+  return `${what}; its encrypted upload cannot be read after the server restarted (its key was only in the server's memory), so it was deleted: ${sent}.`;
+}
+
+/**
+ * At start: sealed uploads left by an earlier server process cannot be read
+ * (their keys went with it). Each is deleted and its job says why: a job that
+ * had started is stopped for good (Resume is not possible), one that had not
+ * is refused. Call before the runner starts queued jobs.
+ */
+export function forgetSealedUploads(store: Store): void {
+  for (const job of store.jobs(100000)) {
+    if (job.deleted_at || !isSealed(job.stored_path)) continue;
+    const message = unreadableAfterRestart(job);
+    discardUpload(store, job, 'encrypted upload unreadable after a restart of the server');
+    if (['done', 'refused', 'expired'].includes(job.state)) continue;
+    const state = job.state === 'error' ? 'error' : job.started_at ? 'stopped' : 'refused';
+    store.update(job.id, { state, message });
+  }
 }
 
 export function lockHolder(lockPath: string | undefined): string | undefined {
@@ -177,11 +209,33 @@ export class JobRunner {
   }
 
   private start(job: JobRow): void {
+    this.running = job.id;
+    inputForChild(job.id, job.stored_path).then(
+      (input) => this.launch(job, input),
+      (err: Error) => {
+        this.running = undefined;
+        this.o.store.update(job.id, { state: 'error', message: err.message });
+        this.o.store.audit('payops', 'ended with an error', job.id, err.message);
+        this.setLive(job.id, { state: 'error', message: err.message });
+        this.pump();
+      },
+    );
+  }
+
+  private launch(job: JobRow, input: ChildInput): void {
+    // Making a FIFO takes a moment: the job may have been stopped (taken out of the queue) meanwhile.
+    const state = this.o.store.job(job.id)?.state;
+    if (this.closed || (state !== 'queued' && state !== 'waiting_lock')) {
+      input.dispose();
+      this.running = undefined;
+      this.pump();
+      return;
+    }
     const out = outputPaths(job.stored_path);
     const options = jobOptions(job);
     const args = [
       'run',
-      job.stored_path,
+      input.path,
       '--out',
       out.results,
       '--failed',
@@ -197,10 +251,11 @@ export class JobRunner {
       ...this.o.gateway.runFlags,
     ];
     if (this.o.live) args.push('--live', '--yes');
-    this.running = job.id;
     const startedAt = Date.now();
     this.o.store.update(job.id, { state: 'running', started_at: job.started_at ?? this.o.store.nowIso(), message: null, results_path: out.results, failed_path: out.failed });
-    this.setLive(job.id, { state: 'running', startedAt, rows: 0, byStatus: {}, message: null, failures: [], rate: null, etaMs: null });
+    // payops counts the rows of a FIFO only as it reads them: until then the total is the preview's.
+    const previewRows = isSealed(job.stored_path) && job.preview ? (JSON.parse(job.preview) as Partial<PreviewData>).rows : undefined;
+    this.setLive(job.id, { state: 'running', startedAt, rows: 0, byStatus: {}, message: null, failures: [], rate: null, etaMs: null, ...(typeof previewRows === 'number' ? { total: previewRows } : {}) });
     let first: { rows: number; at: number } | undefined;
     const child = startCli(args, this.o.token, (e) => {
       if (e.kind !== 'event') return;
@@ -222,12 +277,13 @@ export class JobRunner {
         this.setLive(job.id, { total: f.total });
       }
     });
+    input.attach(child.process);
     this.children.set(job.id, child.process);
     void child.done.then((r) => {
       this.children.delete(job.id);
       this.running = undefined;
       const summary = existsSync(out.summary) ? readFileSync(out.summary, 'utf8') : null;
-      const text = r.texts.join(' ');
+      const text = input.problem() ?? r.texts.join(' ');
       const now = this.o.store.nowIso();
       const current = this.o.store.job(job.id);
       if (r.code === 3 && /state lock/.test(text) && current?.state !== 'stopping') {
@@ -243,7 +299,7 @@ export class JobRunner {
         this.o.store.audit('payops', 'finished', job.id, `exit ${r.code}`);
         if (this.o.gateway.allowCardData) discardUpload(this.o.store, job, 'card data allowed: the upload is deleted once its job has finished');
         this.setLive(job.id, { state: 'done' });
-      } else if (r.code === 130 || r.code === 143 || r.signal || current?.state === 'stopping') {
+      } else if (input.problem() === undefined && (r.code === 130 || r.code === 143 || r.signal || current?.state === 'stopping')) {
         const msg = 'stopped: what was sent is recorded; Resume continues with the rows not yet done';
         this.o.store.update(job.id, { state: 'stopped', exit_code: r.code, finished_at: now, summary, message: msg });
         this.o.store.audit('payops', 'stopped', job.id, `exit ${r.code ?? r.signal}`);

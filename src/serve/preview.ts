@@ -5,10 +5,13 @@
  * processes on the stored file with the job's options. The dry run is skipped
  * while the partition has no state at all (no row can have been done earlier):
  * it is the slow half of the preview. Nothing is sent. The totals per currency × operation are summed here from the
- * annotated copy, with payops' own amount parser.
+ * annotated copy, with payops' own amount parser. A sealed upload
+ * (--allow-card-data) reaches each child through its own FIFO, and its header
+ * is read here decrypted in memory (sealed.ts).
  */
 import { createReadStream, existsSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
 import { pickDelimiter } from '../input/dialect.js';
@@ -18,6 +21,7 @@ import { openInput } from '../input/open-input.js';
 import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
 import type { JobOptions } from './store.js';
+import { clearBytesOf, inputForChild } from './sealed.js';
 
 export interface InvalidGroup {
   reason: string;
@@ -62,17 +66,40 @@ export interface PreviewData {
 
 export const FIELDS = Object.keys(FIELD_NAMES).filter((f) => !['last_status', 'last_result_code', 'last_error', 'source_file', 'source_line'].includes(f));
 
+/** Whether the upload has a card-number column (by its name, or mapped to card_number). */
+export function hasCardNumbers(p: Pick<PreviewData, 'headers'>, options: JobOptions): boolean {
+  return Boolean(options.columns.card_number) || p.headers.some((h) => fieldOfHeader(h) === 'card_number');
+}
+
+const HEAD = 64 * 1024;
+
 /** The header line of a CSV, decoded as UTF-8 or else Windows-1252, split at its delimiter. */
 export function readHeaderLine(path: string, delimiterOverride?: string): string[] {
   const fd = openSync(path, 'r');
-  const buf = Buffer.alloc(64 * 1024);
+  const buf = Buffer.alloc(HEAD);
   let n: number;
   try {
     n = readSync(fd, buf, 0, buf.length, 0);
   } finally {
     closeSync(fd);
   }
-  let bytes = buf.subarray(0, n);
+  return headerLineOf(buf.subarray(0, n), delimiterOverride);
+}
+
+/** The first up to 64 KiB of the clear bytes. */
+async function headOf(bytes: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of bytes) {
+    chunks.push(c);
+    n += c.length;
+    if (n >= HEAD) break;
+  }
+  return Buffer.concat(chunks).subarray(0, HEAD);
+}
+
+function headerLineOf(head: Buffer, delimiterOverride?: string): string[] {
+  let bytes = head;
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return []; // a workbook: payops reads its header itself
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
   let text: string;
@@ -94,9 +121,11 @@ export function readHeaderLine(path: string, delimiterOverride?: string): string
  * header rules, so a file whose own names payops does not know yet still shows
  * them for mapping. Falls back to the CSV's first line when payops refuses it.
  */
-export async function readHeaders(path: string, options: JobOptions): Promise<{ header: string[]; sheet?: string }> {
+export async function readHeaders(path: string, options: JobOptions, clearBytes?: () => AsyncIterable<Buffer>): Promise<{ header: string[]; sheet?: string }> {
   try {
-    const src = await openInput(path, {
+    // A sealed upload: its clear bytes as a stream, never as a file.
+    const src = await openInput(clearBytes ? '-' : path, {
+      ...(clearBytes ? { stdin: Readable.from(clearBytes()) } : {}),
       prescan: false,
       headerMode: 'results',
       ...(options.encoding ? { encoding: options.encoding } : {}),
@@ -106,7 +135,7 @@ export async function readHeaders(path: string, options: JobOptions): Promise<{ 
     src.close();
     return { header: src.header, ...(src.dialect.sheet !== undefined ? { sheet: src.dialect.sheet } : {}) };
   } catch {
-    return { header: readHeaderLine(path, options.delimiter) };
+    return { header: clearBytes ? headerLineOf(await headOf(clearBytes()), options.delimiter) : readHeaderLine(path, options.delimiter) };
   }
 }
 
@@ -129,6 +158,9 @@ export function reasonKey(error: string): string {
 }
 
 export async function buildPreview(opts: {
+  /** The job (whose key opens a sealed upload). */
+  jobId: string;
+  /** The stored upload. */
   input: string;
   jobDir: string;
   options: JobOptions;
@@ -173,7 +205,8 @@ export async function buildPreview(opts: {
     if (typeof d.sheet === 'string') data.dialect.sheet = d.sheet;
     if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
   };
-  const validate = startCli(['validate', input, '--log-format', 'json', '--out', annotated, ...flags], undefined, (e) => {
+  const validateInput = await inputForChild(opts.jobId, input);
+  const validate = startCli(['validate', validateInput.path, '--log-format', 'json', '--out', annotated, ...flags], undefined, (e) => {
     if (e.kind !== 'event') return;
     const f = e.fields;
     if (e.event === 'start') readStart(f);
@@ -192,7 +225,9 @@ export async function buildPreview(opts: {
       if (typeof f.input_sha256 === 'string') data.sha256 = f.input_sha256;
     }
   });
-  const dry = opts.earlierState === false ? undefined : startCli(['run', input, '--dry-run', '--log-format', 'json', ...gatewayFlags(gateway), ...flags], opts.token, (e) => {
+  validateInput.attach(validate.process);
+  const dryInput = opts.earlierState === false ? undefined : await inputForChild(opts.jobId, input);
+  const dry = dryInput === undefined ? undefined : startCli(['run', dryInput.path, '--dry-run', '--log-format', 'json', ...gatewayFlags(gateway), ...flags], opts.token, (e) => {
     if (e.kind !== 'event') return;
     const f = e.fields;
     if (e.event === 'start') {
@@ -213,9 +248,10 @@ export async function buildPreview(opts: {
       data.wouldSend = (by.pending ?? 0) + (by.would_send ?? 0);
     }
   });
+  if (dry && dryInput) dryInput.attach(dry.process);
   const [v, d] = await Promise.all([validate.done, dry?.done]);
   data.invalidGroups = [...groups.values()].sort((a, b) => b.count - a.count);
-  const head = await readHeaders(input, options).catch(() => ({ header: [] as string[], sheet: undefined }));
+  const head = await readHeaders(input, options, clearBytesOf(opts.jobId, input)).catch(() => ({ header: [] as string[], sheet: undefined }));
   data.headers = head.header;
   if (head.sheet !== undefined) data.dialect.sheet ??= head.sheet;
   for (const h of data.headers) {
@@ -223,11 +259,11 @@ export async function buildPreview(opts: {
     if (f) data.recognised[h] = f;
   }
   if (v.code !== 0 && v.code !== 1) {
-    data.error = v.texts.join(' ') || `payops validate ended with exit code ${v.code}`;
+    data.error = validateInput.problem() ?? (v.texts.join(' ') || `payops validate ended with exit code ${v.code}`);
     return data;
   }
   if (!dry) data.wouldSend = data.valid;
-  else if (d && (d.code === 2 || d.code === null)) data.notices.push(`the dry run could not check earlier runs: ${d.texts.join(' ')}`);
+  else if (d && (d.code === 2 || d.code === null)) data.notices.push(`the dry run could not check earlier runs: ${dryInput?.problem() ?? d.texts.join(' ')}`);
   if (existsSync(annotated)) await sumAnnotated(annotated, data, options);
   data.ok = true;
   return data;

@@ -395,11 +395,13 @@ describe('payops serve: what the preview and the run say', () => {
     const a = new Client(allowed.url);
     const id2 = await a.upload('cards.csv', cards);
     await a.waitFor(id2, /preview/);
-    expect(existsSync(join(allowed.stateDir, 'serve', 'jobs', id2, 'cards.csv'))).toBe(true);
+    // Kept encrypted (test/serve/card-data.test.ts): never the clear file.
+    expect(existsSync(join(allowed.stateDir, 'serve', 'jobs', id2, 'cards.csv.sealed'))).toBe(true);
+    expect(existsSync(join(allowed.stateDir, 'serve', 'jobs', id2, 'cards.csv'))).toBe(false);
     await a.post(`/jobs/${id2}/confirm`);
     await a.waitFor(id2, /finished/);
     const dir = join(allowed.stateDir, 'serve', 'jobs', id2);
-    expect(existsSync(join(dir, 'cards.csv'))).toBe(false);
+    expect(existsSync(join(dir, 'cards.csv.sealed'))).toBe(false);
     for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), 'latin1'), f).not.toContain('4200000000000000');
     expect(await a.text('/history')).toContain('upload deleted');
   });

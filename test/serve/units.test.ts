@@ -136,3 +136,82 @@ describe('what the page reads from payops messages', () => {
     expect(waitingOf({ waiting: 0 })).toEqual({ lookups: 0 });
   });
 });
+
+describe('sealed uploads (--allow-card-data)', () => {
+  const seal = async (path: string, key: Buffer, chunks: Buffer[]) => {
+    const { sealingStream } = await import('../../src/serve/sealed.js');
+    const w = sealingStream(path, key);
+    await new Promise<void>((resolve, reject) => {
+      w.once('close', resolve);
+      w.once('error', reject);
+      for (const c of chunks) w.write(c);
+      w.end();
+    });
+  };
+  const readAll = async (it: AsyncIterable<Buffer>) => {
+    const out: Buffer[] = [];
+    for await (const c of it) out.push(c);
+    return Buffer.concat(out);
+  };
+
+  it('stores the bytes encrypted (mode 0600) and gives them back only with the key and an untouched file', async () => {
+    const { clearBytes } = await import('../../src/serve/sealed.js');
+    const { randomBytes } = await import('node:crypto');
+    const { readFileSync: read, statSync, writeFileSync: write } = await import('node:fs');
+    const dir = tempDir();
+    const path = join(dir, 'cards.csv.sealed');
+    const key = randomBytes(32);
+    const clear = Buffer.concat([Buffer.from('card_number\n4200000000000000\n'), randomBytes(200_000)]);
+    await seal(path, key, [clear.subarray(0, 7), clear.subarray(7, 100_000), clear.subarray(100_000)]);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(read(path).toString('latin1')).not.toContain('4200000000000000');
+    expect((await readAll(clearBytes(path, key))).equals(clear)).toBe(true);
+    await expect(readAll(clearBytes(path, randomBytes(32)))).rejects.toThrow(/damaged or was changed/);
+    const bytes = read(path);
+    bytes[100] = bytes[100]! ^ 1;
+    write(path, bytes);
+    // The tag is checked over the whole file before the first clear byte.
+    const it = clearBytes(path, key)[Symbol.asyncIterator]();
+    await expect(it.next()).rejects.toThrow(/damaged or was changed/);
+    const empty = join(dir, 'empty.csv.sealed');
+    await seal(empty, key, []);
+    expect((await readAll(clearBytes(empty, key))).length).toBe(0);
+  });
+
+  it('hands a child the clear bytes through a FIFO with the upload\'s name, and removes it after', async () => {
+    const { fifoInput } = await import('../../src/serve/sealed.js');
+    const { spawn } = await import('node:child_process');
+    const { statSync, existsSync: exists } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const clear = Buffer.alloc(1_000_000, 'x');
+    const input = await fifoInput('Zahlungen März.csv', async function* () {
+      yield clear;
+    });
+    expect(input.path.endsWith('/Zahlungen März.csv')).toBe(true);
+    expect(statSync(input.path).isFIFO()).toBe(true);
+    expect(statSync(dirname(input.path)).mode & 0o777).toBe(0o700);
+    const child = spawn('wc', ['-c', input.path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    input.attach(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise((r) => child.on('close', r));
+    expect(out.trim().split(/\s/)[0]).toBe('1000000');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(exists(dirname(input.path))).toBe(false);
+
+    // Bytes that fail their check: the child is killed before it could see the end of the file.
+    const bad = await fifoInput('bad.csv', async function* () {
+      yield Buffer.from('a,b\n');
+      throw new Error('the encrypted upload is damaged or was changed');
+    });
+    const reader = spawn('sh', ['-c', `cat "$0" > /dev/null; echo read-to-the-end`, bad.path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    bad.attach(reader);
+    let said = '';
+    reader.stdout!.on('data', (d) => (said += d));
+    const signal = await new Promise((r) => reader.on('close', (_code, sig) => r(sig)));
+    expect(signal).toBe('SIGKILL');
+    expect(said).toBe('');
+    expect(bad.problem()).toContain('damaged');
+    expect(exists(dirname(bad.path))).toBe(false);
+  });
+});
