@@ -11,6 +11,7 @@ const SLOWEST_FIRST = [
   'test/e2e/kill-chaos-sqlite.test.ts',
   'test/e2e/kill-chaos-postgres.test.ts',
   'test/serve/serve.test.ts',
+  'test/serve/card-data.test.ts',
   'test/e2e/state-adversarial.test.ts',
   'test/e2e/first-hour.test.ts',
   'test/bench/quick.test.ts',

@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { basename, dirname, extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
+import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
@@ -96,7 +97,8 @@ function describeOptions(o: JobOptions): string {
 
 /** A file name that is safe on disk and keeps what the user recognises. */
 export function safeFileName(name: string): string {
-  const base = basename(name.replace(/\\/g, '/')).replace(/[^\p{L}\p{N}._ -]/gu, '_').replace(/^\.+/, '_').slice(-120);
+  // A file named after a card number keeps only its masked form (payops run masks such names in the journal too).
+  const base = basename(maskCardNumbersThoroughly(name).replace(/\\/g, '/')).replace(/[^\p{L}\p{N}._ -]/gu, '_').replace(/^\.+/, '_').slice(-120);
   return base === '' ? 'upload.csv' : base;
 }
 
@@ -242,6 +244,7 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
 
   const createJob = (user: string, fileName: string, storedPath: string, size: number, sha256: string, parent: string | null, options: JobOptions): string => {
     const id = basename(join(storedPath, '..'));
+    fileName = maskCardNumbersThoroughly(fileName);
     store.insertJob({ id, uploader: user, file_name: fileName, stored_path: storedPath, size, sha256, parent_id: parent, options });
     store.audit(user, 'uploaded', id, `${fileName} (${size} bytes, sha256 ${sha256})`);
     void refreshPreview(id);

@@ -24,6 +24,8 @@ describe('escaping', () => {
     expect(safeFileName('C:\\Users\\me\\Zahlungen März.csv')).toBe('Zahlungen März.csv');
     expect(safeFileName('<img src=x>.csv')).toBe('_img src_x_.csv');
     expect(safeFileName('.hidden')).toBe('_hidden');
+    // A file named after a card number is stored under its masked name only.
+    expect(safeFileName('credit 4111111111111111.csv')).not.toContain('4111111111111111');
   });
 });
 
