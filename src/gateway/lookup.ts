@@ -6,7 +6,8 @@
  */
 import type { Exchange } from './client.js';
 import { gatewayResultOf, type GatewayResult, parseGatewayJson } from './response.js';
-import { classifyResultCode, isCredentialsRefused, NOT_FOUND_CODE, type RowStatus, THROTTLED_CODE } from './result-codes.js';
+import type { RowStatus } from '../rows/types.js';
+import { classifyResultCode, isCredentialsRefused, NOT_FOUND_CODE, THROTTLED_CODE } from './result-codes.js';
 
 export interface LookupTarget {
   type: string;

@@ -3,14 +3,9 @@
  * retry, refused credentials, or an unknown outcome. Statuses of result codes
  * come from `result-codes.ts` and nowhere else.
  */
+import type { RowStatus } from '../rows/types.js';
 import type { Exchange } from './client.js';
-import {
-  classifyResultCode,
-  isCredentialsRefused,
-  MANUAL_ACTION_CODE,
-  type RowStatus,
-  THROTTLED_CODE,
-} from './result-codes.js';
+import { classifyResultCode, isCredentialsRefused, MANUAL_ACTION_CODE, THROTTLED_CODE } from './result-codes.js';
 
 export interface GatewayResult {
   code: string;

@@ -7,7 +7,7 @@
  * (https://docs.oppwa.com/reference/resultCodes), narrowed as docs/statuses-and-exit-codes.md#classification says.
  */
 
-export type RowStatus = 'succeeded' | 'review' | 'pending' | 'unknown' | 'rejected';
+import type { RowStatus } from '../rows/types.js';
 
 const SUCCEEDED = /^(000\.000\.|000\.100\.1|000\.[36]|000\.400\.[1][12]0)/;
 const REVIEW = /^(000\.400\.0[^3]|000\.400\.100)/;

@@ -2,8 +2,6 @@
  * The shapes a row takes as it travels: read → validate → plan → send →
  * classify → write. Every folder codes against these.
  */
-import type { RowStatus } from '../gateway/result-codes.js';
-
 /** The gateway's paymentType for each backoffice operation payops performs. */
 export type OpType = 'CP' | 'RF' | 'RV' | 'RB' | 'RC' | 'CD';
 
@@ -80,6 +78,12 @@ export interface Provenance {
 export type ValidationResult =
   | { ok: true; op: Operation }
   | { ok: false; errors: string[] };
+
+/**
+ * What the gateway's answer makes of a sent row; src/gateway/result-codes.ts
+ * decides which result code is which.
+ */
+export type RowStatus = 'succeeded' | 'review' | 'pending' | 'unknown' | 'rejected';
 
 /** Final status of a row in the results file (docs/statuses-and-exit-codes.md#statuses). */
 export type FinalStatus = RowStatus | 'invalid' | 'failed';

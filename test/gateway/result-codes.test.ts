@@ -4,8 +4,8 @@ import {
   classifyResultCode,
   describeResultCode,
   isCredentialsRefused,
-  type RowStatus,
 } from '../../src/gateway/result-codes.js';
+import type { RowStatus } from '../../src/rows/types.js';
 
 /**
  * The table of docs/statuses-and-exit-codes.md#classification, re-implemented here from the SPEC text (not from the
