@@ -3,6 +3,7 @@
  * retry, refused credentials, or an unknown outcome. Statuses of result codes
  * come from `result-codes.ts` and nowhere else.
  */
+import { z } from 'zod';
 import type { Exchange } from './client.js';
 import {
   classifyResultCode,
@@ -63,20 +64,41 @@ function parseJson(body: string): unknown {
   }
 }
 
+/** A field the gateway may leave out: taken when it is text, ignored otherwise. */
+const optionalText = z.string().optional().catch(undefined);
+
+/**
+ * The part of the gateway's JSON payops reads (docs/gateway.md): a
+ * `result.code` it must have; everything else is taken when it has the
+ * expected type and ignored when not. Other fields are not looked at.
+ */
+const gatewayJson = z.object({
+  result: z.object({
+    code: z.string(),
+    description: z.string().catch(''),
+    parameterErrors: z.array(z.unknown()).optional().catch(undefined),
+  }),
+  id: optionalText,
+  paymentType: optionalText,
+  amount: optionalText,
+  currency: optionalText,
+  merchantTransactionId: optionalText,
+  referencedId: optionalText,
+});
+
 /** The gateway's transaction fields of an already parsed JSON object, or undefined without a `result.code`. */
 export function gatewayResultOf(json: unknown): GatewayResult | undefined {
-  if (!json || typeof json !== 'object') return undefined;
-  const raw = json as Record<string, unknown>;
-  const result = raw.result as { code?: unknown; description?: unknown; parameterErrors?: unknown } | undefined;
-  if (!result || typeof result.code !== 'string') return undefined;
-  const out: GatewayResult = { code: result.code, description: typeof result.description === 'string' ? result.description : '' };
-  if (typeof raw.id === 'string' && raw.id) out.id = raw.id;
-  if (typeof raw.paymentType === 'string') out.paymentType = raw.paymentType;
-  if (typeof raw.amount === 'string') out.amount = raw.amount;
-  if (typeof raw.currency === 'string') out.currency = raw.currency;
-  if (typeof raw.merchantTransactionId === 'string') out.merchantTransactionId = raw.merchantTransactionId;
-  if (typeof raw.referencedId === 'string') out.referencedId = raw.referencedId;
-  if (Array.isArray(result.parameterErrors)) out.parameterErrors = result.parameterErrors as GatewayResult['parameterErrors'];
+  const parsed = gatewayJson.safeParse(json);
+  if (!parsed.success) return undefined;
+  const { result, ...raw } = parsed.data;
+  const out: GatewayResult = { code: result.code, description: result.description };
+  if (raw.id) out.id = raw.id;
+  if (raw.paymentType !== undefined) out.paymentType = raw.paymentType;
+  if (raw.amount !== undefined) out.amount = raw.amount;
+  if (raw.currency !== undefined) out.currency = raw.currency;
+  if (raw.merchantTransactionId !== undefined) out.merchantTransactionId = raw.merchantTransactionId;
+  if (raw.referencedId !== undefined) out.referencedId = raw.referencedId;
+  if (result.parameterErrors) out.parameterErrors = result.parameterErrors as GatewayResult['parameterErrors'];
   return out;
 }
 

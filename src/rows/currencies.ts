@@ -133,7 +133,8 @@ const ALLOWED = 'must be an active ISO 4217 currency code such as EUR, USD, GBP,
 export function parseCurrency(raw: string): Parsed<string> {
   const value = typeof raw === 'string' ? raw.trim() : '';
   if (value === '') return fail(`currency is empty: ${ALLOWED}`);
-  const shown = showValue(value);
+  // Only messages need the value shown (masked, quoted): build it only for them.
+  const shown = { toString: () => showValue(value) };
   if (!/^[A-Za-z]{3}$/.test(value)) {
     const meant = has(SYMBOLS, value) ? SYMBOLS[value] : undefined;
     if (meant) return fail(`currency ${shown} is a symbol: write the code ${meant}`);

@@ -4,32 +4,6 @@
  */
 import type { OpType } from './types.js';
 
-const ALIASES: Readonly<Record<string, OpType>> = {
-  capture: 'CP',
-  cp: 'CP',
-  refund: 'RF',
-  rf: 'RF',
-  reversal: 'RV',
-  reverse: 'RV',
-  rv: 'RV',
-  rebill: 'RB',
-  rb: 'RB',
-  receipt: 'RC',
-  rc: 'RC',
-  credit: 'CD',
-  cd: 'CD',
-};
-
-/**
- * The operation named by a cell, case-insensitively (`capture`, `CP`,
- * `Reverse`…), or undefined when it names none of them.
- */
-export function parseOperation(cell: string): OpType | undefined {
-  if (typeof cell !== 'string') return undefined;
-  const key = cell.trim().toLowerCase();
-  return Object.prototype.hasOwnProperty.call(ALIASES, key) ? ALIASES[key] : undefined;
-}
-
 /** The payment types the gateway knows, as far as payops refers to them. */
 export type PaymentType = 'PA' | 'DB' | 'CP' | 'RF' | 'RV' | 'RB' | 'RC' | 'CD';
 
@@ -108,6 +82,20 @@ export const OPERATION_RULES: Readonly<Record<OpType, OperationRule>> = {
 
 /** The operations in SPEC order. */
 export const OP_TYPES: readonly OpType[] = ['CP', 'RF', 'RV', 'RB', 'RC', 'CD'];
+
+/** Every spelling of the `operation` cell, lower-case, from the rules' `aliases`. */
+const ALIASES: ReadonlyMap<string, OpType> = new Map(
+  OP_TYPES.flatMap((t) => OPERATION_RULES[t].aliases.map((a): [string, OpType] => [a.toLowerCase(), t])),
+);
+
+/**
+ * The operation named by a cell, case-insensitively (`capture`, `CP`,
+ * `Reverse`…), or undefined when it names none of them.
+ */
+export function parseOperation(cell: string): OpType | undefined {
+  if (typeof cell !== 'string') return undefined;
+  return ALIASES.get(cell.trim().toLowerCase());
+}
 
 /** `capture (CP), refund (RF), reversal or reverse (RV), …` for messages. */
 export const ALLOWED_OPERATIONS_TEXT = OP_TYPES.map((t) => {

@@ -7,29 +7,12 @@
  * Uniqueness of `merchant_transaction_id` within a file is the caller's
  * concern (it needs every row).
  */
-import { parseAmount } from './amount.js';
-import { parseBrand, parseCardNumber, parseExpiryMonth, parseExpiryYear, parseHolder, expiryMessage } from './card.js';
-import { findCardNumbers, maskCardNumbersForOutput, maskCardNumbersThoroughly } from './card-mask.js';
-import { cleanCell } from './cells.js';
-import { parseCurrency } from './currencies.js';
-import { parseId } from './ids.js';
-import { ALLOWED_OPERATIONS_TEXT, OPERATION_RULES, parseOperation } from './operations.js';
-import { describeChar, showValue } from './show-value.js';
-import { FIELDS, type CardData, type Field, type FieldValues, type Operation, type OpType, type ValidationResult } from './types.js';
+import { maskCardNumbersThoroughly } from './card-mask.js';
+import { rowSchema, type RowRules } from './row-schema.js';
+import { FIELDS, type Field, type FieldValues, type Operation, type ValidationResult } from './types.js';
 
-export interface ValidateOptions {
-  /** `--decimal-comma`: amounts use `,` as the decimal separator. */
-  decimalComma: boolean;
-  /** `--allow-card-data`: credits by card number are allowed. */
-  allowCardData: boolean;
-  /**
-   * Whether a default entity is configured (`--entity-id` / OPPWA_ENTITY_ID).
-   * `false`: a row without `entity_id` is invalid. Undefined: not checked.
-   */
-  hasDefaultEntity?: boolean;
-  /** The time card expiry is judged against (default: now). */
-  now?: Date;
-}
+/** The run's rules a row is validated under: `--decimal-comma`, `--allow-card-data`, whether a default entity is set, the time. */
+export type ValidateOptions = RowRules;
 
 /**
  * What a workbook reader knows about a row's cells beyond their text, handed
@@ -86,55 +69,6 @@ export function cellNotesOf(values: FieldValues): CellNotes | undefined {
   return (values as { [CELL_NOTES]?: CellNotes })[CELL_NOTES];
 }
 
-/** The card fields whose presence makes a row a credit by card. `payment_brand` alone does not. */
-const CARD_FIELDS = ['card_number', 'card_holder', 'card_expiry_month', 'card_expiry_year'] as const satisfies readonly Field[];
-
-export const MERCHANT_TRANSACTION_ID_MIN = 8;
-export const MERCHANT_TRANSACTION_ID_MAX = 255;
-
-/**
- * Check a `merchant_transaction_id` given in the file: 8–255 printable ASCII
- * characters, and not a card number — nor a masked one: a failed-rows file
- * carries a refused card-number id masked, and a rerun must not send that.
- * Returns the message, if any.
- */
-export function merchantTransactionIdMessage(value: string): string | undefined {
-  const allowed = `must be ${MERCHANT_TRANSACTION_ID_MIN} to ${MERCHANT_TRANSACTION_ID_MAX} printable ASCII characters (letters, digits, punctuation, space), or empty to let payops derive one`;
-  const bad = /[^\x20-\x7E]/u.exec(value);
-  if (bad) return `merchant_transaction_id ${showValue(value)} contains ${describeChar(bad[0])}: ${allowed}`;
-  if (value.length < MERCHANT_TRANSACTION_ID_MIN || value.length > MERCHANT_TRANSACTION_ID_MAX) {
-    return `merchant_transaction_id ${showValue(value)} has ${value.length} characters: ${allowed}`;
-  }
-  if (holdsCardNumber(value)) {
-    return (
-      `merchant_transaction_id ${showValue(maskCardNumbersForOutput(value))} looks like a card number (12 to 19 digits passing the Luhn check): ` +
-      `a card number must never be used as an id (the id goes to the gateway and into every output as it is); ` +
-      `use your own reference, e.g. ORDER-2026-0001, or leave it empty to let payops derive one`
-    );
-  }
-  if (/\d{6}\*{2,9}\d{4}/.test(value.replace(/[ -]/g, ''))) {
-    return (
-      `merchant_transaction_id ${showValue(value)} holds a masked card number (as payops writes a card number it refused as an id): ` +
-      `use your own reference, e.g. ORDER-2026-0001, or leave it empty to let payops derive one`
-    );
-  }
-  return undefined;
-}
-
-/**
- * Whether a merchant transaction id is or holds a card number: 12–19 digits
- * passing Luhn, alone or grouped with single spaces or dashes
- * (`4111 1111 1111 1111`), beside a word or glued to letters
- * (`ORDER-4111111111111111`, `ORDER4111111111111111`) — what
- * `findCardNumbers` finds once letters and punctuation are out of the way. A
- * valid row's id is written unmasked to the outputs and the journal, so such
- * an id is refused. A longer run of digits (`20261124000123456789`) is not a
- * card number and passes.
- */
-function holdsCardNumber(value: string): boolean {
-  return findCardNumbers(value.replace(/[^\d \-]/g, '\n')).length > 0;
-}
-
 /**
  * Validate one row's known fields. On success the `Operation` holds
  * normalised values (ids lower-case, amount with two decimals, currency
@@ -181,157 +115,8 @@ function withCells(errors: readonly string[], notes: CellNotes): string[] {
   return out;
 }
 
+/** The row schema's verdict (src/rows/row-schema.ts): the operation, or its messages in order. */
 function collect(values: FieldValues, opts: ValidateOptions): { op: Operation } | { errors: string[] } {
-  const errors: string[] = [];
-  const get = (f: Field): string => {
-    const v: unknown = values[f];
-    return cleanCell(typeof v === 'string' ? v : v == null ? '' : String(v));
-  };
-
-  // operation
-  const opCell = get('operation');
-  let type: OpType | undefined;
-  if (opCell === '') errors.push(`operation is empty: must be one of ${ALLOWED_OPERATIONS_TEXT}`);
-  else {
-    type = parseOperation(opCell);
-    if (!type) errors.push(`operation ${showValue(opCell)} is not known: must be one of ${ALLOWED_OPERATIONS_TEXT}`);
-  }
-  const rule = type ? OPERATION_RULES[type] : undefined;
-  const what = type && rule ? `a ${rule.name} (${type})` : 'this operation';
-
-  // currency, then amount (the currency decides how many decimals are allowed)
-  const currencyCell = get('currency');
-  const amountCell = get('amount');
-  let currency: string | undefined;
-  if (currencyCell !== '') {
-    const c = parseCurrency(currencyCell);
-    if (c.ok) currency = c.value;
-    else errors.push(c.message);
-  }
-  let amount: string | undefined;
-  if (amountCell !== '') {
-    const a = parseAmount(amountCell, currency, { decimalComma: Boolean(opts.decimalComma) });
-    if (a.ok) amount = a.value;
-    else errors.push(a.message);
-  }
-  if (rule?.amount === 'required') {
-    if (amountCell === '') errors.push(`amount is empty: ${what} needs an amount, e.g. ${opts.decimalComma ? '12,50' : '12.50'}`);
-    if (currencyCell === '') errors.push(`currency is empty: ${what} needs an ISO 4217 currency code, e.g. EUR`);
-  } else if (rule?.amount === 'all-or-nothing') {
-    if (amountCell !== '' && currencyCell === '') {
-      errors.push(
-        `currency is empty but amount is ${showValue(amountCell)}: a partial reversal needs both amount and currency; leave both empty for a full reversal`,
-      );
-    }
-    if (amountCell === '' && currencyCell !== '') {
-      errors.push(
-        `amount is empty but currency is ${showValue(currencyCell)}: a partial reversal needs both amount and currency; leave both empty for a full reversal`,
-      );
-    }
-  }
-
-  // references: payment, registration, card data
-  const paymentCell = get('payment_id');
-  const registrationCell = get('registration_id');
-  const hasCard = CARD_FIELDS.some((f) => get(f) !== '');
-  let paymentId: string | undefined;
-  let registrationId: string | undefined;
-  let card: CardData | undefined;
-
-  if (rule?.refersTo === 'payment') {
-    if (paymentCell === '') errors.push(`payment_id is empty: ${what} needs the 32-hex id of the payment it refers to`);
-    if (registrationCell !== '') {
-      errors.push(
-        `registration_id ${showValue(registrationCell)} is only used by a credit (CD): ${what} refers to payment_id; leave registration_id empty`,
-      );
-    }
-    if (hasCard) {
-      errors.push(`card data is only used by a credit (CD): ${what} refers to payment_id; remove card_number, card_holder and expiry from this row`);
-    }
-  } else if (rule?.refersTo === 'none') {
-    if (paymentCell !== '') {
-      errors.push(
-        `payment_id ${showValue(paymentCell)}: a credit (CD) is stand-alone and refers to no payment; leave payment_id empty and give registration_id or card data`,
-      );
-    }
-    if (registrationCell !== '' && hasCard) {
-      errors.push(
-        `registration_id and card data are both given: a credit (CD) uses one of them; keep registration_id and remove the card data, or the reverse`,
-      );
-    } else if (registrationCell === '' && !hasCard) {
-      errors.push(
-        `registration_id is empty: a credit (CD) needs registration_id (the 32-hex id of a stored card) or card data (card_number, card_holder, card_expiry_month, card_expiry_year, payment_brand)`,
-      );
-    }
-    if (hasCard && !opts.allowCardData) {
-      errors.push(
-        `card data needs --allow-card-data: run with --allow-card-data to send credits by card number, or use a registration (registration_id) instead`,
-      );
-    }
-  }
-  if (paymentCell !== '') {
-    const p = parseId(paymentCell, 'payment_id');
-    if (p.ok) paymentId = p.value;
-    else errors.push(p.message);
-  }
-  if (registrationCell !== '') {
-    const r = parseId(registrationCell, 'registration_id');
-    if (r.ok) registrationId = r.value;
-    else errors.push(r.message);
-  }
-  if (hasCard && (rule?.refersTo === 'none' || !rule)) {
-    card = readCard(get, opts.now ?? new Date(), errors);
-  }
-
-  // entity
-  const entityCell = get('entity_id');
-  let entityId: string | undefined;
-  if (entityCell !== '') {
-    const e = parseId(entityCell, 'entity_id');
-    if (e.ok) entityId = e.value;
-    else errors.push(e.message);
-  } else if (opts.hasDefaultEntity === false) {
-    errors.push('entity_id is empty and no default entity is set: fill entity_id, or run with --entity-id (or OPPWA_ENTITY_ID)');
-  }
-
-  // merchant transaction id, verbatim
-  const mtidCell = get('merchant_transaction_id');
-  let merchantTransactionId: string | undefined;
-  if (mtidCell !== '') {
-    const m = merchantTransactionIdMessage(mtidCell);
-    if (m) errors.push(m);
-    else merchantTransactionId = mtidCell;
-  }
-
-  if (errors.length > 0 || !type) return { errors };
-
-  const op: Operation = { type };
-  if (paymentId !== undefined) op.paymentId = paymentId;
-  if (registrationId !== undefined) op.registrationId = registrationId;
-  if (entityId !== undefined) op.entityId = entityId;
-  if (amount !== undefined && currency !== undefined) {
-    op.amount = amount;
-    op.currency = currency;
-  }
-  if (merchantTransactionId !== undefined) op.merchantTransactionId = merchantTransactionId;
-  if (card !== undefined) op.card = card;
-  return { op };
-}
-
-/** Read the card fields, pushing a message for each bad one; the card when all are valid. */
-function readCard(get: (f: Field) => string, now: Date, errors: string[]): CardData | undefined {
-  const number = parseCardNumber(get('card_number'));
-  const holder = parseHolder(get('card_holder'));
-  const month = parseExpiryMonth(get('card_expiry_month'));
-  const year = parseExpiryYear(get('card_expiry_year'));
-  const brand = parseBrand(get('payment_brand'));
-  for (const r of [number, holder, month, year, brand]) if (!r.ok) errors.push(r.message);
-  if (year.ok) {
-    const expired = expiryMessage(month.ok ? month.value : undefined, year.value, now);
-    if (expired) errors.push(expired);
-  }
-  if (number.ok && holder.ok && month.ok && year.ok && brand.ok) {
-    return { number: number.value, holder: holder.value, expiryMonth: month.value, expiryYear: year.value, brand: brand.value };
-  }
-  return undefined;
+  const r = rowSchema(opts).safeParse(values);
+  return r.success ? { op: r.data } : { errors: r.error.issues.map((i) => i.message) };
 }

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { TxMode } from './ledger.js';
 import type { SeedPayment } from './server.js';
@@ -119,6 +120,80 @@ export function parseSeedCsv(text: string, file: string, defaultEntity: string):
   return normaliseSeeds(seeds, defaultEntity, (i) => `seed file ${file} line ${lines[i]}`);
 }
 
+/**
+ * One seed entry: each field read and checked, with the message for what is
+ * wrong with it; amount and currency by the payment type (a registration has
+ * none of its own). Messages name the field's value; `normaliseSeeds` puts
+ * where the entry is in front and reports the first problem, in column order.
+ */
+function say(ctx: { issues: z.core.$ZodRawIssue[] }, input: unknown, message: string, path?: string): never {
+  ctx.issues.push({ code: 'custom', message, input, continue: true, ...(path ? { path: [path] } : {}) });
+  return z.NEVER;
+}
+const seedEntry = z
+  .object({
+    id: z.unknown().transform((v, ctx) => {
+      const id = String(v ?? '').trim();
+      return ID_RE.test(id) ? id.toLowerCase() : say(ctx, v, `payment_id "${id}" is not 32 hexadecimal characters; fix it or remove the row`);
+    }),
+    paymentType: z.unknown().transform((v, ctx) => {
+      const type = String(v ?? '').trim().toUpperCase();
+      return type === 'PA' || type === 'DB' || type === 'RG'
+        ? type
+        : say(ctx, v, `payment_type "${String(v)}" is not PA, DB or RG (registration); fix it or remove the row`);
+    }),
+    amount: z.unknown().transform((v) => String(v ?? '').trim()),
+    currency: z.unknown().transform((v) => ({ raw: v, code: String(v ?? '').trim().toUpperCase() })),
+    entityId: z.unknown().transform((v, ctx) => {
+      const entity = String(v ?? '').trim();
+      if (entity === '') return undefined;
+      return ID_RE.test(entity) ? entity.toLowerCase() : say(ctx, v, `entity_id "${entity}" is not 32 hexadecimal characters; fix it or leave it empty for the default entity`);
+    }),
+    createdAt: z.unknown().transform((v, ctx): number | null => {
+      if (v === undefined || v === '') return null;
+      const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v.trim()) ? Date.parse(v.trim()) : Number.NaN;
+      if (Number.isFinite(ms)) return ms;
+      return say(ctx, v, `created_at "${String(v)}" is not a date; write ISO 8601, e.g. 2026-11-01 or 2026-11-01T10:00:00Z, or leave it empty (made when the simulator started)`);
+    }),
+    chargebacked: z.unknown().transform((v, ctx): boolean => {
+      if (v === undefined || v === '' || v === false) return false;
+      if (v === true) return true;
+      const flag = String(v).trim().toLowerCase();
+      if (['yes', 'y', 'true', '1'].includes(flag)) return true;
+      if (['no', 'n', 'false', '0', ''].includes(flag)) return false;
+      return say(ctx, v, `chargebacked "${String(v)}" is not yes or no; write yes, no, true, false, 1 or 0, or leave it empty`);
+    }),
+    testMode: z.unknown().transform((v, ctx): TxMode | null => {
+      if (v === undefined || String(v).trim() === '') return null;
+      const mode = String(v).trim().toUpperCase();
+      if (mode === 'INTERNAL' || mode === 'EXTERNAL' || mode === 'LIVE') return mode;
+      return say(ctx, v, `test_mode "${String(v)}" is not INTERNAL, EXTERNAL or LIVE; fix it or leave it empty (any mode may reference the payment)`);
+    }),
+  })
+  // A registration has no amount or currency of its own: empty (or 0.00) is fine.
+  .transform((e, ctx) => {
+    let cents = 0;
+    let amount: string | null = null;
+    if (e.amount !== '' || e.paymentType !== 'RG') {
+      if (!/^[0-9]{1,12}(\.[0-9]{1,2})?$/.test(e.amount) || (toCents(e.amount) === 0 && e.paymentType !== 'RG')) {
+        say(ctx, e.amount, `amount "${e.amount}" is not a positive amount like 50.00 (digits, "." and at most 2 decimals); fix it or remove the row`, 'amount');
+      } else {
+        cents = toCents(e.amount);
+        amount = formatCents(cents);
+      }
+    }
+    let currency: string | null = null;
+    if (e.currency.code !== '' || e.paymentType !== 'RG') {
+      if (!/^[A-Z]{3}$/.test(e.currency.code)) {
+        say(ctx, e.currency.raw, `currency "${String(e.currency.raw ?? '')}" is not a 3-letter ISO 4217 code like EUR; fix it or remove the row`, 'currency');
+      } else currency = e.currency.code;
+    }
+    return { ...e, cents, amount, currency };
+  });
+
+/** The fields of a seed entry in the order their problems are reported. */
+const SEED_ORDER = ['id', 'paymentType', 'amount', 'currency', 'entityId', 'createdAt', 'chargebacked', 'testMode'];
+
 /** Validate seed objects (from a file or from code). `where(i)` names entry i in messages. */
 export function normaliseSeeds(
   seeds: readonly SeedPayment[],
@@ -129,78 +204,29 @@ export function normaliseSeeds(
   const seen = new Map<string, number>();
   seeds.forEach((s, i) => {
     const at = where(i);
-    const id = String(s.id ?? '').trim();
-    if (!ID_RE.test(id)) {
-      throw new UsageError(`${at}: payment_id "${id}" is not 32 hexadecimal characters; fix it or remove the row`);
-    }
-    const lower = id.toLowerCase();
+    // Every field present (undefined when not given), so that each is read.
+    const { id, paymentType, amount, currency, entityId, createdAt, chargebacked, testMode } = s;
+    const parsed = seedEntry.safeParse({ id, paymentType, amount, currency, entityId, createdAt, chargebacked, testMode });
+    const issues = parsed.success ? [] : [...parsed.error.issues].sort((a, b) => SEED_ORDER.indexOf(String(a.path[0])) - SEED_ORDER.indexOf(String(b.path[0])));
+    if (issues[0]?.path[0] === 'id') throw new UsageError(`${at}: ${issues[0].message}`);
+    const lower = String(s.id ?? '').trim().toLowerCase();
     if (seen.has(lower)) {
       throw new UsageError(`${at}: payment_id ${lower} is already seeded by ${where(seen.get(lower)!)}; each payment_id must appear once`);
     }
     seen.set(lower, i);
-    const type = String(s.paymentType ?? '').trim().toUpperCase();
-    if (type !== 'PA' && type !== 'DB' && type !== 'RG') {
-      throw new UsageError(`${at}: payment_type "${s.paymentType}" is not PA, DB or RG (registration); fix it or remove the row`);
-    }
-    const amountText = String(s.amount ?? '').trim();
-    const currencyText = String(s.currency ?? '').trim().toUpperCase();
-    let cents = 0;
-    let amount: string | null = null;
-    if (amountText !== '' || type !== 'RG') {
-      // A registration has no amount of its own: empty or 0.00 are both fine.
-      if (!/^[0-9]{1,12}(\.[0-9]{1,2})?$/.test(amountText) || (toCents(amountText) === 0 && type !== 'RG')) {
-        throw new UsageError(`${at}: amount "${amountText}" is not a positive amount like 50.00 (digits, "." and at most 2 decimals); fix it or remove the row`);
-      }
-      cents = toCents(amountText);
-      amount = formatCents(cents);
-    }
-    let currency: string | null = null;
-    if (currencyText !== '' || type !== 'RG') {
-      if (!/^[A-Z]{3}$/.test(currencyText)) {
-        throw new UsageError(`${at}: currency "${s.currency ?? ''}" is not a 3-letter ISO 4217 code like EUR; fix it or remove the row`);
-      }
-      currency = currencyText;
-    }
-    const entityText = String(s.entityId ?? '').trim();
-    if (entityText !== '' && !ID_RE.test(entityText)) {
-      throw new UsageError(`${at}: entity_id "${entityText}" is not 32 hexadecimal characters; fix it or leave it empty for the default entity`);
-    }
+    if (!parsed.success) throw new UsageError(`${at}: ${issues[0]!.message}`);
+    const e = parsed.data;
     out.push({
-      id: lower,
-      paymentType: type,
-      cents,
-      amount,
-      currency,
-      entityId: entityText === '' ? defaultEntity : entityText.toLowerCase(),
-      createdAt: seedCreatedAt(s.createdAt, at),
-      chargebacked: seedFlag(s.chargebacked, at),
-      testMode: seedMode(s.testMode, at),
+      id: e.id,
+      paymentType: e.paymentType,
+      cents: e.cents,
+      amount: e.amount,
+      currency: e.currency,
+      entityId: e.entityId ?? defaultEntity,
+      createdAt: e.createdAt,
+      chargebacked: e.chargebacked,
+      testMode: e.testMode,
     });
   });
   return out;
-}
-
-function seedCreatedAt(value: string | number | Date | undefined, at: string): number | null {
-  if (value === undefined || value === '') return null;
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : /^\d{4}-\d{2}-\d{2}/.test(value.trim()) ? Date.parse(value.trim()) : Number.NaN;
-  if (!Number.isFinite(ms)) {
-    throw new UsageError(`${at}: created_at "${String(value)}" is not a date; write ISO 8601, e.g. 2026-11-01 or 2026-11-01T10:00:00Z, or leave it empty (made when the simulator started)`);
-  }
-  return ms;
-}
-
-function seedFlag(value: string | boolean | undefined, at: string): boolean {
-  if (value === undefined || value === '' || value === false) return false;
-  if (value === true) return true;
-  const v = value.trim().toLowerCase();
-  if (['yes', 'y', 'true', '1'].includes(v)) return true;
-  if (['no', 'n', 'false', '0', ''].includes(v)) return false;
-  throw new UsageError(`${at}: chargebacked "${value}" is not yes or no; write yes, no, true, false, 1 or 0, or leave it empty`);
-}
-
-function seedMode(value: string | undefined, at: string): TxMode | null {
-  if (value === undefined || value.trim() === '') return null;
-  const v = value.trim().toUpperCase();
-  if (v === 'INTERNAL' || v === 'EXTERNAL' || v === 'LIVE') return v;
-  throw new UsageError(`${at}: test_mode "${value}" is not INTERNAL, EXTERNAL or LIVE; fix it or leave it empty (any mode may reference the payment)`);
 }

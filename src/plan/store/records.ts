@@ -3,6 +3,7 @@
  * columns), read back strictly: a row that is not a record this version
  * knows throws, so a row whose history cannot be read is never sent.
  */
+import { z } from 'zod';
 import { describeResultCode } from '../../gateway/result-codes.js';
 import { shortDescription, type Pending } from './grouped.js';
 import { type IntentRecord, type JournalEntry, type OutcomeRecord } from './types.js';
@@ -24,31 +25,63 @@ export function toRow(p: Pending): Row {
 
 export class BadRecord extends Error {}
 
-const str = (v: unknown): v is string => typeof v === 'string';
-const int = (v: unknown): boolean => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
+const text = z.string();
+/** An integer column: a number, or a bigint as PostgreSQL's driver may give it. */
+const integer = z.union([z.number().int(), z.bigint()]).transform(Number);
+/** A column that may be empty: text when it is text, left out otherwise. */
+const optionalText = z.string().nullish().catch(undefined);
+
+/** An intent as a store keeps it (docs/exactly-once.md#journal). */
+const intentSchema = z.object({
+  key: text,
+  gen: integer,
+  id: text,
+  type: text,
+  ref: text,
+  amount: text,
+  currency: text,
+  entity: text,
+  at: text,
+  src: text,
+  line: integer,
+});
+
+/** An outcome as a store keeps it; `written` is not a row's status but the record of a failed-rows file's SHA-256, kept under `file:<hash>` (src/plan/superseded.ts). */
+const outcomeSchema = z
+  .object({
+    key: text,
+    id: text,
+    s: text,
+    sent: z.union([z.literal(0), z.literal(1), z.boolean()]).transform((v) => v === 1 || v === true),
+    c: optionalText,
+    d: optionalText,
+    n: optionalText,
+    note: optionalText,
+    at: text,
+    src: text,
+    line: integer,
+  })
+  .refine((o) => JOURNAL_STATUSES.has(o.s) || (o.key.startsWith('file:') && o.s === 'written'));
 
 /** An intent (or the intent half of a pruned row) from a row; throws BadRecord. */
 function intentOf(r: Row): IntentRecord {
   const [, key, id, gen, type, ref, amount, currency, entity, , , , , , , at, src, line] = r;
-  if (!str(key) || !str(id) || !int(gen) || !str(type) || !str(ref) || !str(amount) || !str(currency) || !str(entity) || !str(at) || !str(src) || !int(line)) {
-    throw new BadRecord('an intent with a missing or malformed field');
-  }
-  return { k: 'i', key, gen: Number(gen), id, type, ref, amount, currency, entity, at, src, line: Number(line) };
+  const p = intentSchema.safeParse({ key, id, gen, type, ref, amount, currency, entity, at, src, line });
+  if (!p.success) throw new BadRecord('an intent with a missing or malformed field');
+  return { k: 'i', ...p.data };
 }
 
 function outcomeOf(r: Row): OutcomeRecord {
   const [, key, id, , , , , , , s, sent, c, d, n, note, at, src, line] = r;
-  // `written` is not a row's status: the record of a failed-rows file's SHA-256, kept under `file:<hash>` (src/plan/superseded.ts).
-  const fileRecord = str(key) && key.startsWith('file:') && s === 'written';
-  if (!str(key) || !str(id) || !str(s) || !(JOURNAL_STATUSES.has(s) || fileRecord) || !(sent === 0 || sent === 1 || sent === true || sent === false) || !str(at) || !str(src) || !int(line)) {
-    throw new BadRecord('an outcome with a missing or malformed field');
-  }
-  const o: OutcomeRecord = { k: 'o', key, id, s, sent: sent === 1 || sent === true, at, src, line: Number(line) };
-  if (str(c)) o.c = c;
-  if (str(d)) o.d = d;
-  else if (str(c)) o.d = describeResultCode(c);
-  if (str(n)) o.n = n;
-  if (str(note)) o.note = note;
+  const p = outcomeSchema.safeParse({ key, id, s, sent, c, d, n, note, at, src, line });
+  if (!p.success) throw new BadRecord('an outcome with a missing or malformed field');
+  const v = p.data;
+  const o: OutcomeRecord = { k: 'o', key: v.key, id: v.id, s: v.s, sent: v.sent, at: v.at, src: v.src, line: v.line };
+  if (typeof v.c === 'string') o.c = v.c;
+  if (typeof v.d === 'string') o.d = v.d;
+  else if (typeof v.c === 'string') o.d = describeResultCode(v.c);
+  if (typeof v.n === 'string') o.n = v.n;
+  if (typeof v.note === 'string') o.note = v.note;
   return o;
 }
 
