@@ -8,6 +8,7 @@
 import { expect } from 'vitest';
 import { join } from 'node:path';
 import { mulberry32 } from '../../src/sim/faults.js';
+import { killOnceFlowing } from './chaos-helpers.js';
 import { pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
 
 export interface Campaign {
@@ -43,21 +44,8 @@ export async function killCampaign({ rows: ROWS, payments: PAYMENTS, kills: KILL
   for (let k = 0; k < KILLS; k++) {
     const delay = Math.floor(random() * 400);
     const before = (await sim.transactions()).length;
-    const r = await runCli(args, {
-      onSpawn: (child) => {
-        // Kill once requests are flowing (the ledger grows), a random moment later:
-        // a slow start on a loaded machine must not turn the kill into a no-op.
-        const poll = async (): Promise<void> => {
-          while (child.exitCode === null && child.signalCode === null) {
-            if ((await sim.transactions()).length > before) {
-              setTimeout(() => child.kill('SIGKILL'), delay);
-              return;
-            }
-          }
-        };
-        void poll();
-      },
-    });
+    // Kill once requests are flowing (the ledger grows), a random moment later.
+    const r = await runCli(args, { onSpawn: killOnceFlowing(sim, before, delay) });
     // Killed, or (rarely) finished before the kill.
     expect([0, 1, null]).toContain(r.code);
     if (r.signal === 'SIGKILL') killed++;
