@@ -4,6 +4,8 @@
  * the occurrence counter and the journal index, which keep their values in
  * typed arrays of their own so a million keys cost tens of megabytes, not the
  * hundreds a Map of strings would.
+ * Kept by hand: no well-kept npm package offers a hash set over typed arrays
+ * with caller-owned value arrays.
  */
 export abstract class HashBuckets {
   private hi: Uint32Array;

@@ -1,6 +1,8 @@
 /**
  * The bundled ISO 4217 table of active currencies (Table A.1 "List One",
  * currencies only) with their minor units.
+ * Kept by hand: the npm packages that carry it lag the amendments (ZWG, XCG)
+ * or bundle names and countries payops does not need; the table is a page.
  *
  * Reflects ISO 4217 as amended up to and including Amendment 180, as in
  * force on 2026-11-24:
