@@ -117,7 +117,7 @@ export interface SummaryJson {
   schema: 2;
   rows: number;
   by_status: Record<string, number>;
-  by_operation: Record<string, Record<string, number>>;
+  by_operation: Record<string, Partial<Record<string, number>>>;
   amounts_succeeded: Record<string, Record<string, string>>;
   full_reversals_succeeded: number;
   already_done: number;
