@@ -273,6 +273,17 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     // Only the real simulator is labelled `gateway sim` (issue 13); the in-process one is known.
     const environment =
       gw.env.kind === 'sim' && !gw.sim ? { ...gw.env, label: loopbackLabel(gw.env.baseUrl, await isPayopsSimulator(gw.env.baseUrl)) } : gw.env;
+    // Signals are ours before the start event: a monitor that stops the run as soon as it starts gets a clean stop.
+    let writers: ReturnType<typeof openWriters> | undefined;
+    const signals = installSignalHandlers({
+      json: o.json,
+      onSecond: () => {
+        journal.closeNow();
+        void state.release();
+        writers?.abort();
+      },
+    });
+    cleanup.push(() => signals.dispose());
     reporter.start({
       environment,
       input: stdin ? 'stdin' : inputPath,
@@ -285,7 +296,6 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const failedGuard = dryRun ? { path: failedPath } : guardFailedFile(journal, failedPath);
     if (failedGuard.notice) reporter.warn(failedGuard.notice);
     failedPath = failedGuard.path;
-    let writers: ReturnType<typeof openWriters> | undefined;
     try {
       writers = dryRun ? undefined : openWriters({ inputPath, outPath, failedPath, source });
     } catch (err) {
@@ -294,15 +304,6 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const w = writers;
     // A run that ends in an error leaves no half-written output (after a commit this does nothing).
     if (w) cleanup.push(() => w.abort());
-    const signals = installSignalHandlers({
-      json: o.json,
-      onSecond: () => {
-        journal.closeNow();
-        void state.release();
-        writers?.abort();
-      },
-    });
-    cleanup.push(() => signals.dispose());
 
     const started = Date.now();
     const result = await runBatchSafely({
