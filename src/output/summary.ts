@@ -3,7 +3,7 @@
  * amounts succeeded per operation and currency (exact, BigInt minor units),
  * rows already done by an earlier run, time and rows/s. As a short text table
  * for stderr (`toText`) and as JSON for `--summary-json` (`toJSON`, with
- * `"schema": 1`).
+ * `"schema": 2`; its shape is src/output/summary-schema.ts and schemas/summary.schema.json).
  *
  * Decisions where the contract is silent:
  * - Rows by status and by operation count every row as the results file
@@ -386,7 +386,7 @@ export class Summary {
   }
 
   /**
-   * The summary as JSON for `--summary-json`: `"schema": 1`, what the caller
+   * The summary as JSON for `--summary-json`: `"schema": 2`, what the caller
    * passes (environment, input, inputSha256, exitCode…), and the counts.
    * Every string is card-masked and keys naming a secret are dropped.
    */
