@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CLI, ENTITY, pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
+import { logEventSchema } from '../../src/output/log-schema.js';
 
 const DB = pid(1);
 const DB2 = pid(2);
@@ -177,6 +178,8 @@ describe('6. stopped runs', () => {
     expect(r.code).toBe(143);
     const events = jsonLines(r.stderr);
     expect(events.every((e) => e.schema === 2)).toBe(true);
+    // The not_started and signal events fit schemas/log-event.schema.json as the others do.
+    for (const e of events) expect(logEventSchema.safeParse(e).success, JSON.stringify(e)).toBe(true);
     const notStarted = events.filter((e) => e.event === 'not_started');
     expect(notStarted).toHaveLength(1);
     const n = notStarted[0]!.rows as number;
