@@ -5,9 +5,9 @@
 import { describe, it } from 'vitest';
 import { killCampaign } from './kill-chaos-campaign.js';
 
-const ROWS = 2000;
-const PAYMENTS = 400;
-const KILLS = 20;
+const ROWS = 1600;
+const PAYMENTS = 320;
+const KILLS = 16;
 
 describe('SIGKILL at random moments (sqlite store)', () => {
   it(`${KILLS} kills over ${ROWS} rows with faults, then reruns: every id executed at most once, every row known`, async () => {
