@@ -286,7 +286,7 @@ export class JobRunner {
       const text = input.problem() ?? r.texts.join(' ');
       const now = this.o.store.nowIso();
       const current = this.o.store.job(job.id);
-      if (r.code === 3 && /state lock/.test(text) && current?.state !== 'stopping') {
+      if (r.code === 3 && /state (lock|lease)/.test(text) && current?.state !== 'stopping') {
         // A cron run took the partition between our look and our start: wait for it.
         this.o.store.update(job.id, { state: 'waiting_lock', message: `${text} This job starts when it ends.` });
         this.setLive(job.id, { state: 'waiting_lock', message: text });

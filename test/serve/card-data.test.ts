@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../e2e/harness.js';
-import { Client, ROOT, runCli, startServe, startSim, tempDir } from './harness.js';
+import { Client, ROOT, runCli, SEED, startServe, startSim, tempDir } from './harness.js';
 
-const SEED = join(ROOT, 'samples/payments.csv');
 const CARD = '4200000000000000';
 const OTHER_CARD = '4111111111111111';
 

@@ -12,6 +12,7 @@ import { CLI, ENTITY, TOKEN, runCli, tempDir } from '../e2e/harness.js';
 
 export { CLI, ENTITY, TOKEN, tempDir, runCli };
 export { startSim, ROOT, pid, write } from '../e2e/harness.js';
+import { ROOT as ROOT_DIR } from '../e2e/harness.js';
 
 export interface ServeProcess {
   url: string;
@@ -144,3 +145,14 @@ export class Client {
     throw new Error(`job ${jobId} never reached ${words}: ${/id="jobstate">([^<]*)</.exec(last)?.[1]}`);
   }
 }
+
+/** The sample seed file of the simulator. */
+export const SEED = join(ROOT_DIR, 'samples/payments.csv');
+
+/** `n` refunds (default 1.00 EUR) on one debit of the sample seed, semicolon-separated. */
+export function refunds(n: number, amount = '1.00'): string {
+  const lines = ['Ticket;Operation;Payment ID;Amount;Currency'];
+  for (let i = 1; i <= n; i++) lines.push(`T-${i};refund;8ac7a4a18d6b4ea5a1b2c3d4e5f60003;${amount};EUR`);
+  return lines.join('\r\n') + '\r\n';
+}
+

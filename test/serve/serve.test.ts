@@ -8,18 +8,9 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../e2e/harness.js';
 import { esc } from '../../src/serve/html.js';
-import { Client, ROOT, runCli, startServe, startSim, tempDir, usersFile } from './harness.js';
+import { Client, refunds, ROOT, runCli, SEED, startServe, startSim, tempDir, usersFile } from './harness.js';
 
 const GERMAN = readFileSync(join(ROOT, 'samples/excel-de.csv'));
-const SEED = join(ROOT, 'samples/payments.csv');
-
-/** `n` refunds (default 1.00 EUR) on one debit of the sample seed, semicolon-separated. */
-function refunds(n: number, amount = '1.00'): string {
-  const lines = ['Ticket;Operation;Payment ID;Amount;Currency'];
-  for (let i = 1; i <= n; i++) lines.push(`T-${i};refund;8ac7a4a18d6b4ea5a1b2c3d4e5f60003;${amount};EUR`);
-  return lines.join('\r\n') + '\r\n';
-}
-
 /** Results without the columns that differ from run to run (time, the gateway's new ids). */
 function stable(csv: Buffer): string[][] {
   const [head, ...rows] = parseCsv(csv.toString('latin1'), ';').rows;
