@@ -7,12 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll } from 'vitest';
-import { CLI, ENTITY, TOKEN, runCli, tempDir } from '../e2e/harness.js';
+import { afterAll, expect } from 'vitest';
+import { CLI, ENTITY, ROOT as ROOT_DIR, TOKEN, runCli, tempDir } from '../e2e/harness.js';
 
 export { CLI, ENTITY, TOKEN, tempDir, runCli };
 export { startSim, ROOT, pid, write } from '../e2e/harness.js';
-import { ROOT as ROOT_DIR } from '../e2e/harness.js';
+
 
 export interface ServeProcess {
   url: string;
@@ -156,3 +156,16 @@ export function refunds(n: number, amount = '1.00'): string {
   return lines.join('\r\n') + '\r\n';
 }
 
+
+/**
+ * The queue held: the cron run's refunds (2.00) all reached the gateway before
+ * the web job's first (1.00); neither ran alongside the other.
+ */
+export async function expectCronThenWeb(sim: { transactions(): Promise<Array<{ paymentType: string; amount: string; timestamp: string }>> }, cron: number, web: number): Promise<void> {
+  const txs = (await sim.transactions()).filter((t) => t.paymentType === 'RF');
+  const cronTimes = txs.filter((t) => t.amount === '2.00').map((t) => Date.parse(t.timestamp));
+  const webTimes = txs.filter((t) => t.amount === '1.00').map((t) => Date.parse(t.timestamp));
+  expect(cronTimes).toHaveLength(cron);
+  expect(webTimes).toHaveLength(web);
+  expect(Math.min(...webTimes)).toBeGreaterThanOrEqual(Math.max(...cronTimes));
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { usePostgres } from '../helpers/postgres.js';
-import { Client, refunds, runCli, SEED, startServe, startSim, tempDir } from './harness.js';
+import { Client, expectCronThenWeb, refunds, runCli, SEED, startServe, startSim, tempDir } from './harness.js';
 
 const pg = usePostgres();
 
@@ -34,11 +34,6 @@ describe('payops serve with --state-url (PostgreSQL)', () => {
     expect(waiting).toMatch(/holds the state lease of .*: pid \d+/);
     expect((await cron).code).toBe(0);
     await c.waitFor(id, /finished/, 60_000);
-    const txs = (await sim.transactions()).filter((t) => t.paymentType === 'RF');
-    const cronTimes = txs.filter((t) => t.amount === '2.00').map((t) => Date.parse(t.timestamp));
-    const webTimes = txs.filter((t) => t.amount === '1.00').map((t) => Date.parse(t.timestamp));
-    expect(cronTimes).toHaveLength(40);
-    expect(webTimes).toHaveLength(3);
-    expect(Math.min(...webTimes)).toBeGreaterThanOrEqual(Math.max(...cronTimes));
+    await expectCronThenWeb(sim, 40, 3);
   });
 });

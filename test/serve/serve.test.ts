@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../e2e/harness.js';
 import { esc } from '../../src/serve/html.js';
-import { Client, refunds, ROOT, runCli, SEED, startServe, startSim, tempDir, usersFile } from './harness.js';
+import { Client, expectCronThenWeb, refunds, ROOT, runCli, SEED, startServe, startSim, tempDir, usersFile } from './harness.js';
 
 const GERMAN = readFileSync(join(ROOT, 'samples/excel-de.csv'));
 /** Results without the columns that differ from run to run (time, the gateway's new ids). */
@@ -299,12 +299,7 @@ describe('payops serve: the flow', () => {
     expect(waiting).toMatch(/holds this partition: pid \d+/);
     expect((await cron).code).toBe(0);
     await c.waitFor(id, /finished/, 60_000);
-    const txs = (await sim.transactions()).filter((t) => t.paymentType === 'RF');
-    const cronTimes = txs.filter((t) => t.amount === '2.00').map((t) => Date.parse(t.timestamp));
-    const webTimes = txs.filter((t) => t.amount === '1.00').map((t) => Date.parse(t.timestamp));
-    expect(cronTimes).toHaveLength(15);
-    expect(webTimes).toHaveLength(3);
-    expect(Math.min(...webTimes)).toBeGreaterThanOrEqual(Math.max(...cronTimes));
+    await expectCronThenWeb(sim, 15, 3);
   });
 });
 
