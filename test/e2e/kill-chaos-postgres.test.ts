@@ -11,7 +11,7 @@ import { killCampaign } from './kill-chaos-campaign.js';
 
 const ROWS = 1000;
 const PAYMENTS = 200;
-const KILLS = 12;
+const KILLS = 10;
 
 const pg = usePostgres();
 

@@ -7,7 +7,7 @@ import { killCampaign } from './kill-chaos-campaign.js';
 
 const ROWS = 1600;
 const PAYMENTS = 320;
-const KILLS = 16;
+const KILLS = 14;
 
 describe('SIGKILL at random moments (sqlite store)', () => {
   it(`${KILLS} kills over ${ROWS} rows with faults, then reruns: every id executed at most once, every row known`, async () => {
