@@ -6,9 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, expect } from 'vitest';
-import { CLI, ENTITY, ROOT as ROOT_DIR, TOKEN, runCli, tempDir } from '../e2e/harness.js';
+import { CLI, ENTITY, ROOT as ROOT_DIR, TOKEN, runCli, startSim as startSimulator, tempDir, type SimProcess } from '../e2e/harness.js';
 
 export { CLI, ENTITY, TOKEN, tempDir, runCli };
 export { startSim, ROOT, pid, write } from '../e2e/harness.js';
@@ -158,14 +159,40 @@ export function refunds(n: number, amount = '1.00'): string {
 
 
 /**
- * The queue held: the cron run's refunds (2.00) all reached the gateway before
- * the web job's first (1.00); neither ran alongside the other.
+ * A web job confirmed while a cron `payops run` holds the partition (the SQLite
+ * lock file, or the PostgreSQL lease): the job waits, the cron run finishes,
+ * then the job runs. Returns the job page while it waited, for the caller to
+ * check how it names the holder; checks that the cron run's refunds (2.00) all
+ * reached the gateway before the web job's first (1.00).
  */
-export async function expectCronThenWeb(sim: { transactions(): Promise<Array<{ paymentType: string; amount: string; timestamp: string }>> }, cron: number, web: number): Promise<void> {
+export async function webJobBehindCron(opts: {
+  /** The partition's state, for serve and the cron run alike: a directory, or a PostgreSQL URL. */
+  state: { dir: string } | { url: string };
+  cronRows: number;
+  /** Whether the cron run holds the partition yet. */
+  held: (sim: SimProcess) => Promise<boolean> | boolean;
+}): Promise<string> {
+  const sim = await startSimulator(['--seed', SEED, '--latency', '100']);
+  const stateArgs = 'dir' in opts.state ? ['--state-dir', opts.state.dir] : ['--state-url', opts.state.url];
+  const s = await startServe(['--gateway', sim.url, '--concurrency', '1', ...('url' in opts.state ? stateArgs : [])], 'dir' in opts.state ? { stateDir: opts.state.dir } : {});
+  const c = new Client(s.url);
+  const id = await c.upload('web.csv', refunds(3));
+  await c.waitFor(id, /preview/);
+  // The cron job: payops run on the same partition and gateway, refunds of 2,00 (the web job's are 1,00).
+  const cronDir = tempDir();
+  writeFileSync(join(cronDir, 'cron.csv'), refunds(opts.cronRows, '2.00'));
+  const cron = runCli(['run', join(cronDir, 'cron.csv'), '--gateway', sim.url, '--concurrency', '1', ...stateArgs]);
+  while (!(await opts.held(sim))) await new Promise((r) => setTimeout(r, 20));
+  await c.post(`/jobs/${id}/confirm`);
+  // The job waits (it does not fail).
+  const waiting = await c.waitFor(id, /holds this partition/);
+  expect((await cron).code).toBe(0);
+  await c.waitFor(id, /finished/, 60_000);
   const txs = (await sim.transactions()).filter((t) => t.paymentType === 'RF');
   const cronTimes = txs.filter((t) => t.amount === '2.00').map((t) => Date.parse(t.timestamp));
   const webTimes = txs.filter((t) => t.amount === '1.00').map((t) => Date.parse(t.timestamp));
-  expect(cronTimes).toHaveLength(cron);
-  expect(webTimes).toHaveLength(web);
+  expect(cronTimes).toHaveLength(opts.cronRows);
+  expect(webTimes).toHaveLength(3);
   expect(Math.min(...webTimes)).toBeGreaterThanOrEqual(Math.max(...cronTimes));
+  return waiting;
 }

@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../e2e/harness.js';
 import { esc } from '../../src/serve/html.js';
-import { Client, expectCronThenWeb, refunds, ROOT, runCli, SEED, startServe, startSim, tempDir, usersFile } from './harness.js';
+import { Client, refunds, ROOT, runCli, SEED, startServe, startSim, tempDir, usersFile, webJobBehindCron } from './harness.js';
 
 const GERMAN = readFileSync(join(ROOT, 'samples/excel-de.csv'));
 /** Results without the columns that differ from run to run (time, the gateway's new ids). */
@@ -281,25 +281,11 @@ describe('payops serve: the flow', () => {
   });
 
   it('a web job and a cron payops run on the same partition queue, not overlap', async () => {
-    const sim = await startSim(['--seed', SEED, '--latency', '100']);
     const stateDir = join(tempDir(), 'state');
-    const s = await startServe(['--gateway', sim.url, '--concurrency', '1'], { stateDir });
-    const c = new Client(s.url);
-    const id = await c.upload('web.csv', refunds(3));
-    await c.waitFor(id, /preview/);
-
-    // The cron job: payops run on the same state directory and gateway, refunds of 2,00 (the web job's are 1,00).
-    const cronDir = tempDir();
-    writeFileSync(join(cronDir, 'cron.csv'), refunds(15, '2.00'));
-    const cron = runCli(['run', join(cronDir, 'cron.csv'), '--gateway', sim.url, '--concurrency', '1', '--state-dir', stateDir]);
+    // The cron run holds the partition once its lock file is there.
     const lock = () => readdirSync(stateDir).filter((d) => d !== 'serve').some((d) => existsSync(join(stateDir, d, 'lock')));
-    while (!lock()) await new Promise((r) => setTimeout(r, 20));
-    await c.post(`/jobs/${id}/confirm`);
-    const waiting = await c.waitFor(id, /another payops run holds/);
+    const waiting = await webJobBehindCron({ state: { dir: stateDir }, cronRows: 15, held: lock });
     expect(waiting).toMatch(/holds this partition: pid \d+/);
-    expect((await cron).code).toBe(0);
-    await c.waitFor(id, /finished/, 60_000);
-    await expectCronThenWeb(sim, 15, 3);
   });
 });
 
