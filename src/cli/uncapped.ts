@@ -5,16 +5,46 @@
  * would outgrow that cap on a big batch: it runs again in a child process
  * with Node's default heap. The child follows the parent's signals and exits
  * when the parent is gone (a SIGKILL leaves no simulator behind).
+ *
+ * A `run --gateway sim` whose files are small stays in this process: the
+ * second start-up (node, yargs, zod, the run's modules: 0.3 s) would be most of
+ * the demo's time, and a simulator of a few thousand rows holds a few MB.
+ * Small means that every file the command line names (the input, the seed,
+ * earlier outputs) adds up to at most {@link IN_PROCESS_MAX_BYTES} and the
+ * input is not stdin, whose size is not known in advance.
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 
 const CHILD_ENV = 'PAYOPS_UNCAPPED_PARENT';
 const CAPPED_BELOW_MB = 1024;
+/** Files up to this size in all (about 8,000 rows of CSV) keep `run --gateway sim` in one process. */
+export const IN_PROCESS_MAX_BYTES = 1024 * 1024;
 
-function hostsSimulator(args: readonly string[]): boolean {
+/** Whether a capped process should run `args` again uncapped: it hosts the simulator, and not for a small `run`. */
+export function hostsSimulator(args: readonly string[]): boolean {
   if (args[0] === 'sim') return true;
-  return args.some((a, i) => a === '--gateway=sim' || (a === '--gateway' && args[i + 1] === 'sim'));
+  const sim = args.some((a, i) => a === '--gateway=sim' || (a === '--gateway' && args[i + 1] === 'sim'));
+  return sim && !(args[0] === 'run' && smallFiles(args));
+}
+
+/** Whether the files named on a `run` command line add up to at most {@link IN_PROCESS_MAX_BYTES}, stdin not among them. */
+function smallFiles(args: readonly string[]): boolean {
+  let bytes = 0;
+  for (const a of args.slice(1)) {
+    if (a === '-') return false; // stdin (or `--out -`: counted as stdin, which only costs a second start)
+    const path = a.startsWith('--') ? a.slice(a.indexOf('=') + 1 || a.length) : a;
+    if (!path) continue;
+    try {
+      const st = statSync(path);
+      if (st.isFile()) bytes += st.size;
+      else if (!st.isDirectory()) return false; // a FIFO or a device: its size says nothing
+    } catch {
+      // Not a file: a flag, a value, or a path that does not exist yet.
+    }
+  }
+  return bytes <= IN_PROCESS_MAX_BYTES;
 }
 
 /**

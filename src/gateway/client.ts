@@ -4,8 +4,17 @@
  * `response.ts` and `result-codes.ts`). The access token lives here only and
  * is never put in an error or a log line.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool as UndiciPool, errors as UndiciErrors } from 'undici';
 import type { GatewayRequest } from './requests.js';
+
+// undici's index loads 111 files (fetch, websocket, cache, mocks…), 40-60 ms of every run's start; payops sends with
+// the Pool and tells failures apart by the error classes, so it loads those two. undici 7 has no `exports` map and
+// is pinned to one version in package.json; test/gateway/undici-paths.test.ts checks they are the index's own.
+const require = createRequire(import.meta.url);
+const Pool = require('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+type Pool = UndiciPool;
+const undiciErrors = require('undici/lib/core/errors.js') as typeof UndiciErrors;
 
 export type Exchange =
   /** The gateway answered (any HTTP status). */
