@@ -257,7 +257,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         cardKey,
         ...(source.recordCount !== undefined ? { expectedRows: source.recordCount } : {}),
       }),
-      { retryRejected: o.retryRejected, lookupFirst: o.lookupFirst },
+      {
+        retryRejected: o.retryRejected,
+        lookupFirst: o.lookupFirst,
+        ...(source.recordCount !== undefined ? { expectedRows: source.recordCount } : {}),
+      },
     );
     // The report's clock starts with the run (after a live confirmation).
     const runReport = reportPath !== undefined ? new RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;

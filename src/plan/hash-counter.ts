@@ -4,9 +4,10 @@ import { HashBuckets } from './hash-buckets.js';
 export class HashCounter extends HashBuckets {
   private counts: Uint32Array;
 
-  constructor(initialCapacity = 1 << 12) {
-    super(initialCapacity);
-    this.counts = new Uint32Array(this.capacity);
+  /** Room for `expectedKeys` keys before the table grows. */
+  constructor(expectedKeys = 1 << 12) {
+    super(expectedKeys);
+    this.counts = new Uint32Array(this.capacity + 1);
   }
 
   /** Return how many times the key was seen before, and count this time. */
@@ -23,9 +24,29 @@ export class HashCounter extends HashBuckets {
 
   protected resize(capacity: number): (from: number, to: number) => void {
     const old = this.counts;
-    const counts = (this.counts = new Uint32Array(capacity));
+    const counts = (this.counts = new Uint32Array(capacity + 1));
     return (from, to) => {
       counts[to] = old[from]!;
     };
+  }
+}
+
+/** A set of 64-bit hashes: 8 bytes a bucket, no value array. */
+export class HashSet64 extends HashBuckets {
+  constructor(expectedKeys = 1 << 12) {
+    super(expectedKeys);
+  }
+
+  /** Add the key; true when it was not there before. */
+  addIfNew(hi: number, lo: number): boolean {
+    return this.claim(hi, lo).isNew;
+  }
+
+  has(hi: number, lo: number): boolean {
+    return this.bucketOf(hi, lo) >= 0;
+  }
+
+  protected resize(): (from: number, to: number) => void {
+    return () => undefined;
   }
 }

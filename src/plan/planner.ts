@@ -62,6 +62,8 @@ export interface PlannerOptions {
   retryRejected: boolean;
   /** Look every row up before its first send (a state that knows nothing). */
   lookupFirst?: boolean;
+  /** Rows in the file, when known: the set of claimed keys is sized once instead of growing. */
+  expectedRows?: number;
 }
 
 const MAX_GENERATION = 36 * 36 - 1;
@@ -75,13 +77,15 @@ export function describeUse(intent: IntentRecord): string {
 
 export class Planner {
   /** Journal keys a row of this run is sent (or looked up) under: no two rows of one run share one. */
-  private readonly claimed = new SeenIds();
+  private readonly claimed: SeenIds;
 
   constructor(
     private readonly journal: Journal,
     private readonly deriver: IdDeriver,
     private readonly opts: PlannerOptions,
-  ) {}
+  ) {
+    this.claimed = new SeenIds(opts.expectedRows);
+  }
 
   plan(row: PlanInput): Decision {
     const d = this.decide(row);

@@ -9,7 +9,7 @@
  */
 import { createHmac, hash } from 'node:crypto';
 import type { Operation } from '../rows/types.js';
-import { HashCounter } from './hash-counter.js';
+import { HashCounter, HashSet64 } from './hash-counter.js';
 
 export const DERIVED_ID_LENGTH = 16;
 const BASE_LENGTH = 14;
@@ -61,7 +61,7 @@ export interface DeriveOptions {
 export class IdDeriver {
   private readonly occurrences: HashCounter;
   constructor(private readonly opts: DeriveOptions) {
-    this.occurrences = new HashCounter(opts.expectedRows ? opts.expectedRows * 2 : undefined);
+    this.occurrences = new HashCounter(opts.expectedRows);
   }
 
   /** The canonical content of a row: what makes two rows "the same operation". */
@@ -108,10 +108,14 @@ const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
  * duplicates, at 64 bits per id.
  */
 export class SeenIds {
-  private readonly seen = new HashCounter();
+  private readonly seen: HashSet64;
+  /** `expectedIds`, when known (the rows of the file), sizes the set once instead of growing it. */
+  constructor(expectedIds?: number) {
+    this.seen = new HashSet64(expectedIds);
+  }
   /** Remember the id; true when it is new, false when it was already seen in this file. */
   addIfNew(id: string): boolean {
     const d = hash('sha256', id);
-    return this.seen.next(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16)) === 0;
+    return this.seen.addIfNew(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16));
   }
 }

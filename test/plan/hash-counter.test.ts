@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HashCounter } from '../../src/plan/hash-counter.js';
+import { HashCounter, HashSet64 } from '../../src/plan/hash-counter.js';
 
 const keyOf = (hi: number, lo: number) => `${hi >>> 0}:${lo >>> 0}`;
 
@@ -34,13 +34,13 @@ describe('HashCounter', () => {
 
   it('keys that land in the same bucket are kept apart (linear probing), also across growth', () => {
     const c = new HashCounter(16);
-    // hi = 0: the bucket is lo & mask, so lo = k * 1024 all start at bucket 0.
+    // hi = 0: the bucket is lo modulo the capacity (17 here), so lo = k * 17 * 64 all start at bucket 0.
     for (let round = 0; round < 3; round++) {
-      for (let k = 0; k < 200; k++) expect(c.next(0, k * 1024)).toBe(round);
+      for (let k = 1; k <= 200; k++) expect(c.next(0, k * 17 * 64)).toBe(round);
     }
     expect(c.size).toBe(200);
-    for (let k = 0; k < 200; k++) expect(c.get(0, k * 1024)).toBe(3);
-    expect(c.get(0, 200 * 1024)).toBe(0);
+    for (let k = 1; k <= 200; k++) expect(c.get(0, k * 17 * 64)).toBe(3);
+    expect(c.get(0, 201 * 17 * 64)).toBe(0);
   });
 
   it('agrees with a Map model, growing far past its initial capacity', () => {
@@ -67,5 +67,35 @@ describe('HashCounter', () => {
     expect(c.size).toBe(100_000);
     for (let i = 0; i < 100_000; i += 997) expect(c.get(i * 2654435761, i)).toBe(1);
     expect(c.get(1, 100_001)).toBe(0);
+  });
+
+  it('the key (0, 0), which marks an empty bucket, is a key like any other, also across growth', () => {
+    const c = new HashCounter(4);
+    expect(c.get(0, 0)).toBe(0);
+    expect(c.next(0, 0)).toBe(0);
+    expect(c.next(0, 0)).toBe(1);
+    expect(c.get(0, 1)).toBe(0);
+    for (let i = 1; i <= 1000; i++) c.next(i, i);
+    expect(c.get(0, 0)).toBe(2);
+    expect(c.size).toBe(1001);
+  });
+});
+
+describe('HashSet64', () => {
+  it('agrees with a Set model, the key (0, 0) included, growing far past its initial size', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 64 }), fc.array(keyArb, { maxLength: 3000 }), (expected, keys) => {
+        const s = new HashSet64(expected);
+        const model = new Set<string>();
+        for (const [hi, lo] of keys) {
+          const k = keyOf(hi, lo);
+          expect(s.addIfNew(hi, lo)).toBe(!model.has(k));
+          model.add(k);
+        }
+        expect(s.size).toBe(model.size);
+        for (const [hi, lo] of keys) expect(s.has(hi, lo)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
