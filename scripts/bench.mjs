@@ -39,6 +39,10 @@
  * load and fdatasync latency, and a warning when dist/ or src/ changed during
  * the run.
  *
+ * --baseline DIR: a built checkout of an earlier payops (`git worktree add DIR REF &&
+ *   (cd DIR && npm ci && npm run build)`); its run (a) is interleaved with this
+ *   build's and the table adds (a‴) and CPU per row a ÷ a‴ (issue 12: ≤ 1.10).
+ *
  * --quick (CI): small files (core 500 rows, no large run; peers 300 rows, p1 100,
  * no small-file cases; start-up once; sub-benches with --quick). It exits
  * non-zero when a run fails (an exit code other than 0/1, a results file
@@ -169,6 +173,7 @@ const { values: opt } = parseArgs({
     peers: { type: 'string' },
     'peer-repeat': { type: 'string' },
     'startup-runs': { type: 'string' },
+    baseline: { type: 'string' },
     sub: { type: 'string' },
     'sub-dir': { type: 'string', default: join(ROOT, 'scripts') },
     'out-dir': { type: 'string', default: join(ROOT, 'bench-output') },
@@ -227,12 +232,30 @@ if (!existsSync(MAIN)) {
  * installed `payops` runs with them, so every payops process here gets them
  * too (given explicitly, so --cpu-prof can be added and the same node is used).
  */
-const BIN_FLAGS = (() => {
-  const first = readFileSync(MAIN, 'utf8').split('\n', 1)[0];
+function binFlagsOf(main) {
+  const first = readFileSync(main, 'utf8').split('\n', 1)[0];
   const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+--?\S+)*)\s*$/.exec(first) ?? /^#!\S*\/node((?:\s+--?\S+)*)\s*$/.exec(first);
   return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
-})();
+}
+const BIN_FLAGS = binFlagsOf(MAIN);
 const payopsArgs = (nodeFlags, ...args) => [...BIN_FLAGS, ...nodeFlags, MAIN, ...args];
+/**
+ * --baseline DIR: a built checkout of an earlier payops (DIR/dist/cli/main.js), whose run (a) is
+ * interleaved with this one's, each with its own bin flags: CPU per row of this build ÷ that one's.
+ */
+const BASELINE = opt.baseline ? { dir: resolve(opt.baseline), main: join(resolve(opt.baseline), 'dist/cli/main.js') } : undefined;
+if (BASELINE) {
+  if (!existsSync(BASELINE.main)) {
+    console.error(`bench: --baseline ${opt.baseline}: ${BASELINE.main} not found (build that checkout first)`);
+    process.exit(2);
+  }
+  BASELINE.flags = binFlagsOf(BASELINE.main);
+  try {
+    BASELINE.commit = execFileSync('git', ['-C', BASELINE.dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    BASELINE.commit = 'unknown commit';
+  }
+}
 
 // ---------------------------------------------------------------- processes
 
@@ -469,7 +492,7 @@ let caseNo = 0;
 const log = (s) => process.stderr.write(`bench: ${s}\n`);
 
 /** One `payops run` against a fresh simulator with a fresh state dir. */
-async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk', profileDir, sim: shared } = {}) {
+async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk', profileDir, sim: shared, build } = {}) {
   const { seedPath, opsPath } = await makeData(n);
   const failuresBefore = failures.length;
   const dir = join(WORK, `case-${++caseNo}`);
@@ -486,8 +509,8 @@ async function payopsRun(label, n, { concurrency = 32, latency, journal = 'disk'
   let r;
   try {
     r = await runTimed(
-      payopsArgs(nodeFlags, 'run', opsPath, '--gateway', sim.url, '--state-dir', join(dir, 'state'),
-        '--out', out, '--failed', failed, '--concurrency', String(concurrency), '--summary-json', join(dir, 'summary.json')),
+      [...(build ? [...build.flags, ...nodeFlags, build.main] : payopsArgs(nodeFlags)), 'run', opsPath, '--gateway', sim.url, '--state-dir', join(dir, 'state'),
+        '--out', out, '--failed', failed, '--concurrency', String(concurrency), '--summary-json', join(dir, 'summary.json')],
       { env, signal: sim.died },
     );
     if (sim.died.aborted) fail(`${label}: ${sim.died.reason}`);
@@ -891,8 +914,10 @@ if (PARTS.has('core')) {
   const aDisk = [];
   const aMem = [];
   const bLoop = [];
+  const aBase = [];
   for (let rep = 0; rep < REPEAT; rep++) {
     aMem.push(await payopsRun('(a′) run, journal in memory', ROWS, { journal: 'memory' }));
+    if (BASELINE) aBase.push(await payopsRun(`(a‴) run, journal on disk, baseline ${BASELINE.commit}`, ROWS, { journal: 'disk', build: BASELINE }));
     const disk = await payopsRun('(a) run, journal on disk', ROWS, { journal: 'disk' });
     aDisk.push(disk);
     bLoop.push(await undiciCase('(b) bare undici Pool loop', disk));
@@ -904,7 +929,7 @@ if (PARTS.has('core')) {
   for (let i = 0; i < (quick ? 1 : 3); i++) dRuns.push(await validateCase(ROWS));
   // (e): the large run
   const large = ROWS_LARGE ? await payopsRun('(e) run, large file', ROWS_LARGE, { journal: 'disk' }) : undefined;
-  core = { aDisk, aMem, bLoop, c, dRuns, large };
+  core = { aDisk, aMem, aBase, bLoop, c, dRuns, large };
 }
 
 // ---- peers: issue 18's cases
@@ -1028,7 +1053,7 @@ const target = (what, figure, met) => targets.push(`- ${what}: ${figure} — ${m
 
 let coreMd = '';
 if (core) {
-  const { aDisk, aMem, bLoop, c, dRuns, large } = core;
+  const { aDisk, aMem, aBase, bLoop, c, dRuns, large } = core;
   const aDiskRate = med(aDisk, 'rowsPerS');
   const aMemRate = med(aMem, 'rowsPerS');
   const bRate = med(bLoop, 'rowsPerS');
@@ -1041,6 +1066,11 @@ if (core) {
     '|---|---|--:|--:|--:|--:|---|--:|---|---|',
     `| a | \`payops run\`, concurrency 32, no latency, journal on disk | ${f(ROWS)} | ${secs(med(aDisk, 'ms'))} | ${fmtInt(aDiskRate)} rows/s | ${cpu(aDisk)} | | | | |`,
     `| a′ | the same with \`PAYOPS_JOURNAL=memory\` | ${f(ROWS)} | ${secs(med(aMem, 'ms'))} | ${fmtInt(aMemRate)} rows/s | ${cpu(aMem)} | a ÷ a′ (journal cost) | ${fmtRatio(aDiskRate / aMemRate)} | ≥ 0.90 | ${yes(aDiskRate / aMemRate >= 0.9)} |`,
+    ...(aBase.length
+      ? [
+          `| a‴ | run (a) by the baseline build (\`--baseline\`, commit ${BASELINE.commit}), interleaved with (a) | ${f(ROWS)} | ${secs(med(aBase, 'ms'))} | ${fmtInt(med(aBase, 'rowsPerS'))} rows/s | ${cpu(aBase)} | CPU per row, a ÷ a‴ | ${fmtRatio(med(aDisk, 'cpuUsPerRow') / med(aBase, 'cpuUsPerRow'))} | ≤ 1.10 | ${yes(med(aDisk, 'cpuUsPerRow') / med(aBase, 'cpuUsPerRow') <= 1.1)} |`,
+        ]
+      : []),
     `| b | bare undici Pool loop, 32 keep-alive connections, same POST bodies | ${f(ROWS)} | ${secs(med(bLoop, 'ms'))} | ${fmtInt(bRate)} req/s | ${cpu(bLoop)} | a ÷ b (ceiling) | ${fmtRatio(aDiskRate / bRate)} | ≥ 0.80 | ${yes(aDiskRate / bRate >= 0.8)} |`,
     `| c | \`payops run\`, concurrency 64, sim \`--latency 50\` | ${f(LATENCY_ROWS)} | ${secs(c.ms)} | ${fmtInt(c.rowsPerS)} rows/s | ${cpu([c])} | 64 / 0.05 s = ${f(bound)} rows/s | ${fmtRatio(c.rowsPerS / bound)} | ≥ 0.95 | ${yes(c.rowsPerS / bound >= 0.95)} |`,
     `| c″ | run (c) as payops times it (summary elapsed: start-up, the input's read-through and exit left out) | ${f(LATENCY_ROWS)} | ${secs(c.internalMs)} | ${fmtInt(LATENCY_ROWS / (c.internalMs / 1000))} rows/s | | 64 / 0.05 s | ${fmtRatio(LATENCY_ROWS / (c.internalMs / 1000) / bound)} | (for comparison) | |`,
@@ -1061,6 +1091,10 @@ if (core) {
       `seed loading included). Peak RSS by ${existsSync(TIME_BIN) ? 'GNU time %M' : '/proc VmHWM polling'}; validate peaked at ${fmtMb(med(dRuns, 'validateRss'))}.`,
   ];
   coreMd = `### Throughput against the bare loop, validate, memory (a–e)\n\n${table}\n${notes.join('\n')}\n`;
+  if (aBase.length) {
+    const r = med(aDisk, 'cpuUsPerRow') / med(aBase, 'cpuUsPerRow');
+    target(`CPU per row of run (a) within 10% of the baseline build ${BASELINE.commit} (issue 12)`, `${fmtInt(med(aDisk, 'cpuUsPerRow'))} against ${fmtInt(med(aBase, 'cpuUsPerRow'))} µs/row, × ${fmtRatio(r)}`, r <= 1.1);
+  }
   if (large) {
     target(`peak RSS at ${f(ROWS_LARGE)} rows ≤ 150 MB and ≤ 1.2 × the ${f(ROWS)}-row figure`, `${fmtMb(large.rssKb)}, × ${fmtRatio(large.rssKb / smallRss)} (${fmtMb(smallRss)})`, large.rssKb <= 150 * 1024 && large.rssKb / smallRss <= 1.2);
   }
