@@ -23,7 +23,6 @@ import {
   settleNotBelowTimeout, stripApiVersion, text, TUNING_SHAPE, tuningOf,
 } from './options.js';
 import { refuseResultsFileAsInput } from './results-as-input.js';
-import { confirmLiveRun } from './confirm-live.js';
 import { checkOutputPaths, defaultOutputPath } from './paths.js';
 import { Reporter } from './reporter.js';
 import { exitCodeFor, exitCodeForRows } from './exit-codes.js';
@@ -31,8 +30,6 @@ import { installSignalHandlers } from './signals.js';
 import { openWriters } from './writers.js';
 import { maskCardNumbersThoroughly } from '../rows/card-mask.js';
 import type { RowOutcome } from '../rows/types.js';
-import { RunReport } from '../report/run-report.js';
-import { checkReportPath, payopsVersion, writeRunReport } from '../report/write.js';
 import { referOutcomeToCell } from '../rows/validate.js';
 
 export const runCommand: CommandModule = {
@@ -187,7 +184,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   let failedPath = o.failed ?? defaultOutputPath(inputPath, 'failed');
   const summaryPath = o.summaryJson;
   const reportPath = o.report;
-  if (reportPath !== undefined) checkReportPath(reportPath);
+  // The report's modules (HTML, SVG, metrics) are loaded only for --report; the live prompt's only for a live run.
+  const reporting = reportPath !== undefined ? await loadReporting() : undefined;
+  if (reportPath !== undefined) reporting!.checkReportPath(reportPath);
   // Before anything is read from the gateway or sent to it.
   checkOutputPaths(inputPath, [
     { name: '--out', path: outPath },
@@ -220,6 +219,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
 
     if (gw.env.kind === 'live' && !o.gateway.yes && !dryRun) {
+      const { confirmLiveRun } = await import('./confirm-live.js');
       await confirmLiveRun(inputPath, source, gw, {
         decimalComma: o.read.decimalComma,
         allowCardData: o.read.allowCardData,
@@ -264,7 +264,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       },
     );
     // The report's clock starts with the run (after a live confirmation).
-    const runReport = reportPath !== undefined ? new RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;
+    const runReport = reporting !== undefined ? new reporting.RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;
     const client = new CountingClient({
       baseUrl: gw.env.baseUrl,
       token: gw.token,
@@ -353,14 +353,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     } catch (err) {
       throw afterSending(err);
     }
-    if (runReport && reportPath !== undefined) {
-      writeRunReport(
+    if (runReport && reporting && reportPath !== undefined) {
+      reporting.writeRunReport(
         reportPath,
         runReport.model({
           environment: { kind: gw.env.kind, gateway: gw.env.baseUrl },
           input: { name: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)), sha256: source.sha256() },
           elapsedMs: Date.now() - started,
-          version: payopsVersion(),
+          version: reporting.payopsVersion(),
           generatedAt: new Date().toISOString(),
           ...(writers?.failedWritten ? { failedFile: basename(failedPath) } : {}),
           ...(result.stoppedBy ? { stopped: result.stoppedBy.message } : {}),
@@ -384,4 +384,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   } finally {
     for (const fn of cleanup.reverse()) await fn();
   }
+}
+
+/** What `--report` needs: the run's report model and its writer. */
+async function loadReporting() {
+  const [{ RunReport }, { checkReportPath, payopsVersion, writeRunReport }] = await Promise.all([import('../report/run-report.js'), import('../report/write.js')]);
+  return { RunReport, checkReportPath, payopsVersion, writeRunReport };
 }
