@@ -19,8 +19,11 @@ import { getHeapStatistics } from 'node:v8';
 
 const CHILD_ENV = 'PAYOPS_UNCAPPED_PARENT';
 const CAPPED_BELOW_MB = 1024;
-/** Files up to this size in all (about 8,000 rows of CSV) keep `run --gateway sim` in one process. */
-export const IN_PROCESS_MAX_BYTES = 1024 * 1024;
+/**
+ * Files up to this size in all keep `run --gateway sim` in one process: about 5,000 rows of a dense CSV or
+ * 10,000 of a workbook; the simulator holds about 1.2 KB per payment and operation, so a few MB of the heap.
+ */
+export const IN_PROCESS_MAX_BYTES = 256 * 1024;
 
 /** Whether a capped process should run `args` again uncapped: it hosts the simulator, and not for a small `run`. */
 export function hostsSimulator(args: readonly string[]): boolean {

@@ -18,6 +18,7 @@ const MIN_CAPACITY = 16;
 
 /** Buckets for `keys` keys without growing. */
 export function capacityFor(keys: number): number {
+  if (!(keys > 0)) return MIN_CAPACITY; // none expected, or not a number: start small and grow
   return Math.max(MIN_CAPACITY, Math.ceil(keys / MAX_LOAD) + 1);
 }
 

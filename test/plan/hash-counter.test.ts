@@ -98,4 +98,12 @@ describe('HashSet64', () => {
       { numRuns: 60 },
     );
   });
+
+  it('a size that is no number (or none) starts small and grows', () => {
+    for (const expected of [Number.NaN, 0, -5]) {
+      const s = new HashSet64(expected);
+      for (let i = 1; i <= 100; i++) expect(s.addIfNew(i, i)).toBe(true);
+      expect(s.size).toBe(100);
+    }
+  });
 });
