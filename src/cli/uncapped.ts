@@ -26,9 +26,10 @@ const CAPPED_BELOW_MB = 1024;
 export const IN_PROCESS_MAX_BYTES = 256 * 1024;
 
 /** Whether a capped process should run `args` again uncapped: it hosts the simulator, and not for a small `run`. */
-export function hostsSimulator(args: readonly string[]): boolean {
+export function hostsSimulator(args: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
   if (args[0] === 'sim') return true;
-  const sim = args.some((a, i) => a === '--gateway=sim' || (a === '--gateway' && args[i + 1] === 'sim'));
+  const named = args.some((a) => a === '--gateway' || a.startsWith('--gateway='));
+  const sim = args.some((a, i) => a === '--gateway=sim' || (a === '--gateway' && args[i + 1] === 'sim')) || (!named && env.OPPWA_BASE_URL === 'sim');
   return sim && !(args[0] === 'run' && smallFiles(args));
 }
 

@@ -30,4 +30,10 @@ describe('which commands run again uncapped (a second process with the default h
     expect(hostsSimulator(['run', small, '--gateway', 'sim', `--sim-seed=${big}`])).toBe(true);
     expect(hostsSimulator(['run', '-', '--gateway', 'sim'])).toBe(true);
   });
+
+  it('OPPWA_BASE_URL=sim counts as --gateway sim, unless --gateway names another', () => {
+    expect(hostsSimulator(['run', big], { OPPWA_BASE_URL: 'sim' })).toBe(true);
+    expect(hostsSimulator(['run', small], { OPPWA_BASE_URL: 'sim' })).toBe(false);
+    expect(hostsSimulator(['run', big, '--gateway', 'http://127.0.0.1:9'], { OPPWA_BASE_URL: 'sim' })).toBe(false);
+  });
 });
