@@ -41,7 +41,8 @@
  *
  * --baseline DIR: a built checkout of an earlier payops (`git worktree add DIR REF &&
  *   (cd DIR && npm ci && npm run build)`); its run (a) is interleaved with this
- *   build's and the table adds (a‴) and CPU per row a ÷ a‴ (issue 12: ≤ 1.10).
+ *   build's (before it in even repetitions, after it in odd ones) and the table
+ *   adds (a‴) and CPU per row a ÷ a‴ (issue 12: ≤ 1.10).
  *
  * --quick (CI): small files (core 500 rows, no large run; peers 300 rows, p1 100,
  * no small-file cases; start-up once; sub-benches with --quick). It exits
@@ -917,9 +918,14 @@ if (PARTS.has('core')) {
   const aBase = [];
   for (let rep = 0; rep < REPEAT; rep++) {
     aMem.push(await payopsRun('(a′) run, journal in memory', ROWS, { journal: 'memory' }));
-    if (BASELINE) aBase.push(await payopsRun(`(a‴) run, journal on disk, baseline ${BASELINE.commit}`, ROWS, { journal: 'disk', build: BASELINE }));
+    // The baseline goes before (a) in even repetitions and after it in odd ones, so neither always meets the same moment.
+    const runBaseline = async () => {
+      if (BASELINE) aBase.push(await payopsRun(`(a‴) run, journal on disk, baseline ${BASELINE.commit}`, ROWS, { journal: 'disk', build: BASELINE }));
+    };
+    if (rep % 2 === 0) await runBaseline();
     const disk = await payopsRun('(a) run, journal on disk', ROWS, { journal: 'disk' });
     aDisk.push(disk);
+    if (rep % 2 === 1) await runBaseline();
     bLoop.push(await undiciCase('(b) bare undici Pool loop', disk));
   }
   // (c)
