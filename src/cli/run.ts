@@ -185,8 +185,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const summaryPath = o.summaryJson;
   const reportPath = o.report;
   // The report's modules (HTML, SVG, metrics) are loaded only for --report; the live prompt's only for a live run.
-  const reporting = reportPath !== undefined ? await loadReporting() : undefined;
-  if (reportPath !== undefined) reporting!.checkReportPath(reportPath);
+  const reporting = reportPath !== undefined ? await loadReporting(reportPath) : undefined;
+  reporting?.checkReportPath(reporting.path);
   // Before anything is read from the gateway or sent to it.
   checkOutputPaths(inputPath, [
     { name: '--out', path: outPath },
@@ -249,19 +249,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const journal = state.store;
     cleanup.push(() => journal.close());
     const cardKey = state.cardKey;
+    // The file's row count sizes the deriver's counter and the planner's claimed keys once (no growing).
+    const expected = source.recordCount !== undefined ? { expectedRows: source.recordCount } : {};
     const planner = new Planner(
       journal,
-      new IdDeriver({
-        batchId: o.batchId,
-        defaultEntityId: gw.defaultEntityId ?? '',
-        cardKey,
-        ...(source.recordCount !== undefined ? { expectedRows: source.recordCount } : {}),
-      }),
-      {
-        retryRejected: o.retryRejected,
-        lookupFirst: o.lookupFirst,
-        ...(source.recordCount !== undefined ? { expectedRows: source.recordCount } : {}),
-      },
+      new IdDeriver({ batchId: o.batchId, defaultEntityId: gw.defaultEntityId ?? '', cardKey, ...expected }),
+      { retryRejected: o.retryRejected, lookupFirst: o.lookupFirst, ...expected },
     );
     // The report's clock starts with the run (after a live confirmation).
     const runReport = reporting !== undefined ? new reporting.RunReport({ header: source.header, fieldIndex: source.headers.fields }) : undefined;
@@ -353,9 +346,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     } catch (err) {
       throw afterSending(err);
     }
-    if (runReport && reporting && reportPath !== undefined) {
+    if (runReport && reporting) {
       reporting.writeRunReport(
-        reportPath,
+        reporting.path,
         runReport.model({
           environment: { kind: gw.env.kind, gateway: gw.env.baseUrl },
           input: { name: stdin ? 'stdin' : maskCardNumbersThoroughly(basename(inputPath)), sha256: source.sha256() },
@@ -386,8 +379,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
 }
 
-/** What `--report` needs: the run's report model and its writer. */
-async function loadReporting() {
+/** What `--report FILE` needs: its path, the run's report model and its writer. */
+async function loadReporting(path: string) {
   const [{ RunReport }, { checkReportPath, payopsVersion, writeRunReport }] = await Promise.all([import('../report/run-report.js'), import('../report/write.js')]);
-  return { RunReport, checkReportPath, payopsVersion, writeRunReport };
+  return { path, RunReport, checkReportPath, payopsVersion, writeRunReport };
 }

@@ -50,7 +50,7 @@ export abstract class HashBuckets {
     const l = lo >>> 0;
     if (h === 0 && l === 0) return this.hasZero ? this.hi.length : -1;
     const i = this.probe(h, l);
-    return this.hi[i] !== 0 || this.lo[i] !== 0 ? i : -1;
+    return this.occupied(i) ? i : -1;
   }
 
   /** The bucket of a key, claimed for it when absent (`isNew` tells). */
@@ -67,7 +67,7 @@ export abstract class HashBuckets {
     }
     if (this.count + 1 > this.hi.length * MAX_LOAD) this.grow();
     const i = this.probe(h, l);
-    if (this.hi[i] !== 0 || this.lo[i] !== 0) return { bucket: i, isNew: false };
+    if (this.occupied(i)) return { bucket: i, isNew: false };
     this.hi[i] = h;
     this.lo[i] = l;
     this.count++;
@@ -83,8 +83,13 @@ export abstract class HashBuckets {
   private probe(hi: number, lo: number): number {
     const cap = this.hi.length;
     let i = ((lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0) % cap;
-    while ((this.hi[i] !== 0 || this.lo[i] !== 0) && (this.hi[i] !== hi || this.lo[i] !== lo)) if (++i === cap) i = 0;
+    while (this.occupied(i) && (this.hi[i] !== hi || this.lo[i] !== lo)) if (++i === cap) i = 0;
     return i;
+  }
+
+  /** Whether bucket `i` holds a key: an empty one is (0, 0). */
+  private occupied(i: number): boolean {
+    return this.hi[i] !== 0 || this.lo[i] !== 0;
   }
 
   private grow(): void {

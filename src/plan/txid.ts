@@ -9,7 +9,8 @@
  */
 import { createHmac, hash } from 'node:crypto';
 import type { Operation } from '../rows/types.js';
-import { HashCounter, HashSet64 } from './hash-counter.js';
+import { HashCounter } from './hash-counter.js';
+import { HashSet64 } from './hash-set.js';
 
 export const DERIVED_ID_LENGTH = 16;
 const BASE_LENGTH = 14;

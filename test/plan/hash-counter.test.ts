@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HashCounter, HashSet64 } from '../../src/plan/hash-counter.js';
+import { HashCounter } from '../../src/plan/hash-counter.js';
+import { HashSet64 } from '../../src/plan/hash-set.js';
 
 const keyOf = (hi: number, lo: number) => `${hi >>> 0}:${lo >>> 0}`;
 
