@@ -40,11 +40,12 @@ function partitionOf(stateDir: string): string {
   return join(stateDir, p!);
 }
 
-/** The ids whose intent the state database holds. */
+/** The ids whose intent the state database holds: indexed, or still in `fresh` where the run appended it. */
 function intentIds(partition: string): Set<string> {
   const db = new Database(join(partition, 'state.db'), { readonly: true });
   try {
-    return new Set((db.prepare("SELECT id FROM records WHERE k = 'i'").all() as Array<{ id: string }>).map((r) => r.id));
+    const sql = "SELECT id FROM records WHERE k = 'i' UNION ALL SELECT id FROM fresh WHERE k = 'i'";
+    return new Set((db.prepare(sql).all() as Array<{ id: string }>).map((r) => r.id));
   } finally {
     db.close();
   }

@@ -78,11 +78,11 @@ async function earlierRun(d: string, records: Rec[]): Promise<void> {
   await closeStore(s);
 }
 
-/** Rows of the database as another process sees them (committed). */
+/** Rows of the database as another process sees them (committed): indexed, then those a run has not moved out of `fresh` yet. */
 function committed(d: string): Array<{ k: string; key: string }> {
   const db = new Database(join(d, 'state.db'), { readonly: true });
   try {
-    return db.prepare('SELECT k, key FROM records ORDER BY seq').all() as Array<{ k: string; key: string }>;
+    return db.prepare('SELECT k, key FROM (SELECT 0 AS part, seq, k, key FROM records UNION ALL SELECT 1, seq, k, key FROM fresh) ORDER BY part, seq').all() as Array<{ k: string; key: string }>;
   } finally {
     db.close();
   }

@@ -139,12 +139,14 @@ export function sqliteDatabases(stateDir: string, partitionSlug?: string): Array
 }
 
 const SELECT_ALL = `SELECT key, ${COLUMNS.join(', ')} FROM records`;
+/** Every record of a read-only store, indexed or still in `fresh` (sqlite-schema.ts). */
+const SELECT_EVERY = `SELECT key, ${COLUMNS.join(', ')} FROM every_record`;
 
 export function sqliteStats(file: string): StateStats {
   const store = SqliteStore.open({ file, readOnly: true });
   try {
     const t = new Tally();
-    const it = store.db.prepare(`${SELECT_ALL} ORDER BY key, seq`).raw(true).iterate() as Iterable<Row & { 0: string }>;
+    const it = store.db.prepare(`${SELECT_EVERY} ORDER BY key, part, seq`).raw(true).iterate() as Iterable<Row & { 0: string }>;
     for (const [, rows] of byKey(it)) t.add(rows);
     let bytes = 0;
     for (const f of [file, `${file}-wal`]) if (existsSync(f)) bytes += statSync(f).size;
@@ -158,7 +160,7 @@ export function sqliteExport(file: string, partition: string, write: (r: ExportR
   const store = SqliteStore.open({ file, readOnly: true });
   let n = 0;
   try {
-    for (const r of store.db.prepare(`SELECT ${COLUMNS.join(', ')} FROM records ORDER BY seq`).raw(true).iterate() as Iterable<Row>) {
+    for (const r of store.db.prepare(`SELECT ${COLUMNS.join(', ')} FROM every_record ORDER BY part, seq`).raw(true).iterate() as Iterable<Row>) {
       write(toExport(partition, r));
       n++;
     }
@@ -187,7 +189,7 @@ export function sqlitePrune(file: string, before: string): PruneResult {
 }
 
 function pruneLocked(file: string, before: string): PruneResult {
-  const store = SqliteStore.open({ file });
+  const store = SqliteStore.open({ file, checkpointer: false });
   const db: Database.Database = store.db;
   const result: PruneResult = { rows: 0, recordsRemoved: 0, keptOpen: 0 };
   try {

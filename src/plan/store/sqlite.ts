@@ -11,38 +11,39 @@
  * checkpoint, and the database after, so frames a WAL restart overwrites
  * are already safe in the database file.)
  *
- * Every record is a row of `records`, indexed by key: a lookup reads the
- * rows of one key, so nothing about earlier runs is loaded at start-up.
+ * Checkpoints (copying the WAL into the database file) run on a worker
+ * thread of their own (sqlite-checkpointer.ts), asked for every
+ * CHECKPOINT_EVERY records, instead of inside the commits on the event
+ * loop; should that thread fail, SQLite's automatic checkpoints take over.
+ *
+ * Every record ends up as a row of `records`, indexed by key: a lookup
+ * reads the rows of one key, so nothing about earlier runs is loaded at
+ * start-up. A run appends its own to `fresh` first (sqlite-schema.ts), and
+ * its lookups read `records` only: the records in `fresh` are the run's
+ * own, which it never needs (no two rows of a run share a key: the planner
+ * refuses the second), and they are moved to `records` as the run goes on
+ * and when it closes. A read-only store reads both.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readSync, renameSync, statfsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { errnoOf, StateOpenError, StateWriteError } from './errors.js';
 import { GroupedWriter, type Pending } from './grouped.js';
 import { BadRecord, COLUMNS, entryOf, parseJournalLine, type Row, toRow } from './records.js';
+import { CREATE_FRESH, hasFresh, MOVE_CHUNK, moveFresh, SCHEMA, SCHEMA_VERSION } from './sqlite-schema.js';
 import type { JournalEntry, StateStore } from './types.js';
+import { workerFile } from './worker-file.js';
 
 const fdatasyncAsync = promisify(fdatasync);
 
 /** `PRAGMA application_id`: "payo". */
 export const APPLICATION_ID = 0x7061796f;
-/** The schema this version writes; a database with a higher one was written by a newer payops. */
-export const SCHEMA_VERSION = 1;
+export { SCHEMA_VERSION } from './sqlite-schema.js';
 /** Less room than this on the state's disk at start-up: refuse before anything is sent. */
 export const MIN_FREE_BYTES = 128 * 1024;
 
-const SCHEMA = `
-CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE records (
-  seq INTEGER PRIMARY KEY,
-  k TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL,
-  gen INTEGER, type TEXT, ref TEXT, amount TEXT, currency TEXT, entity TEXT,
-  s TEXT, sent INTEGER, c TEXT, d TEXT, n TEXT, note TEXT,
-  at TEXT NOT NULL, src TEXT NOT NULL, line INTEGER NOT NULL
-);
-CREATE INDEX records_key ON records (key);
-`;
 
 export interface SqliteOpenOptions {
   /** The database file. */
@@ -51,6 +52,8 @@ export interface SqliteOpenOptions {
   legacyJournal?: string;
   /** Open an existing database only for reading (`payops state stats|export`, `--dry-run`). */
   readOnly?: boolean;
+  /** Checkpoints on a thread of their own (default for a store that is not read-only); `payops state prune` leaves them to SQLite. */
+  checkpointer?: boolean;
 }
 
 /** Free and total bytes of the file system holding `dir`. */
@@ -88,13 +91,72 @@ export function describeSqliteError(file: string, err: unknown, when: string): s
 /** SQLite's page cache per connection, in KiB (`PRAGMA cache_size` takes a negative number for KiB). */
 const CACHE_KIB = 4096;
 
+/** Records appended between two checkpoints asked of the checkpointer (about 4 MB of WAL). */
+const CHECKPOINT_EVERY = 2048;
+
+/** The checkpointer's thread (sqlite-checkpointer.ts): one checkpoint at a time, asked for and forgotten. */
+class Checkpointer {
+  private readonly worker: Worker;
+  private busy = false;
+  private closing: (() => void) | undefined;
+  /** The thread failed or ended: the store turns SQLite's automatic checkpoints back on. */
+  failed = false;
+
+  constructor(file: string) {
+    this.worker = new Worker(workerFile('sqlite-checkpointer.js'), { workerData: { file } });
+    // Never what keeps the process alive, except while it closes.
+    this.worker.unref();
+    this.worker.on('message', (m: 'done' | 'closed') => {
+      if (m === 'done') this.busy = false;
+      else this.closing?.();
+    });
+    this.worker.on('error', () => (this.failed = true));
+    this.worker.on('exit', () => {
+      this.failed = true;
+      this.closing?.();
+    });
+  }
+
+  ask(): void {
+    if (this.busy || this.failed) return;
+    this.busy = true;
+    this.worker.postMessage('checkpoint');
+  }
+
+  /** Close its connection (after a checkpoint under way), so that the store's own is the last and removes the WAL. */
+  async close(): Promise<void> {
+    if (this.failed) return;
+    this.worker.ref();
+    await new Promise<void>((resolve) => {
+      this.closing = resolve;
+      this.worker.postMessage('close');
+    });
+    this.worker.unref();
+  }
+}
+
 export class SqliteStore extends GroupedWriter implements StateStore {
   private walFd = -1;
+  private checkpoints: Checkpointer | undefined;
+  private sinceCheckpoint = 0;
   private readonly selectKey: Database.Statement;
   private readonly insert: Database.Statement;
   private readonly insertMany: (rows: Row[]) => void;
   /** Rows committed whose WAL frames may not be synced yet (second signal). */
   private unsynced = false;
+  /** Records appended to `fresh` since the last move, and whether a move is queued. */
+  private unmoved = 0;
+  private moveQueued = false;
+  /**
+   * Whether `records` held a correction's `sup:` record at open: if not, a
+   * lookup of a `sup:` key (one per row sent) has nothing to find.
+   */
+  private hasSup = true;
+  /**
+   * Read-only: the records still in `fresh` (a run going on, or one that
+   * died), by key, so that lookups see them too.
+   */
+  private freshRows: Map<string, Row[]> | undefined;
 
   private constructor(
     readonly db: Database.Database,
@@ -105,7 +167,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
   ) {
     super();
     this.selectKey = db.prepare(`SELECT ${COLUMNS.join(', ')} FROM records WHERE key = ? ORDER BY seq`).raw(true);
-    this.insert = readOnly ? this.selectKey : db.prepare(`INSERT INTO records (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+    this.insert = readOnly ? this.selectKey : db.prepare(`INSERT INTO fresh (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
     this.insertMany = db.transaction((rows: Row[]) => {
       for (const r of rows) this.insert.run(r);
     });
@@ -133,9 +195,10 @@ export class SqliteStore extends GroupedWriter implements StateStore {
       // better-sqlite3 builds SQLite with a 16 MB page cache; 4 MB keeps a 1,000,000-row run within its memory
       // bound (issue 11), and a row's lookup is one indexed read either way.
       db.pragma(`cache_size = -${CACHE_KIB}`);
+      let version = SCHEMA_VERSION;
       if (exists) {
         const app = db.pragma('application_id', { simple: true }) as number;
-        const version = db.pragma('user_version', { simple: true }) as number;
+        version = db.pragma('user_version', { simple: true }) as number;
         if (app !== APPLICATION_ID) {
           throw new StateOpenError(`${file} is not a payops state database; move it away or choose another --state-dir (nothing was sent)`);
         }
@@ -163,6 +226,16 @@ export class SqliteStore extends GroupedWriter implements StateStore {
             db.pragma(`user_version = ${SCHEMA_VERSION}`);
             db.prepare(`INSERT INTO meta (k, v) VALUES ('created', ?)`).run(new Date().toISOString());
           })();
+        } else {
+          if (version < SCHEMA_VERSION) {
+            // Schema 1 → 2: the table of a run's records before they are indexed. A payops of schema 1 then refuses the file.
+            db.transaction(() => {
+              db.exec(CREATE_FRESH);
+              db.pragma(`user_version = ${SCHEMA_VERSION}`);
+            })();
+          }
+          // What a run that died left unindexed is indexed before anything is planned.
+          moveFresh(db);
         }
         // A write at open: a read-only or full disk stops here, before anything is sent.
         db.prepare(`INSERT OR REPLACE INTO meta (k, v) VALUES ('opened', ?)`).run(new Date().toISOString());
@@ -181,6 +254,13 @@ export class SqliteStore extends GroupedWriter implements StateStore {
       }
     }
     const store = new SqliteStore(db, file, Boolean(opts.readOnly), imported);
+    try {
+      if (opts.readOnly) store.readFresh();
+      store.hasSup = store.freshRows !== undefined || db.prepare(`SELECT 1 FROM records WHERE key >= 'sup:' AND key < 'sup;' LIMIT 1`).get() !== undefined;
+    } catch (err) {
+      db.close();
+      return fail(err, 'nothing was read');
+    }
     if (!opts.readOnly) {
       try {
         store.walFd = openSync(file + '-wal', 'r');
@@ -188,14 +268,40 @@ export class SqliteStore extends GroupedWriter implements StateStore {
         db.close();
         return fail(err);
       }
+      if (opts.checkpointer !== false) {
+        db.pragma('wal_autocheckpoint = 0');
+        store.checkpoints = new Checkpointer(file);
+      }
     }
     return store;
   }
 
+  /**
+   * Read-only opens: every record, indexed or not yet, as one view
+   * (`every_record`: `part` 0 for `records`, 1 for `fresh`, in that order),
+   * and the records of `fresh` by key for lookups.
+   */
+  private readFresh(): void {
+    const select = (table: string, part: number) => `SELECT ${part} AS part, seq, ${COLUMNS.join(', ')} FROM ${table}`;
+    const fresh = hasFresh(this.db);
+    this.db.exec(`CREATE TEMP VIEW every_record AS ${select('records', 0)}${fresh ? ` UNION ALL ${select('fresh', 1)}` : ''}`);
+    if (!fresh) return;
+    for (const r of this.db.prepare(`SELECT ${COLUMNS.join(', ')} FROM fresh ORDER BY seq`).raw(true).iterate() as Iterable<Row>) {
+      const key = r[1] as string;
+      this.freshRows ??= new Map();
+      const rows = this.freshRows.get(key);
+      if (rows) rows.push(r);
+      else this.freshRows.set(key, [r]);
+    }
+  }
+
   lookup(key: string): JournalEntry | undefined {
+    if (!this.hasSup && key.startsWith('sup:')) return undefined;
     let rows: Row[];
     try {
       rows = this.selectKey.all(key) as Row[];
+      const fresh = this.freshRows?.get(key);
+      if (fresh) rows = rows.concat(fresh);
     } catch (err) {
       throw new StateWriteError(describeSqliteError(this.file, err, `the history of ${key} cannot be read, so the row is not sent and the run stopped`));
     }
@@ -216,10 +322,44 @@ export class SqliteStore extends GroupedWriter implements StateStore {
   protected async commit(records: Pending[], durable: boolean): Promise<void> {
     this.insertMany(records.map(toRow));
     this.unsynced = true;
+    this.unmoved += records.length;
+    this.sinceCheckpoint += records.length;
     if (durable) {
       await fdatasyncAsync(this.walFd);
       this.unsynced = false;
     }
+    this.checkpointSoon();
+    this.moveSoon();
+  }
+
+  /** Ask the checkpointer for a checkpoint every CHECKPOINT_EVERY records; if it failed, leave them to SQLite again. */
+  private checkpointSoon(): void {
+    const c = this.checkpoints;
+    if (!c || this.sinceCheckpoint < CHECKPOINT_EVERY) return;
+    this.sinceCheckpoint = 0;
+    if (!c.failed) return c.ask();
+    this.checkpoints = undefined;
+    this.db.pragma('wal_autocheckpoint = 1000');
+  }
+
+  /** Move a chunk of `fresh` into `records` once enough is appended: in a task of its own, after the group's rows have left. */
+  private moveSoon(): void {
+    if (this.moveQueued || this.unmoved < MOVE_CHUNK) return;
+    this.moveQueued = true;
+    setImmediate(() => {
+      this.moveQueued = false;
+      if (this.closed || this.failure.aborted) return;
+      try {
+        moveFresh(this.db);
+        this.unmoved = 0;
+        // A move puts about as much in the WAL as the appends before it.
+        this.sinceCheckpoint = CHECKPOINT_EVERY;
+        this.checkpointSoon();
+      } catch (err) {
+        // The records stay in `fresh`, durable; a disk that cannot take the move cannot take the next intent either.
+        this.fail(this.describeFailure(err));
+      }
+    });
   }
 
   protected commitNow(records: Pending[]): void {
@@ -251,6 +391,14 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     await this.flush();
     this.closed = true;
     this.stopTimers();
+    if (!this.readOnly && !this.failure.aborted) {
+      try {
+        moveFresh(this.db);
+      } catch {
+        /* the records stay in `fresh`, durable, and the next open moves them */
+      }
+    }
+    await this.checkpoints?.close();
     if (this.walFd >= 0) closeSync(this.walFd);
     this.walFd = -1;
     try {
