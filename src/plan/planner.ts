@@ -91,6 +91,9 @@ export class Planner {
     const d = this.decide(row);
     if (d.action !== 'send' && d.action !== 'lookup') return d;
     const keys = d.action === 'lookup' && d.sendAs && d.sendAs.key !== d.key ? [d.key, d.sendAs.key] : [d.key];
+    // A verbatim id of the derived shape stands for its base as well: another row of this run with the same content goes
+    // under that base. The claim does not depend on what the journal has recorded of this run yet (it may not have).
+    if (!d.derived && isDerivedId(d.key)) keys.push(baseOf(d.key));
     for (const k of keys) {
       if (!this.claimed.addIfNew(k)) {
         return {

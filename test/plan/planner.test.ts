@@ -440,6 +440,17 @@ describe('Planner: issue 10', () => {
     if (d.action === 'conflict') expect(d.message).toMatch(/used by an earlier row of this run/);
   });
 
+  it('no two rows of one run go under one id: a fresh copy, then the same row carrying its derived id without last_status (copied from a results file), whatever the journal shows of this run', async () => {
+    const op = refund();
+    const key = baseFor(op);
+    // The journal does not show the run's own records (the SQLite store appends them unindexed until they are moved).
+    const pl = await planner([]);
+    expect(pl.plan(input(op))).toMatchObject({ action: 'send', id: `${key}00` });
+    const d = pl.plan(input({ ...op, merchantTransactionId: `${key}00` }));
+    expect(d).toMatchObject({ action: 'conflict', id: `${key}00` });
+    if (d.action === 'conflict') expect(d.message).toMatch(/used by an earlier row of this run/);
+  });
+
   it('--lookup-first: a row the state knows nothing of is looked up, its send time unknown (lastSentAt 0: the batch needs a second "absent" --settle later)', async () => {
     const op = refund();
     const pl = new Planner(await journalWith([]), new IdDeriver(DERIVE), { retryRejected: false, lookupFirst: true });

@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { StateOpenError, StateWriteError } from '../../src/plan/store/errors.js';
+import { sqliteExport, sqliteStats } from '../../src/plan/store/admin.js';
+import { MOVE_CHUNK } from '../../src/plan/store/sqlite-schema.js';
 import { SCHEMA_VERSION, SqliteStore } from '../../src/plan/store/sqlite.js';
 import { type IntentRecord, type OutcomeRecord, sameRow } from '../../src/plan/store/types.js';
 
@@ -290,6 +292,104 @@ describe('SqliteStore: a JSONL journal of an earlier payops', () => {
     const db = new Database(join(d, 'state.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) n FROM records').get()).toEqual({ n: 0 });
     db.close();
+  });
+});
+
+/** How many records each table holds, as another process sees it. */
+function tables(d: string): { records: number; fresh: number } {
+  const db = new Database(join(d, 'state.db'), { readonly: true });
+  try {
+    const n = (t: string) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return { records: n('records'), fresh: n('fresh') };
+  } finally {
+    db.close();
+  }
+}
+
+const key = (i: number) => `k${i.toString(36).padStart(13, '0')}`;
+
+describe('SqliteStore: a run appends to fresh, and its records reach the key index', () => {
+  it('a run that closes leaves every record indexed, in commit order per key', async () => {
+    const d = dir();
+    await earlierRun(d, [intent(K, 0), outcome(K, `${K}00`, 'rejected'), intent(K, 1), outcome(K, `${K}01`, 'succeeded')]);
+    expect(tables(d)).toEqual({ records: 4, fresh: 0 });
+    const s = openStore(d);
+    expect(s.lookup(K)).toMatchObject({ intent: { id: `${K}01`, gen: 1 }, outcome: { id: `${K}01`, s: 'succeeded' } });
+  });
+
+  it('while a run goes on, chunks of its records move into the index (not all wait for the close)', async () => {
+    const d = dir();
+    const s = openStore(d);
+    const rows = Math.ceil(MOVE_CHUNK / 2) + 100;
+    for (let i = 0; i < rows; i++) {
+      const p = s.intent(intent(key(i), 0, { id: `${key(i)}00` }));
+      s.outcome(outcome(key(i), `${key(i)}00`, 'succeeded'));
+      if (i % 64 === 63) await p;
+    }
+    await s.flush();
+    await new Promise((r) => setImmediate(r));
+    const t = tables(d);
+    expect(t.records).toBeGreaterThanOrEqual(MOVE_CHUNK);
+    expect(t.records + t.fresh).toBe(rows * 2);
+    await closeStore(s);
+    expect(tables(d)).toEqual({ records: rows * 2, fresh: 0 });
+    const again = openStore(d);
+    expect(again.lookup(key(rows - 1))).toMatchObject({ intent: { id: `${key(rows - 1)}00` }, outcome: { s: 'succeeded' } });
+    expect(again.lookup(key(0))).toMatchObject({ outcome: { s: 'succeeded' } });
+  });
+
+  it('what a run that died left in fresh is read by stats and export, and indexed by the next open before anything is planned', async () => {
+    const d = dir();
+    await earlierRun(d, [intent(K, 0), outcome(K, `${K}00`, 'succeeded')]);
+    const s = openStore(d);
+    await s.intent(intent('dieddiedddied1', 0, { id: 'dieddiedddied100' }));
+    s.outcome(outcome('dieddiedddied1', 'dieddiedddied100', 'unknown'));
+    s.closeNow(); // the second signal: committed, never closed (as after kill -9)
+    open.splice(open.indexOf(s), 1);
+    expect(tables(d)).toEqual({ records: 2, fresh: 2 });
+    const file = join(d, 'state.db');
+    const ro = SqliteStore.open({ file, readOnly: true });
+    expect(ro.lookup('dieddiedddied1')).toMatchObject({ intent: { id: 'dieddiedddied100' }, outcome: { s: 'unknown' } });
+    ro.db.close();
+    expect(sqliteStats(file).rows).toBe(2);
+    const exported: string[] = [];
+    expect(sqliteExport(file, 'p', (r) => exported.push(String(r.key)))).toBe(4);
+    expect(exported).toEqual([K, K, 'dieddiedddied1', 'dieddiedddied1']);
+    s.db.close();
+    const next = openStore(d);
+    expect(tables(d)).toEqual({ records: 4, fresh: 0 });
+    expect(next.lookup('dieddiedddied1')).toMatchObject({ intent: { id: 'dieddiedddied100' }, outcome: { s: 'unknown' } });
+  });
+
+  it('a schema-1 database (before fresh) is upgraded on open and keeps its history', async () => {
+    const d = dir();
+    await earlierRun(d, [intent(K, 0), outcome(K, `${K}00`, 'succeeded')]);
+    const db = new Database(join(d, 'state.db'));
+    db.exec('DROP TABLE fresh');
+    db.pragma('user_version = 1');
+    db.close();
+    const ro = SqliteStore.open({ file: join(d, 'state.db'), readOnly: true });
+    expect(ro.lookup(K)).toMatchObject({ outcome: { s: 'succeeded' } });
+    ro.db.close();
+    const s = openStore(d);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(s.lookup(K)).toMatchObject({ outcome: { s: 'succeeded' } });
+    await s.intent(intent('secondsecondse', 0, { id: 'secondsecondse00' }));
+    await closeStore(s);
+    expect(tables(d)).toEqual({ records: 3, fresh: 0 });
+  });
+
+  it('the WAL is gone after a close: the checkpointer thread closed its connection first', async () => {
+    const d = dir();
+    const s = openStore(d);
+    for (let i = 0; i < 3000; i++) {
+      void s.intent(intent(key(i), 0, { id: `${key(i)}00` }));
+      s.outcome(outcome(key(i), `${key(i)}00`, 'succeeded'));
+    }
+    await s.flush();
+    await closeStore(s);
+    expect(existsSync(join(d, 'state.db-wal'))).toBe(false);
+    expect(tables(d)).toEqual({ records: 6000, fresh: 0 });
   });
 });
 
