@@ -189,7 +189,7 @@ export function sqlitePrune(file: string, before: string): PruneResult {
 }
 
 function pruneLocked(file: string, before: string): PruneResult {
-  const store = SqliteStore.open({ file, checkpointer: false });
+  const store = SqliteStore.open({ file, checkpoints: 'sqlite' });
   const db: Database.Database = store.db;
   const result: PruneResult = { rows: 0, recordsRemoved: 0, keptOpen: 0 };
   try {

@@ -30,8 +30,9 @@
 import pg from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { AbortError } from '../../errors.js';
@@ -42,7 +43,6 @@ import { MemoryStore } from './memory.js';
 import type { OpenedState, OpenStateOptions } from './open.js';
 import { BadRecord, COLUMNS, entryOf, type Row, toRow } from './records.js';
 import type { JournalEntry, StateStore } from './types.js';
-import { workerFile } from './worker-file.js';
 
 export const PG_SCHEMA_VERSION = 1;
 /** How long a lease lasts without renewal (PAYOPS_STATE_LEASE overrides, e.g. `5s`). */
@@ -139,6 +139,13 @@ function leaseMs(): number {
   return Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 'ms' ? 1 : 1000);
 }
 
+/** The worker's compiled file (beside this one in dist/; from dist/ when this runs from src/ under the tests). */
+function workerFile(): URL {
+  const here = new URL('./pg-sync-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL('../../../dist/plan/store/pg-sync-worker.js', import.meta.url);
+}
+
 /** Synchronous reads of keys that were not prefetched, through a worker. */
 class PgSyncReader {
   private readonly worker: Worker;
@@ -148,7 +155,7 @@ class PgSyncReader {
   constructor(url: string, partition: string, private readonly where: string) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(workerFile('pg-sync-worker.js'), {
+    this.worker = new Worker(workerFile(), {
       workerData: { url, partition, flag: this.flag.buffer, port: port2, sql: SELECT_KEYS },
       transferList: [port2],
     });

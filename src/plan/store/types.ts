@@ -13,7 +13,10 @@
  * - `lookup(key)` gives the latest intent under a key and its outcome: an
  *   outcome belongs to the latest intent only if it is for the same id and
  *   later. It is synchronous: a store whose reads are remote answers from
- *   what `prefetch` fetched (and fetches anything else on the spot).
+ *   what `prefetch` fetched (and fetches anything else on the spot). It need
+ *   not show what this store recorded itself (SQLite indexes a run's records
+ *   in chunks): no two rows of a run share a key, which the planner
+ *   enforces on its own.
  * - A record that cannot be read throws a StateError: a row whose history
  *   cannot be read is never sent.
  * - `failure` aborts once the store cannot record any more (full disk, lost
