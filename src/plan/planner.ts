@@ -91,19 +91,18 @@ export class Planner {
     const d = this.decide(row);
     if (d.action !== 'send' && d.action !== 'lookup') return d;
     const keys = d.action === 'lookup' && d.sendAs && d.sendAs.key !== d.key ? [d.key, d.sendAs.key] : [d.key];
-    // A verbatim id of the derived shape stands for its base as well: another row of this run with the same content goes
-    // under that base. The claim does not depend on what the journal has recorded of this run yet (it may not have).
-    if (!d.derived && isDerivedId(d.key)) keys.push(baseOf(d.key));
-    for (const k of keys) {
-      if (!this.claimed.addIfNew(k)) {
-        return {
-          action: 'conflict',
-          id: d.id,
-          message:
-            `merchant_transaction_id ${d.id} (or the id this row would be sent under) is used by an earlier row of this run, ` +
-            `e.g. a row given twice, once as a fresh copy and once from a failed-rows file; not sent. Keep one of the two rows`,
-        };
-      }
+    // A verbatim id of the derived shape whose base an earlier row of this run went under (its derived id, copied from
+    // a results file) is that row again, whatever the journal has recorded of this run yet. Only checked, not claimed:
+    // own ids that share their first 14 characters (inv2024060100001, …02) stay apart.
+    const again = !d.derived && isDerivedId(d.key) && this.claimed.has(baseOf(d.key));
+    if (again || !keys.every((k) => this.claimed.addIfNew(k))) {
+      return {
+        action: 'conflict',
+        id: d.id,
+        message:
+          `merchant_transaction_id ${d.id} (or the id this row would be sent under) is used by an earlier row of this run, ` +
+          `e.g. a row given twice, once as a fresh copy and once from a failed-rows file; not sent. Keep one of the two rows`,
+      };
     }
     return d;
   }

@@ -119,4 +119,9 @@ export class SeenIds {
     const d = hash('sha256', id);
     return this.seen.addIfNew(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16));
   }
+  /** Whether the id was seen, without remembering it. */
+  has(id: string): boolean {
+    const d = hash('sha256', id);
+    return this.seen.has(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16));
+  }
 }

@@ -451,6 +451,14 @@ describe('Planner: issue 10', () => {
     if (d.action === 'conflict') expect(d.message).toMatch(/used by an earlier row of this run/);
   });
 
+  it('own ids of the derived shape that share their first 14 characters are two rows, not one (inv2024060100001, inv2024060100002)', async () => {
+    const pl = await planner([]);
+    const a = pl.plan(input(refund('1.00', { merchantTransactionId: 'inv2024060100001' })));
+    const b = pl.plan(input(refund('2.00', { merchantTransactionId: 'inv2024060100002' })));
+    expect(a.action).not.toBe('conflict');
+    expect(b.action).not.toBe('conflict');
+  });
+
   it('--lookup-first: a row the state knows nothing of is looked up, its send time unknown (lastSentAt 0: the batch needs a second "absent" --settle later)', async () => {
     const op = refund();
     const pl = new Planner(await journalWith([]), new IdDeriver(DERIVE), { retryRejected: false, lookupFirst: true });

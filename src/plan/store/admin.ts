@@ -225,7 +225,8 @@ function pruneLocked(file: string, before: string): PruneResult {
     db.pragma('incremental_vacuum');
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
-    void store.close();
+    // Closed before the lock is released (prune records nothing through the store, and its open moved `fresh`).
+    store.db.close();
   }
   return result;
 }

@@ -49,7 +49,11 @@ export interface SqliteOpenOptions {
   file: string;
   /** A JSONL journal of an earlier payops to import on open (renamed afterwards), if it exists. */
   legacyJournal?: string;
-  /** Open an existing database only for reading (`payops state stats|export`, `--dry-run`). */
+  /**
+   * Open an existing database only for reading (`payops state stats|export`). A `--dry-run` opens it for
+   * writing without the lock: its open moves what a live run left in `fresh` (one short transaction), so it
+   * plans against everything committed until then.
+   */
   readOnly?: boolean;
   /**
    * Who checkpoints: the store after each move (`moves`, the default), or
