@@ -108,6 +108,12 @@ const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
  * Remembers the verbatim merchant transaction ids of a file to find
  * duplicates, at 64 bits per id.
  */
+/** The first 64 bits of an id's SHA-256, as two 32-bit halves (SeenIds' key). */
+function hash64(id: string): [number, number] {
+  const d = hash('sha256', id);
+  return [parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16)];
+}
+
 export class SeenIds {
   private readonly seen: HashSet64;
   /** `expectedIds`, when known (the rows of the file), sizes the set once instead of growing it. */
@@ -116,12 +122,12 @@ export class SeenIds {
   }
   /** Remember the id; true when it is new, false when it was already seen in this file. */
   addIfNew(id: string): boolean {
-    const d = hash('sha256', id);
-    return this.seen.addIfNew(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16));
+    const [hi, lo] = hash64(id);
+    return this.seen.addIfNew(hi, lo);
   }
   /** Whether the id was seen, without remembering it. */
   has(id: string): boolean {
-    const d = hash('sha256', id);
-    return this.seen.has(parseInt(d.slice(0, 8), 16), parseInt(d.slice(8, 16), 16));
+    const [hi, lo] = hash64(id);
+    return this.seen.has(hi, lo);
   }
 }

@@ -39,13 +39,11 @@ export const MOVE_CHUNK = 8192;
 
 const cols = COLUMNS.join(', ');
 
-/** Move the records of `fresh` up to `throughSeq` (all when omitted) into `records`, in key order (per key in commit order), in one transaction. */
-export function moveFresh(db: Database.Database, throughSeq?: number): number {
-  const through = throughSeq ?? Number.MAX_SAFE_INTEGER;
-  return db.transaction(() => {
-    const moved = db.prepare(`INSERT INTO records (${cols}) SELECT ${cols} FROM fresh WHERE seq <= ? ORDER BY key, seq`).run(through).changes;
-    db.prepare('DELETE FROM fresh WHERE seq <= ?').run(through);
-    return moved;
+/** Move every record of `fresh` into `records`, in key order (per key in commit order), in one transaction. */
+export function moveFresh(db: Database.Database): void {
+  db.transaction(() => {
+    db.prepare(`INSERT INTO records (${cols}) SELECT ${cols} FROM fresh ORDER BY key, seq`).run();
+    db.prepare('DELETE FROM fresh').run();
   }).immediate();
 }
 
