@@ -134,6 +134,19 @@ function joinDashValues(args: string[]): string[] {
   return out;
 }
 
+/**
+ * yargs lays out the whole help of a command as soon as it has started the
+ * command's handler (`usage.cacheHelpMessage`, kept for a `showHelp()` from
+ * inside the handler): string widths of every option, 10-20 ms of every
+ * start. payops never shows help from a handler (a usage error says "Run
+ * payops --help"), and `--help` lays it out when asked.
+ */
+function skipHelpCache(parser: object): void {
+  const internal = (parser as { getInternalMethods?: () => { getUsageInstance(): { cacheHelpMessage?: () => void } } }).getInternalMethods;
+  const usage = internal?.call(parser).getUsageInstance();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
 async function main(): Promise<number> {
   let failure: unknown;
   const args = joinDashValues(hideBin(process.argv));
@@ -152,6 +165,7 @@ async function main(): Promise<number> {
       failure = err ?? new UsageError(`${msg}\nRun payops --help for usage.`);
       throw failure;
     });
+  skipHelpCache(parser);
   try {
     await parser.parseAsync();
     // Commands set process.exitCode for the outcomes that are not errors (0 or 1).

@@ -13,7 +13,6 @@
  * earlier outputs) adds up to at most {@link IN_PROCESS_MAX_BYTES} and the
  * input is not stdin, whose size is not known in advance.
  */
-import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 
@@ -67,6 +66,8 @@ export async function runUncappedIfNeeded(script: string, args: readonly string[
     return undefined;
   }
   if (!hostsSimulator(args) || getHeapStatistics().heap_size_limit / 2 ** 20 >= CAPPED_BELOW_MB) return undefined;
+  // Loaded here: node:child_process (with net and dgram) is 5 ms of a start that does not need it.
+  const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [script, ...args], {
     stdio: 'inherit',
     env: { ...process.env, [CHILD_ENV]: String(process.pid) },

@@ -139,10 +139,15 @@ function leaseMs(): number {
   return Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 'ms' ? 1 : 1000);
 }
 
-/** The worker's compiled file (beside this one in dist/; from dist/ when this runs from src/ under the tests). */
+/**
+ * The worker's compiled file: beside this one in tsc's dist/plan/store/; from a chunk of the bundle in
+ * dist/cli/ (scripts/bundle.mjs), tsc's copy; from dist/ when this runs from src/ under the tests.
+ */
 function workerFile(): URL {
-  const here = new URL('./pg-sync-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
+  for (const rel of ['./pg-sync-worker.js', '../plan/store/pg-sync-worker.js']) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
   return new URL('../../../dist/plan/store/pg-sync-worker.js', import.meta.url);
 }
 
