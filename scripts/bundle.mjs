@@ -57,6 +57,27 @@ const noZodLocales = {
   },
 };
 
+/**
+ * yargs' help layout (cliui and string-width, with their emoji regexes and Intl.Segmenters built at import:
+ * 10 ms of every start) is only needed when help is shown: yargs' platform shim gets stand-ins that load the
+ * real modules (bundled, initialised on first use) when first called.
+ */
+const lazyHelpLayout = {
+  name: 'lazy-help-layout',
+  setup(b) {
+    b.onResolve({ filter: /^(cliui|string-width)$/ }, (args) =>
+      /[\\/]node_modules[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/.test(args.importer)
+        ? { path: args.path, namespace: 'payops-lazy', pluginData: { resolveDir: args.resolveDir } }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'payops-lazy' }, (args) => ({
+      contents: `let real;\nexport default function lazy(...a) {\n  real ??= require(${JSON.stringify(args.path)}).default;\n  return real(...a);\n}\n`,
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: [ENTRY],
   outdir: CLI_DIR,
@@ -75,7 +96,7 @@ const result = await build({
   banner: { js: `${MARK}\nimport { createRequire as __payopsCreateRequire } from 'node:module';\nconst require = __payopsCreateRequire(import.meta.url);` },
   legalComments: 'none',
   metafile: true,
-  plugins: [noZodLocales],
+  plugins: [noZodLocales, lazyHelpLayout],
   logLevel: 'warning',
 });
 
