@@ -22,7 +22,10 @@
  *
  * zod's 50 locales (341 KB of its 854) are left out: `export * as locales`
  * keeps every one of them alive in a bundle, and payops never sets a locale
- * (its messages are its own, in English). `z.locales` is empty here.
+ * (its messages are its own, in English). `z.locales` is empty here. The
+ * sources import zod as a namespace (`import * as z from 'zod'`, not
+ * `import { z }`, which is one object holding everything), so esbuild keeps
+ * only the schema kinds payops uses: 185 KB of zod in the bundle.
  *
  * `dist/bundle-meta.json` is esbuild's metafile: which source modules went
  * into which chunk (test/cli/start-up-modules.test.ts reads it).

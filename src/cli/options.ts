@@ -7,7 +7,7 @@
  * Defaults live in {@link DEFAULTS} only: yargs shows them, the schemas apply them.
  */
 import type { Options } from 'yargs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationWarning, parseDuration, WAIT } from '../time/duration.js';
 import { UsageError } from '../errors.js';
 import { parseColumnMapping, type ColumnMapping } from '../input/headers.js';

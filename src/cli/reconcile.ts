@@ -19,7 +19,7 @@ import { plural } from '../output/summary.js';
 import { OPEN } from '../statuses.js';
 import { EXIT } from './exit-codes.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   flag, GATEWAY_SHAPE, TEST_MODE_SHAPE, gatewayOf, INPUT_SHAPE, inputOf, logFormat, parseOptions, readerOptions, RECONCILE_OPTIONS, stripApiVersion, text, TUNING_SHAPE, tuningOf,
 } from './options.js';

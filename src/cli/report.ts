@@ -14,7 +14,7 @@ import { checkOutputPaths } from './paths.js';
 import { checkReportPath, payopsVersion, writeReport } from '../report/write.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { flag, parseOptions, refuse, STDIN_ARG, text } from './options.js';
 
 export const REPORT_OPTIONS = {

@@ -17,7 +17,7 @@ import { openState, stateUrlOf } from '../plan/store/open.js';
 import { cardRef, IdDeriver } from '../plan/txid.js';
 import { AbortError, afterSending, beforeSending, UsageError } from '../errors.js';
 import { resolveGatewayConfig } from './gateway-config.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   flag, GATEWAY_SHAPE, TEST_MODE_SHAPE, gatewayOf, INPUT_SHAPE, inputOf, inputPositional, logFormat, parseOptions, readerOptions, refuse, RUN_OPTIONS,
   settleNotBelowTimeout, stripApiVersion, text, TUNING_SHAPE, tuningOf,

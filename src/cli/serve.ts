@@ -16,7 +16,7 @@ import { cliSupports, type GatewaySettings } from '../serve/child.js';
 import { Store } from '../serve/store.js';
 import { readUsers } from '../serve/users.js';
 import { parseDuration, PERIOD } from '../time/duration.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { flag, last, list, parsedBy, parseOptions, refuse, text } from './options.js';
 
 /** The defaults of `payops serve`'s flags: yargs shows them, the schema applies them. */

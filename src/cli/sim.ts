@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { attempt, flag, last, parsedBy, parsedIfGiven, parseOptions, text } from './options.js';
 import { parseDuration, parseForceCodes, parseLatency, parseLimit, parseRate, parseSeed } from '../sim/options.js';
 import { DEFAULT_SIM_ENTITY, DEFAULT_SIM_TOKEN, DEFAULT_STALL_MS } from '../sim/defaults.js';

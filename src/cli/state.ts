@@ -16,7 +16,7 @@ import { redactUrl } from '../plan/store/postgres.js';
 import { COLUMNS } from '../plan/store/records.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { flag, last, parseOptions, refuse, text } from './options.js';
 
 const common = {

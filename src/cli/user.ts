@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import { writeUser } from '../serve/users.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { last, parseOptions } from './options.js';
 
 /** `payops user`'s arguments (yargs has checked the action and that --users is there). */

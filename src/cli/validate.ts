@@ -13,7 +13,7 @@ import { createResultsWriter } from '../output/results-writer.js';
 import { maskCardNumbersIn } from '../rows/card-mask.js';
 import { EXIT } from './exit-codes.js';
 import { readEntity } from './gateway-config.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { flag, INPUT_SHAPE, inputOf, inputPositional, logFormat, parseOptions, readerOptions, text, VALIDATE_OPTIONS } from './options.js';
 import { plural, snakeKeys, Summary } from '../output/summary.js';
 import { JSON_SCHEMA, rowEvent, safeForLog } from '../output/json-log.js';

@@ -3,7 +3,7 @@
  * retry, refused credentials, or an unknown outcome. Statuses of result codes
  * come from `result-codes.ts` and nowhere else.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Exchange } from './client.js';
 import {
   classifyResultCode,

@@ -5,7 +5,7 @@
  * scripts/json-schemas.mjs writes them; test/output/json-schemas.test.ts
  * checks the committed ones are what this gives. Not imported by any command.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { logEventSchema } from './log-schema.js';
 import { summaryFileSchema } from './summary-schema.js';
 

@@ -10,7 +10,7 @@
  *
  * Not imported by any command: only by the tests and the generator.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StartEvent } from './json-log.js';
 import {
   byStatusSchema,

@@ -11,7 +11,7 @@
  * Not imported by any command (zod schemas built at start-up would cost
  * every run): only by the tests and the generator.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { OP_TYPES } from '../rows/operations.js';
 import type { OpType } from '../rows/types.js';
 import { SUMMARY_ORDER } from '../statuses.js';

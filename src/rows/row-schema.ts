@@ -14,7 +14,7 @@
  * Messages are the grammar functions' own, word for word; masking card
  * numbers in them is validateRow's job.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseAmount } from './amount.js';
 import { expiryMessage, parseBrand, parseCardNumber, parseExpiryMonth, parseExpiryYear, parseHolder } from './card.js';
 import { cleanCell } from './cells.js';

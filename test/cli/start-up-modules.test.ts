@@ -53,7 +53,9 @@ function loadedBy(args: string[]): { code: number | null; files: string[]; modul
  * The build bundles the CLI (scripts/bundle.mjs): a file it loaded that is one of the bundle's outputs
  * stands for the source modules in it, as esbuild's metafile lists them (paths relative to the project).
  */
-const BUNDLE = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+const BUNDLE = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8')) as {
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+};
 const withBundled = (files: string[]) => files.flatMap((f) => [f, ...Object.keys(BUNDLE.outputs[f]?.inputs ?? {})]);
 
 const loadsPackage = (modules: string[], pkg: string) => modules.some((m) => m.startsWith(`node_modules/${pkg}/`));
@@ -79,6 +81,15 @@ describe('start-up loads only what the command uses', () => {
     expect(r.modules.filter((m) => m.startsWith('node_modules/zod/')).length).toBeGreaterThan(20);
     // zod's locales are left out of the bundle (scripts/bundle.mjs).
     expect(r.modules.some((m) => m.startsWith('node_modules/zod/v4/locales/') && !m.endsWith('/en.js'))).toBe(false);
+  });
+
+  it("the bundle keeps only the zod payops uses: every module imports it as a namespace (an `import { z }` would keep all 854 KB)", () => {
+    let zodBytes = 0;
+    for (const out of Object.values(BUNDLE.outputs)) {
+      for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) if (input.startsWith('node_modules/zod/')) zodBytes += bytesInOutput;
+    }
+    expect(zodBytes).toBeGreaterThan(50_000);
+    expect(zodBytes).toBeLessThan(300_000);
   });
 
   it('validate of a workbook still loads the workbook reader', () => {

@@ -3,7 +3,7 @@
  * columns), read back strictly: a row that is not a record this version
  * knows throws, so a row whose history cannot be read is never sent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeResultCode } from '../../gateway/result-codes.js';
 import { shortDescription, type Pending } from './grouped.js';
 import { type IntentRecord, type JournalEntry, type OutcomeRecord } from './types.js';
