@@ -169,9 +169,15 @@ describe('6. stopped runs', () => {
     const r = await runCli(args(input, ['--concurrency', '1', '--log-format', 'json', '--summary-json', join(dir, 's.json')]), {
       onSpawn: (child) => {
         let seen = '';
+        // One SIGTERM only: a second chunk of stderr before the timer fires must not schedule another,
+        // because a second SIGTERM stops at once, with no summary (CI caught this on a loaded machine).
+        let scheduled = false;
         child.stderr!.on('data', (d) => {
           seen += d;
-          if (seen.includes('"event":"start"') && !child.killed) setTimeout(() => child.kill('SIGTERM'), 200);
+          if (!scheduled && seen.includes('"event":"start"')) {
+            scheduled = true;
+            setTimeout(() => child.kill('SIGTERM'), 200);
+          }
         });
       },
     });
