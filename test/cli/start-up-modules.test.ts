@@ -71,6 +71,13 @@ describe('start-up loads only what the command uses', () => {
     expect(r.modules).not.toContain('dist/sim/server.js');
   });
 
+  it('--version prints the version and loads no command', () => {
+    const r = loadedBy(['--version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.modules.filter((m) => /^dist\/cli\/(run|validate|reconcile|report|state|sim|serve|user)\.js$/.test(m))).toEqual([]);
+    expect(r.modules).not.toContain('dist/sim/server.js');
+  });
+
   it('the CLI is bundled: validate reads its code and its packages from a handful of files, not from each module', () => {
     const input = write(dir, 'b.csv', OPS);
     const r = loadedBy(['validate', input, '--quiet']);
