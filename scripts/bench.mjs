@@ -792,17 +792,79 @@ function areaRules() {
   [/^\(idle\)$/, 'idle (waiting for I/O)'],
   [/node_modules\/undici\/|^node:net$|node:internal\/stream_base_commons|^node:_http/, 'HTTP (undici, sockets)'],
   [/node_modules\/csv-parse\/|\/dist\/input\//, 'input (decode, csv-parse, headers)'],
-  [/\/dist\/rows\//, 'row validation (rows/*)'],
-  [/\/dist\/plan\/journal\.js$/, 'journal (plan/journal.js)'],
-  [/\/dist\/plan\//, 'ids and planning (plan/*)'],
-  [/\/dist\/gateway\//, 'requests and responses (gateway/*)'],
+  [/\/(dist|src)\/rows\//, 'row validation (rows/*)'],
+  [/\/(dist|src)\/plan\/journal\.[jt]s$/, 'journal (plan/journal.js)'],
+  [/\/(dist|src)\/plan\//, 'ids and planning (plan/*)'],
+  [/\/(dist|src)\/gateway\//, 'requests and responses (gateway/*)'],
   [/node_modules\/csv-stringify\/|\/dist\/output\/|\/dist\/cli\/writers\.js$/, 'output files (output/*)'],
-  [/\/dist\/batch\//, 'scheduling (batch/*)'],
-  [/\/dist\/cli\//, 'cli (reporter, options)'],
+  [/\/(dist|src)\/batch\//, 'scheduling (batch/*)'],
+  [/\/(dist|src)\/cli\//, 'cli (reporter, options)'],
   // weak: only when no frame further out names an area
   [/^node:internal\/fs\//, 'fs (other)', true],
   [/^node:internal\/modules\/|^node:internal\/main\//, 'start-up (module loading)', true],
   ];
+}
+
+/** A source map's mappings, per generated line: [column, source index, source line] segments. */
+function decodeMappings(mappings) {
+  const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const lines = [];
+  let src = 0;
+  let srcLine = 0;
+  for (const text of mappings.split(';')) {
+    const segs = [];
+    let col = 0;
+    for (const seg of text ? text.split(',') : []) {
+      const f = [];
+      let v = 0;
+      let shift = 0;
+      for (const c of seg) {
+        const d = b64.indexOf(c);
+        v += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          f.push(v & 1 ? -(v >>> 1) : v >>> 1);
+          v = 0;
+          shift = 0;
+        }
+      }
+      col += f[0];
+      if (f.length >= 4) {
+        src += f[1];
+        srcLine += f[2];
+        segs.push([col, src, srcLine]);
+      }
+    }
+    lines.push(segs);
+  }
+  return lines;
+}
+
+/**
+ * Where a profile's frame is in the sources: the bundle's chunks (dist/cli/*.js) carry
+ * external source maps (scripts/bundle.mjs), chained to tsc's, so a frame in a chunk
+ * maps back to src/… or node_modules/…; any other frame stays where it is.
+ * Returns { url (a path), line (0-based) }.
+ */
+function sourceOf(cf) {
+  const sourceMaps = (sourceOf.maps ??= new Map());
+  const file = (cf.url || '').replace(/^file:\/\//, '');
+  if (!file || !/\/dist\/cli\/[^/]+\.js$/.test(file)) return { url: file, line: cf.lineNumber };
+  if (!sourceMaps.has(file)) {
+    let raw;
+    try {
+      raw = JSON.parse(readFileSync(file + '.map', 'utf8'));
+    } catch {
+      raw = undefined; // no map (a build before maps): the frame stays in the chunk
+    }
+    sourceMaps.set(file, raw && { sources: raw.sources.map((s) => resolve(file, '..', s)), lines: decodeMappings(raw.mappings) });
+  }
+  const map = sourceMaps.get(file);
+  const segs = map?.lines[cf.lineNumber];
+  if (!segs?.length) return { url: file, line: cf.lineNumber };
+  let hit = segs[0];
+  for (const s of segs) if (s[0] <= cf.columnNumber) hit = s;
+  return { url: map.sources[hit[1]], line: hit[2] };
 }
 
 /** Self time by function and by area of a .cpuprofile, as text. `rows` adds µs per row. */
@@ -822,14 +884,15 @@ function summariseProfile(file, top = 15, rows = 0) {
   let total = 0;
   for (const [id, us] of dt) {
     const cf = byId.get(id).callFrame;
-    const url = (cf.url || '').replace(/^file:\/\//, '').replace(ROOT + '/', '');
-    const key = `${cf.functionName || '(anonymous)'} ${url ? `${url}:${cf.lineNumber + 1}` : ''}`.trim();
+    const at = sourceOf(cf);
+    const url = (at.url || '').replace(ROOT + '/', '');
+    const key = `${cf.functionName || '(anonymous)'} ${url ? `${url}:${at.line + 1}` : ''}`.trim();
     self.set(key, (self.get(key) ?? 0) + us);
     let area;
     let fallback;
     for (let cur = id; cur !== undefined && !area; cur = parent.get(cur)) {
       const f = byId.get(cur).callFrame;
-      const probe = f.url ? f.url.replace(/^file:\/\//, '') : f.functionName;
+      const probe = f.url ? sourceOf(f).url : f.functionName;
       for (const [re, name, weak] of rules) {
         if (!re.test(probe)) continue;
         if (weak) fallback ??= name;
