@@ -790,13 +790,13 @@ function areaRules() {
   return [
   [/^\(garbage collector\)$/, 'garbage collection'],
   [/^\(idle\)$/, 'idle (waiting for I/O)'],
-  [/node_modules\/undici\/|^node:net$|node:internal\/stream_base_commons|^node:_http/, 'HTTP (undici, sockets)'],
-  [/node_modules\/csv-parse\/|\/dist\/input\//, 'input (decode, csv-parse, headers)'],
+  [/node_modules\/undici\/|^wasm:\/\/|^node:net$|node:internal\/stream_base_commons|^node:_http/, 'HTTP (undici, sockets)'],
+  [/node_modules\/csv-parse\/|\/(dist|src)\/input\//, 'input (decode, csv-parse, headers)'],
   [/\/(dist|src)\/rows\//, 'row validation (rows/*)'],
   [/\/(dist|src)\/plan\/journal\.[jt]s$/, 'journal (plan/journal.js)'],
   [/\/(dist|src)\/plan\//, 'ids and planning (plan/*)'],
   [/\/(dist|src)\/gateway\//, 'requests and responses (gateway/*)'],
-  [/node_modules\/csv-stringify\/|\/dist\/output\/|\/dist\/cli\/writers\.js$/, 'output files (output/*)'],
+  [/node_modules\/csv-stringify\/|\/(dist|src)\/output\/|\/(dist|src)\/cli\/writers\.[jt]s$/, 'output files (output/*)'],
   [/\/(dist|src)\/batch\//, 'scheduling (batch/*)'],
   [/\/(dist|src)\/cli\//, 'cli (reporter, options)'],
   // weak: only when no frame further out names an area

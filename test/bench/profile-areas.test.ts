@@ -20,7 +20,7 @@ describe('bench --summarise-profile on the bundled CLI', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => `refund,8ac7a4a18d6b4ea5a1b2c3d4${(0x10000000 + i).toString(16)},1.00,EUR`);
     writeFileSync(join(dir, 'ops.csv'), ['operation,payment_id,amount,currency', ...rows].join('\n') + '\n');
     const prof = join(dir, 'prof');
-    const v = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-interval', '100', join(ROOT, 'dist/cli/main.js'), 'validate', join(dir, 'ops.csv'), '--quiet'], {
+    const v = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-interval', '100', join(ROOT, 'dist/cli/main.js'), 'validate', join(dir, 'ops.csv'), '--out', join(dir, 'checked.csv'), '--quiet'], {
       encoding: 'utf8',
       env: { ...process.env, OPPWA_ENTITY_ID: '8a8294174b7ecb28014b9699220015ca' },
     });
@@ -30,6 +30,7 @@ describe('bench --summarise-profile on the bundled CLI', () => {
     expect(s.status, s.stderr).toBe(0);
     expect(s.stdout).toMatch(/% .*input \(decode, csv-parse, headers\)/);
     expect(s.stdout).toMatch(/% .*row validation \(rows\/\*\)/);
+    expect(s.stdout).toMatch(/% .*output files \(output\/\*\)/);
     expect(s.stdout).toMatch(/ src\/[\w/-]+\.ts:\d+/);
     // A chunk's line 1 is its module body as a whole (its top-level code), which has no one source line.
     expect(s.stdout).not.toMatch(/dist\/cli\/chunk-\w+\.js:(?!1$)\d+$/m);
