@@ -1104,6 +1104,13 @@ const version = (cmd, args) => {
     return 'n/a';
   }
 };
+const fileKb = (path) => {
+  try {
+    return `${(statSync(path).size / 1024).toFixed(0)} KB`;
+  } catch {
+    return 'unreadable';
+  }
+};
 const machine = [
   `- Machine: ${cpus().length} CPUs (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ` +
     `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; the bench took ${((Date.now() - benchStart) / 1000).toFixed(0)} s${quick ? ' (--quick)' : ''}` +
@@ -1112,6 +1119,11 @@ const machine = [
     `the simulator as \`node dist/cli/main.js sim\`.${core ? ` (a), (a′), (b): median of ${REPEAT}.` : ''}`,
   `- Load: CPU pressure ${pressure} during the bench (PSI "some": share of the time some runnable task waited for a CPU; ` +
     `near 0% when nothing else runs); load average at the end ${loadAvg}; fdatasync on this filesystem p50 ${fsync.p50.toFixed(2)} ms, p90 ${fsync.p90.toFixed(2)} ms.`,
+  // Node reads and parses this file at every start, before any JavaScript: 60 ms of `node -e 0` for a
+  // 215 KB bundle on the 2026-12-03 machine (BENCHMARKS.md, "Start-up"). Every client here inherits it.
+  ...(process.env.NODE_EXTRA_CA_CERTS
+    ? [`- NODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}, ${fileKb(process.env.NODE_EXTRA_CA_CERTS)}): node loads it at every start, start-up figures included; \`env -u NODE_EXTRA_CA_CERTS npm run bench\` measures without it.`]
+    : []),
   ...(peerCases.length
     ? [`- Peers: ${version('curl', ['--version'])}; ${version(PYTHON, ['--version'])} (${PYTHON}); open files limit ${openFilesLimit}.`]
     : []),
