@@ -18,6 +18,7 @@ import { flag, INPUT_SHAPE, inputOf, inputPositional, logFormat, parseOptions, r
 import { plural, snakeKeys, Summary } from '../output/summary.js';
 import { JSON_SCHEMA, rowEvent, safeForLog } from '../output/json-log.js';
 import { parseAmount } from '../rows/amount.js';
+import { ValidTotals } from '../output/amounts.js';
 import { safeMessage } from './safe-message.js';
 import { layoutOf } from './writers.js';
 import { sinkForPath } from '../output/xlsx-writer.js';
@@ -66,6 +67,7 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
     say(JSON.stringify(safeForLog({ schema: JSON_SCHEMA, event: name, time: new Date().toISOString(), ...fields })));
   const { decimalComma } = o.read;
   const summary = new Summary();
+  const totals = new ValidTotals();
   if (json) event('start', { input: inputPath === '-' ? 'stdin' : inputPath, dialect: snakeKeys({ ...source.dialect }), notices: source.notices });
   if (!json) for (const n of source.notices) say(safeMessage(`payops: ${n}`));
   const writer = o.out
@@ -97,6 +99,7 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
         if (v.op.merchantTransactionId) outcome.merchantTransactionId = v.op.merchantTransactionId;
       }
       summary.add(outcome);
+      if (error === undefined && v.ok) totals.add(v.op.type, v.op.amount, v.op.currency);
       if (error !== undefined) {
         invalid++;
         const amount = values.amount?.trim() ?? '';
@@ -128,6 +131,8 @@ export async function validate(argv: Record<string, unknown>): Promise<number> {
       valid: rows - invalid,
       invalid,
       invalid_reasons: reasons,
+      valid_by_operation: totals.byOperation(),
+      valid_amounts: totals.amounts(),
       ...(hint ? { hint } : {}),
       input_sha256: source.sha256(),
       exit_code: code,

@@ -120,6 +120,10 @@ export const validateSummaryEventSchema = eventOf(
     valid: rowCount,
     invalid: rowCount,
     invalid_reasons: invalidReasonsSchema,
+    valid_by_operation: z.record(z.string(), rowCount).describe('Valid rows per operation (payment type: RF, RV, …)'),
+    valid_amounts: z
+      .record(z.string(), z.record(z.string(), z.object({ rows: rowCount, total: z.string().describe('Exact sum, two decimals ("1254.49")') })))
+      .describe('Per operation, then per currency: the valid rows with an amount, and their exact sum (a full reversal has none)'),
     hint: z.string().optional(),
     input_sha256: z.string(),
     exit_code: exitCode,

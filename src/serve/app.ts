@@ -267,7 +267,6 @@ export function createApp(o: AppOptions): { app: Hono<Env>; runner: JobRunner } 
     const p = buildPreview({
       jobId: id,
       input: job.stored_path,
-      jobDir: join(job.stored_path, '..'),
       options: jobOptions(job),
       gateway: o.gateway,
       token: o.token,

@@ -59,6 +59,7 @@ export function outputPaths(storedPath: string): { results: string; failed: stri
 export function discardUpload(store: Store, job: JobRow, why: string): void {
   forgetKey(job.id);
   rmSync(job.stored_path, { force: true });
+  // Earlier builds wrote the preview's annotated copy of the rows beside the upload.
   rmSync(join(job.stored_path, '..', 'preview.annotated.csv'), { force: true });
   store.update(job.id, { deleted_at: store.nowIso() });
   store.audit('payops', 'upload deleted', job.id, why);

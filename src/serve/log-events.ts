@@ -10,7 +10,12 @@ export type LogEvent =
   | { kind: 'event'; event: string; fields: Record<string, unknown> }
   | { kind: 'text'; text: string };
 
-const snake = (k: string) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+/**
+ * camelCase → snake_case. A key without a lower-case letter is data, not a
+ * name, and is kept as it is: a currency (`EUR`) or a payment type (`RF`) in
+ * validate's `valid_amounts`.
+ */
+const snake = (k: string) => (/[a-z]/.test(k) ? k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() : k);
 
 /** A JSON value with every object key in snake_case. */
 export function snakeKeys(v: unknown): unknown {

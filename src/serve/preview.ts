@@ -1,22 +1,18 @@
 /**
- * The preview of an upload: `payops validate` (which rows are valid, and why
- * the others are not, written to an annotated copy) and `payops run --dry-run`
- * (rows already done earlier, and by which file), both run as child
- * processes on the stored file with the job's options. The dry run is skipped
- * while the partition has no state at all (no row can have been done earlier):
- * it is the slow half of the preview. Nothing is sent. The totals per currency × operation are summed here from the
- * annotated copy, with payops' own amount parser. A sealed upload
+ * The preview of an upload: `payops validate` (which rows are valid, why the
+ * others are not, and the valid rows' totals per operation and currency, from
+ * its JSON log) and `payops run --dry-run` (rows already done earlier, and by
+ * which file), both run as child processes on the stored file with the job's
+ * options. The dry run is skipped while the partition has no state at all (no
+ * row can have been done earlier): it is the slow half of the preview.
+ * Nothing is sent, and no copy of the rows is written. A sealed upload
  * (--allow-card-data) reaches each child through its own FIFO, and its header
  * is read here decrypted in memory (sealed.ts).
  */
-import { createReadStream, existsSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { openSync, readSync, closeSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
 import { pickDelimiter } from '../input/dialect.js';
-import { parseAmount } from '../rows/amount.js';
-import { addAmounts } from '../output/amounts.js';
 import { openInput } from '../input/open-input.js';
 import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
@@ -162,7 +158,6 @@ export async function buildPreview(opts: {
   jobId: string;
   /** The stored upload. */
   input: string;
-  jobDir: string;
   options: JobOptions;
   gateway: GatewaySettings;
   token: string | undefined;
@@ -174,9 +169,7 @@ export async function buildPreview(opts: {
    */
   earlierState?: boolean;
 }): Promise<PreviewData> {
-  const { input, jobDir, options, gateway } = opts;
-  const annotated = join(jobDir, 'preview.annotated.csv');
-  rmSync(annotated, { force: true });
+  const { input, options, gateway } = opts;
   const flags = inputFlags(options, gateway, opts.columnsSupported);
   const data: PreviewData = {
     ok: false,
@@ -206,7 +199,7 @@ export async function buildPreview(opts: {
     if (Array.isArray(f.notices)) data.notices.push(...f.notices.map(String));
   };
   const validateInput = await inputForChild(opts.jobId, input);
-  const validate = startCli(['validate', validateInput.path, '--log-format', 'json', '--out', annotated, ...flags], undefined, (e) => {
+  const validate = startCli(['validate', validateInput.path, '--log-format', 'json', ...flags], undefined, (e) => {
     if (e.kind !== 'event') return;
     const f = e.fields;
     if (e.event === 'start') readStart(f);
@@ -223,6 +216,7 @@ export async function buildPreview(opts: {
       if (typeof f.valid === 'number') data.valid = f.valid;
       if (typeof f.invalid === 'number') data.invalid = f.invalid;
       if (typeof f.input_sha256 === 'string') data.sha256 = f.input_sha256;
+      readTotals(f, data);
     }
   });
   validateInput.attach(validate.process);
@@ -264,55 +258,22 @@ export async function buildPreview(opts: {
   }
   if (!dry) data.wouldSend = data.valid;
   else if (d && (d.code === 2 || d.code === null)) data.notices.push(`the dry run could not check earlier runs: ${dryInput?.problem() ?? d.texts.join(' ')}`);
-  if (existsSync(annotated)) await sumAnnotated(annotated, data, options);
   data.ok = true;
   return data;
 }
 
-/** Totals per currency × operation of the valid rows in validate's annotated copy. */
-async function sumAnnotated(path: string, data: PreviewData, options: JobOptions): Promise<void> {
-  const encoding = data.dialect.encoding && data.dialect.encoding !== 'utf-8' ? data.dialect.encoding : 'utf-8';
-  const decoder = new TextDecoder(encoding);
-  const parser = parse({ delimiter: data.dialect.delimiter ?? ',', relax_column_count: true, bom: true, skip_empty_lines: true });
-  const feed = (async () => {
-    for await (const chunk of createReadStream(path)) parser.write(decoder.decode(chunk as Buffer, { stream: true }));
-    parser.end(decoder.decode());
-  })();
-  let header: string[] | undefined;
-  let statusAt = -1;
-  let typeAt = -1;
-  let amountAt = -1;
-  let currencyAt = -1;
-  for await (const rec of parser as AsyncIterable<string[]>) {
-    if (!header) {
-      header = rec;
-      if (/^sep=/i.test(rec[0] ?? '') && rec.length <= 2) {
-        header = undefined;
-        continue;
-      }
-      statusAt = rec.lastIndexOf('status');
-      typeAt = rec.lastIndexOf('payment_type');
-      const mapped = (field: string) => {
-        const h = options.columns[field];
-        if (h) return rec.indexOf(h);
-        return rec.findIndex((x, i) => i < statusAt && fieldOfHeader(x) === field);
-      };
-      amountAt = mapped('amount');
-      currencyAt = mapped('currency');
-      continue;
-    }
-    if (rec[statusAt] !== 'valid') continue;
-    const type = rec[typeAt] || '?';
-    data.byOperation[type] = (data.byOperation[type] ?? 0) + 1;
-    const raw = amountAt >= 0 ? (rec[amountAt] ?? '').trim() : '';
-    const currency = currencyAt >= 0 ? (rec[currencyAt] ?? '').trim().toUpperCase() : '';
-    if (raw === '') continue;
-    const a = parseAmount(raw, currency || undefined, { decimalComma: options.decimalComma });
-    if (!a.ok) continue;
-    const byType = (data.totals[currency || '?'] ??= {});
-    const t = (byType[type] ??= { rows: 0, total: '0.00' });
-    t.rows++;
-    t.total = addAmounts(t.total, a.value);
+/** The valid rows per operation, and their totals per currency × operation, from validate's `summary` event. */
+function readTotals(f: Record<string, unknown>, data: PreviewData): void {
+  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (isRecord(f.valid_by_operation)) {
+    for (const [type, rows] of Object.entries(f.valid_by_operation)) if (typeof rows === 'number') data.byOperation[type] = rows;
   }
-  await feed;
+  if (!isRecord(f.valid_amounts)) return;
+  for (const [type, byCurrency] of Object.entries(f.valid_amounts)) {
+    if (!isRecord(byCurrency)) continue;
+    for (const [currency, t] of Object.entries(byCurrency)) {
+      if (!isRecord(t) || typeof t.rows !== 'number' || typeof t.total !== 'string') continue;
+      (data.totals[currency] ??= {})[type] = { rows: t.rows, total: t.total };
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CLI, ENTITY, pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
+import { CLI, ENTITY, jsonLines, pid, readCsv, runCli, startSim, tempDir, write } from './harness.js';
 import { logEventSchema } from '../../src/output/log-schema.js';
 
 const DB = pid(1);
@@ -23,20 +23,6 @@ async function setup(simArgs: string[] = []) {
 }
 
 const OPS = `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\nrefund,${DB2},2.00,EUR\n`;
-
-/** Every non-empty stderr line parses as JSON. */
-function jsonLines(stderr: string): Array<Record<string, unknown>> {
-  return stderr
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        throw new Error(`not JSON: ${l}`);
-      }
-    });
-}
 
 describe('1. stdin', () => {
   it('run - reads stdin; validate - too', async () => {

@@ -198,3 +198,17 @@ export function write(dir: string, name: string, content: string | Buffer): stri
 export function pid(n: number, prefix = 'b'): string {
   return prefix + n.toString(16).padStart(31, '0');
 }
+
+/** Every non-empty stderr line parses as JSON. */
+export function jsonLines(stderr: string): Array<Record<string, unknown>> {
+  return stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        throw new Error(`not JSON: ${l}`);
+      }
+    });
+}

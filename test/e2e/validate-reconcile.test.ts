@@ -1,7 +1,7 @@
 /** `payops validate` and `payops reconcile`, end to end. */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ENTITY, pid, readCsv, runCli, startSim, tempDir, TOKEN, write } from './harness.js';
+import { ENTITY, jsonLines, pid, readCsv, runCli, startSim, tempDir, TOKEN, write } from './harness.js';
 
 const DB = pid(2);
 
@@ -25,6 +25,27 @@ describe('payops validate', () => {
     ]);
     const clean = write(dir, 'clean.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\n`);
     expect((await runCli(['validate', clean])).code).toBe(0);
+  });
+
+  it("sums the valid rows exactly per operation and currency in its JSON summary (what the web page's preview shows)", async () => {
+    const dir = tempDir();
+    const input = write(
+      dir,
+      'sums.csv',
+      'operation,payment_id,amount,currency\n' +
+        `refund,${DB},0.10,EUR\nrefund,${DB},0.20,eur\nrefund,${DB},1254.19,EUR\nrefund,${DB},5,USD\n` +
+        `reverse,${DB},,\nreverse,${DB},2.50,EUR\ncapture,${DB},abc,EUR\nrefund,zz,9.99,EUR\n`,
+    );
+    const r = await runCli(['validate', input, '--log-format', 'json'], { env: { OPPWA_ACCESS_TOKEN: undefined } });
+    expect(r.code).toBe(1);
+    const summary = jsonLines(r.stderr).at(-1)!;
+    expect(summary).toMatchObject({ event: 'summary', rows: 8, valid: 6, invalid: 2 });
+    // 0.10 + 0.20 + 1254.19 is exactly 1254.49; the invalid capture and refund are in neither figure.
+    expect(summary.valid_by_operation).toEqual({ RF: 4, RV: 2 });
+    expect(summary.valid_amounts).toEqual({
+      RF: { EUR: { rows: 3, total: '1254.49' }, USD: { rows: 1, total: '5.00' } },
+      RV: { EUR: { rows: 1, total: '2.50' } },
+    });
   });
 });
 

@@ -40,6 +40,11 @@ describe('reading the child\'s JSON log', () => {
       expect(alreadyDoneOf(e.fields)).toBe(2);
       expect(rowsOf(e.fields)).toBe(5);
     }
+  });
+
+  it('keeps keys that are data, not names: currencies and payment types', () => {
+    const e = parseLogLine('{"event":"summary","valid_amounts":{"RF":{"EUR":{"rows":2,"total":"1254.49"}}},"validByOperation":{"RF":2}}');
+    expect(e).toMatchObject({ kind: 'event', fields: { valid_amounts: { RF: { EUR: { rows: 2, total: '1254.49' } } }, valid_by_operation: { RF: 2 } } });
     expect(parseLogLine('payops: another payops run holds the state lock /x/lock: pid 7')).toEqual({ kind: 'text', text: 'another payops run holds the state lock /x/lock: pid 7' });
     expect(parseLogLine('{not json')).toEqual({ kind: 'text', text: '{not json' });
     expect(parseLogLine('   ')).toBeUndefined();
