@@ -105,6 +105,22 @@ describe('SqliteStore: intent then outcome survive a reopen', () => {
     expect(committed(d)).toEqual([{ k: 'i', key: K }]);
   });
 
+  it("lookups share a read transaction, which never holds back a write: after lookups, an intent is committed when intent() resolves, and closeNow()'s too", async () => {
+    const d = dir();
+    await earlierRun(d, [intent('earlier-key-1', 0), outcome('earlier-key-1', 'earlier-key-1', 'succeeded')]);
+    const s = openStore(d);
+    expect(s.lookup('earlier-key-1')?.outcome?.s).toBe('succeeded');
+    expect(s.lookup(K)).toBeUndefined();
+    await s.intent(intent(K, 0));
+    expect(committed(d).filter((r) => r.key === K)).toEqual([{ k: 'i', key: K }]);
+    // Lookups again (a new read transaction), then a second signal: its synchronous commit is seen too.
+    expect(s.lookup('abcdefghijklmo')).toBeUndefined();
+    // (Its promise is left pending: after a second signal the process exits.)
+    void s.intent(intent('abcdefghijklmo', 0));
+    s.closeNow();
+    expect(committed(d).filter((r) => r.key === 'abcdefghijklmo')).toEqual([{ k: 'i', key: 'abcdefghijklmo' }]);
+  });
+
   it('intent and outcome are read back after reopening', async () => {
     const d = dir();
     await earlierRun(d, [intent(K, 0), outcome(K, `${K}00`, 'succeeded')]);

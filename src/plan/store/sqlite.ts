@@ -24,6 +24,16 @@
  * own, which it never needs (no two rows of a run share a key: the planner
  * refuses the second), and they are moved to `records` as the run goes on
  * and when it closes. A read-only store reads both.
+ *
+ * Lookups share one read transaction until the store next writes: on its
+ * own, every statement is a transaction of its own, whose begin and end
+ * (the WAL's read lock, taken and released) cost several times the indexed
+ * read itself (measured: 3.8 µs per lookup of a 4,000-record table, 0.5 in
+ * one transaction; 11 µs in a run). The transaction begins at the first
+ * lookup and ends before any write, move or checkpoint, all on this one
+ * thread, so a lookup sees what it would see on its own: every earlier run's
+ * records (no other process writes the partition while the run holds its
+ * lock) and no fewer of this run's own than before the last write.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readSync, renameSync, statfsSync, statSync } from 'node:fs';
@@ -118,6 +128,10 @@ export class SqliteStore extends GroupedWriter implements StateStore {
    * died), by key, so that lookups see them too.
    */
   private freshRows: Map<string, Row[]> | undefined;
+  /** The lookups' read transaction (see the module comment): its statements, and whether it is open. */
+  private readonly beginRead: Database.Statement;
+  private readonly endReadTx: Database.Statement;
+  private reading = false;
 
   private constructor(
     readonly db: Database.Database,
@@ -132,6 +146,15 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     this.insertMany = db.transaction((rows: Row[]) => {
       for (const r of rows) this.insert.run(r);
     });
+    this.beginRead = db.prepare('BEGIN DEFERRED');
+    this.endReadTx = db.prepare('COMMIT');
+  }
+
+  /** End the lookups' read transaction, if one is open: before anything else uses the connection. */
+  private endRead(): void {
+    if (!this.reading) return;
+    this.reading = false;
+    if (this.db.inTransaction) this.endReadTx.run();
   }
 
   get location(): string {
@@ -257,6 +280,10 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     if (!this.hasSup && key.startsWith('sup:')) return undefined;
     let rows: Row[];
     try {
+      if (!this.reading && !this.db.inTransaction) {
+        this.beginRead.run();
+        this.reading = true;
+      }
       rows = this.selectKey.all(key) as Row[];
       const fresh = this.freshRows?.get(key);
       if (fresh) rows = rows.concat(fresh);
@@ -278,6 +305,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
   }
 
   protected async commit(records: Pending[], durable: boolean): Promise<void> {
+    this.endRead();
     this.insertMany(records.map(toRow));
     this.unsynced = true;
     this.unmoved += records.length;
@@ -296,6 +324,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
       this.moveQueued = false;
       if (this.closed || this.failure.aborted) return;
       try {
+        this.endRead();
         moveFresh(this.db);
         this.unmoved = 0;
         // PASSIVE: copies what no reader still needs, and never waits.
@@ -308,6 +337,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
   }
 
   protected commitNow(records: Pending[]): void {
+    this.endRead();
     this.insertMany(records.map(toRow));
     this.unsynced = true;
   }
@@ -336,6 +366,11 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     await this.flush();
     this.closed = true;
     this.stopTimers();
+    try {
+      this.endRead();
+    } catch {
+      /* a read transaction holds nothing to keep */
+    }
     if (!this.readOnly && !this.failure.aborted) {
       try {
         moveFresh(this.db);
