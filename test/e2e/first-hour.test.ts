@@ -229,6 +229,16 @@ describe('10. --dry-run', () => {
     expect(r.stderr).toMatch(/amounts that would be sent\n\s+refund RF\s+EUR\s+1,236\.50/);
     expect(await sim.transactions()).toHaveLength(0);
   });
+
+  it('reads the file once, as validate does: a broken row part way stops it there, exit 2, naming the line', async () => {
+    const { dir, sim, args } = await setup();
+    const input = write(dir, 'broken.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\nrefund,"${DB},2.00,EUR\n`);
+    const r = await runCli(args(input, ['--dry-run']), { env: { OPPWA_ACCESS_TOKEN: undefined } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('line 2: would send RF 1.00 EUR');
+    expect(r.stderr).toMatch(/broken\.csv line 3: a quoted cell .* is never closed/);
+    expect(await sim.transactions()).toHaveLength(0);
+  });
 });
 
 describe('11. why rows are invalid', () => {
