@@ -121,6 +121,16 @@ describe('SqliteStore: intent then outcome survive a reopen', () => {
     expect(committed(d).filter((r) => r.key === 'abcdefghijklmo')).toEqual([{ k: 'i', key: 'abcdefghijklmo' }]);
   });
 
+  it('a store that only reads (a dry run beside a live run) starts a new read transaction every 256 lookups, so it does not hold one snapshot for good', async () => {
+    const d = dir();
+    const reader = openStore(d);
+    expect(reader.lookup('other-key-0')).toBeUndefined(); // its read transaction begins
+    await earlierRun(d, [intent(K, 0)]); // another process writes meanwhile
+    expect(reader.lookup(K)).toBeUndefined(); // the same snapshot
+    for (let i = 1; i <= 256; i++) reader.lookup(`other-key-${i}`);
+    expect(reader.lookup(K)?.intent?.id).toBe(`${K}00`);
+  });
+
   it('intent and outcome are read back after reopening', async () => {
     const d = dir();
     await earlierRun(d, [intent(K, 0), outcome(K, `${K}00`, 'succeeded')]);

@@ -33,7 +33,10 @@
  * lookup and ends before any write, move or checkpoint, all on this one
  * thread, so a lookup sees what it would see on its own: every earlier run's
  * records (no other process writes the partition while the run holds its
- * lock) and no fewer of this run's own than before the last write.
+ * lock) and no fewer of this run's own than before the last write. It also
+ * ends after READS_PER_TRANSACTION lookups: a reader holds back the WAL's
+ * checkpoints, and a `--dry-run` (which writes nothing) may read beside a
+ * live run for minutes.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readSync, renameSync, statfsSync, statSync } from 'node:fs';
@@ -105,6 +108,9 @@ export function describeSqliteError(file: string, err: unknown, when: string): s
   return `the state database ${file} failed (${code ? code + ': ' : ''}${msg}): ${when}`;
 }
 
+/** Lookups in one read transaction at most (see the module comment). */
+const READS_PER_TRANSACTION = 256;
+
 /** SQLite's page cache per connection, in KiB (`PRAGMA cache_size` takes a negative number for KiB). */
 const CACHE_KIB = 4096;
 
@@ -132,6 +138,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
   private readonly beginRead: Database.Statement;
   private readonly endReadTx: Database.Statement;
   private reading = false;
+  private readsInTransaction = 0;
 
   private constructor(
     readonly db: Database.Database,
@@ -280,9 +287,11 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     if (!this.hasSup && key.startsWith('sup:')) return undefined;
     let rows: Row[];
     try {
+      if (this.reading && ++this.readsInTransaction > READS_PER_TRANSACTION) this.endRead();
       if (!this.reading && !this.db.inTransaction) {
         this.beginRead.run();
         this.reading = true;
+        this.readsInTransaction = 1;
       }
       rows = this.selectKey.all(key) as Row[];
       const fresh = this.freshRows?.get(key);
