@@ -33,6 +33,8 @@ export class Reporter {
   readonly summary: Summary;
   readonly counts: StatusCounts = {};
   private source: InputSource | undefined;
+  /** The input's notices said at the start; any later ones are said at the end. */
+  private noticesShown = 0;
   private sourceName: string | undefined;
   private progress: Progress | undefined;
   private jsonLog: JsonLog | undefined;
@@ -94,6 +96,7 @@ export class Reporter {
   start(info: { environment: GatewayEnvironment; input: string; source: InputSource; stateDir: string; dryRun: boolean; sourceName?: string }): void {
     this.environment = info.environment;
     this.source = info.source;
+    this.noticesShown = info.source.notices.length;
     this.sourceName = info.sourceName;
     this.jsonLog?.setUserColumns(info.source.headers.userColumns);
     const env = info.environment;
@@ -149,6 +152,9 @@ export class Reporter {
   }): void {
     this.progress?.finish();
     if (this.waitTicker) clearInterval(this.waitTicker);
+    // Notices found while the rows were read (a file read once: stdin, a dry run): a column without a header
+    // holding values, hidden rows of a workbook. Said here, since the start had not seen them.
+    for (const n of this.source?.notices.slice(this.noticesShown) ?? []) this.warn(n);
     const env = this.environment;
     const json = this.summary.toJSON({
       environment: env ? { kind: env.kind, gateway: env.baseUrl } : undefined,

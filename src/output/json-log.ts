@@ -21,6 +21,13 @@ const SECRET_KEY = /token|secret|password|authori[sz]ation|credential/i;
  * secret (token, password, authorization…) dropped. payops never hands the
  * access token to the output folder; this keeps a mistake from printing it.
  */
+/**
+ * Sums payops computed from validated amounts (`"1254.49"`): digits and two
+ * decimals, never free text, and left as they are — a total of 12 digits or
+ * more can pass the Luhn check, and masked it would be no number at all.
+ */
+const SUM_KEYS = new Set(['amounts_succeeded', 'amounts_would_send', 'valid_amounts']);
+
 export function safeForLog<T>(value: T): T {
   if (typeof value === 'string') return maskCardNumbersForOutput(value) as T;
   if (Array.isArray(value)) return value.map((v) => safeForLog(v)) as T;
@@ -28,7 +35,8 @@ export function safeForLog<T>(value: T): T {
     if (value instanceof Date) return value;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (!SECRET_KEY.test(k)) out[k] = safeForLog(v);
+      if (SUM_KEYS.has(k)) out[k] = v;
+      else if (!SECRET_KEY.test(k)) out[k] = safeForLog(v);
     }
     return out as T;
   }

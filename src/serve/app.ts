@@ -120,7 +120,8 @@ function totalsOver(p: PreviewData, limit: number): boolean {
   for (const byType of Object.values(p.totals)) {
     let sum = 0;
     for (const t of Object.values(byType)) sum += Number(t.total);
-    if (sum > limit) return true;
+    // A total that is not a number asks for approval: the check fails closed.
+    if (!Number.isFinite(sum) || sum > limit) return true;
   }
   return false;
 }

@@ -230,6 +230,17 @@ describe('10. --dry-run', () => {
     expect(await sim.transactions()).toHaveLength(0);
   });
 
+  it('says at the end what it noticed part way: a value in a column without a header', async () => {
+    const { dir, sim, args } = await setup();
+    const rows = Array.from({ length: 300 }, (_, i) => `refund,${DB},1.00,EUR${i === 250 ? ',stray' : ''}`);
+    const input = write(dir, 'late.csv', `operation,payment_id,amount,currency\n${rows.join('\n')}\n`);
+    const r = await runCli(args(input, ['--dry-run']), { env: { OPPWA_ACCESS_TOKEN: undefined } });
+    expect(r.stderr).toMatch(/warning: column 5 has no header but has a value on line 252/);
+    const j = await runCli(args(input, ['--dry-run', '--log-format', 'json']), { env: { OPPWA_ACCESS_TOKEN: undefined } });
+    expect(jsonLines(j.stderr).some((e) => e.event === 'warning' && /column 5 has no header/.test(String(e.message)))).toBe(true);
+    expect(await sim.transactions()).toHaveLength(0);
+  });
+
   it('reads the file once, as validate does: a broken row part way stops it there, exit 2, naming the line', async () => {
     const { dir, sim, args } = await setup();
     const input = write(dir, 'broken.csv', `operation,payment_id,amount,currency\nrefund,${DB},1.00,EUR\nrefund,"${DB},2.00,EUR\n`);

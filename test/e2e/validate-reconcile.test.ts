@@ -47,6 +47,13 @@ describe('payops validate', () => {
       RV: { EUR: { rows: 1, total: '2.50' } },
     });
   });
+
+  it('a total that looks like a card number (12 digits passing Luhn) is a total, not masked', async () => {
+    const dir = tempDir();
+    const input = write(dir, 'idr.csv', `operation,payment_id,amount,currency\ncapture,${DB},50000000004.00,IDR\ncapture,${DB},50000000004.00,IDR\n`);
+    const r = await runCli(['validate', input, '--log-format', 'json'], { env: { OPPWA_ACCESS_TOKEN: undefined } });
+    expect(jsonLines(r.stderr).at(-1)!.valid_amounts).toEqual({ CP: { IDR: { rows: 2, total: '100000000008.00' } } });
+  });
 });
 
 describe('payops reconcile', () => {

@@ -28,8 +28,9 @@ function dir(): string {
   return d;
 }
 
-function openStore(d: string): SqliteStore {
-  const s = SqliteStore.open({ file: join(d, 'state.db'), legacyJournal: join(d, 'journal.jsonl') });
+/** A run's store: it holds the partition's lock (`sharedReads`), as every run but a dry run. */
+function openStore(d: string, opts: { sharedReads?: boolean } = {}): SqliteStore {
+  const s = SqliteStore.open({ file: join(d, 'state.db'), legacyJournal: join(d, 'journal.jsonl'), sharedReads: opts.sharedReads ?? true });
   open.push(s);
   return s;
 }
@@ -121,7 +122,15 @@ describe('SqliteStore: intent then outcome survive a reopen', () => {
     expect(committed(d).filter((r) => r.key === 'abcdefghijklmo')).toEqual([{ k: 'i', key: 'abcdefghijklmo' }]);
   });
 
-  it('a store that only reads (a dry run beside a live run) starts a new read transaction every 256 lookups, so it does not hold one snapshot for good', async () => {
+  it('a dry run (no lock) holds no read transaction between lookups: a live run\'s write is seen at the next lookup', async () => {
+    const d = dir();
+    const reader = openStore(d, { sharedReads: false });
+    expect(reader.lookup('other-key-0')).toBeUndefined();
+    await earlierRun(d, [intent(K, 0)]);
+    expect(reader.lookup(K)?.intent?.id).toBe(`${K}00`);
+  });
+
+  it('a run\'s read transaction takes at most 256 lookups', async () => {
     const d = dir();
     const reader = openStore(d);
     expect(reader.lookup('other-key-0')).toBeUndefined(); // its read transaction begins

@@ -55,7 +55,7 @@ export async function openState(opts: OpenStateOptions): Promise<OpenedState> {
   let store: StateStore | undefined;
   try {
     lock = opts.lock ? StateLock.acquire(paths.lock, { breakLock: opts.breakLock }) : undefined;
-    store = env.PAYOPS_JOURNAL === 'memory' ? new MemoryStore() : SqliteStore.open({ file: paths.db, legacyJournal: paths.journal });
+    store = env.PAYOPS_JOURNAL === 'memory' ? new MemoryStore() : SqliteStore.open({ file: paths.db, legacyJournal: paths.journal, sharedReads: lock !== undefined });
     const cardKey = loadCardKey(paths.cardKey);
     return {
       store,

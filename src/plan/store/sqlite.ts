@@ -34,9 +34,11 @@
  * thread, so a lookup sees what it would see on its own: every earlier run's
  * records (no other process writes the partition while the run holds its
  * lock) and no fewer of this run's own than before the last write. It also
- * ends after READS_PER_TRANSACTION lookups: a reader holds back the WAL's
- * checkpoints, and a `--dry-run` (which writes nothing) may read beside a
- * live run for minutes.
+ * ends after READS_PER_TRANSACTION lookups. Only a store whose opener holds
+ * the partition's lock does this (`sharedReads`): a `--dry-run` takes no
+ * lock, writes nothing, and may sit blocked on a paused pager for hours;
+ * a read transaction held that long beside a live run would stop the live
+ * run's checkpoints and grow its WAL, so its lookups stay one statement each.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readSync, renameSync, statfsSync, statSync } from 'node:fs';
@@ -74,6 +76,11 @@ export interface SqliteOpenOptions {
    * without moving).
    */
   checkpoints?: 'moves' | 'sqlite';
+  /**
+   * The opener holds the partition's lock, so nothing else writes: lookups may
+   * share a read transaction until the next write (see the module comment).
+   */
+  sharedReads?: boolean;
 }
 
 /** Free and total bytes of the file system holding `dir`. */
@@ -146,6 +153,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     readonly readOnly: boolean,
     /** Records imported from a JSONL journal at this open. */
     readonly imported: number,
+    private readonly sharedReads: boolean,
   ) {
     super();
     this.selectKey = db.prepare(`SELECT ${COLUMNS.join(', ')} FROM records WHERE key = ? ORDER BY seq`).raw(true);
@@ -160,8 +168,8 @@ export class SqliteStore extends GroupedWriter implements StateStore {
   /** End the lookups' read transaction, if one is open: before anything else uses the connection. */
   private endRead(): void {
     if (!this.reading) return;
-    this.reading = false;
     if (this.db.inTransaction) this.endReadTx.run();
+    this.reading = false;
   }
 
   get location(): string {
@@ -244,7 +252,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
         return fail(err, 'nothing was imported and nothing was sent');
       }
     }
-    const store = new SqliteStore(db, file, Boolean(opts.readOnly), imported);
+    const store = new SqliteStore(db, file, Boolean(opts.readOnly), imported, Boolean(opts.sharedReads) && !opts.readOnly);
     try {
       if (opts.readOnly) store.readFresh();
       store.hasSup = store.freshRows !== undefined || db.prepare(`SELECT 1 FROM records WHERE key >= 'sup:' AND key < 'sup;' LIMIT 1`).get() !== undefined;
@@ -288,7 +296,7 @@ export class SqliteStore extends GroupedWriter implements StateStore {
     let rows: Row[];
     try {
       if (this.reading && ++this.readsInTransaction > READS_PER_TRANSACTION) this.endRead();
-      if (!this.reading && !this.db.inTransaction) {
+      if (this.sharedReads && !this.reading && !this.db.inTransaction) {
         this.beginRead.run();
         this.reading = true;
         this.readsInTransaction = 1;
@@ -315,6 +323,8 @@ export class SqliteStore extends GroupedWriter implements StateStore {
 
   protected async commit(records: Pending[], durable: boolean): Promise<void> {
     this.endRead();
+    // A write inside an open transaction would only be a savepoint: not committed, however it is synced.
+    if (this.db.inTransaction) throw new StateWriteError(`the state database ${this.file} has a transaction open where none should be; nothing more is sent`);
     this.insertMany(records.map(toRow));
     this.unsynced = true;
     this.unmoved += records.length;
