@@ -116,7 +116,8 @@ function sameOrigin(c: Context<Env>): boolean {
   return origin === `http://${host}` || origin === `https://${host}`;
 }
 
-function totalsOver(p: PreviewData, limit: number): boolean {
+/** Whether some currency's total of the valid rows is over `--approval-above` (which then asks for a second person). */
+export function totalsOver(p: Pick<PreviewData, 'totals'>, limit: number): boolean {
   for (const byType of Object.values(p.totals)) {
     let sum = 0;
     for (const t of Object.values(byType)) sum += Number(t.total);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { esc, html } from '../../src/serve/html.js';
 import { parseLogLine, rowsOf, statusCounts, alreadyDoneOf } from '../../src/serve/log-events.js';
 import { Store } from '../../src/serve/store.js';
-import { applyRetention, liveConfirmationMatches, safeFileName } from '../../src/serve/app.js';
+import { applyRetention, liveConfirmationMatches, safeFileName, totalsOver } from '../../src/serve/app.js';
 import { envBanner } from '../../src/serve/html.js';
 import { hashPassword, readUsers, verifyPassword, writeUser } from '../../src/serve/users.js';
 import { reasonKey } from '../../src/serve/preview.js';
@@ -108,6 +108,15 @@ describe('the SQLite store', () => {
     expect(store.job('j1')!.deleted_at).not.toBeNull();
     expect(store.auditLog()[0]).toMatchObject({ action: 'deleted by retention', job_id: 'j1' });
     store.close();
+  });
+});
+
+describe('--approval-above', () => {
+  it("asks for approval when a currency's total is over the limit, and when a total is not a number (fails closed)", () => {
+    const totals = (total: string) => ({ totals: { IDR: { CP: { rows: 2, total } } } });
+    expect(totalsOver(totals('100000000008.00'), 1_000_000)).toBe(true);
+    expect(totalsOver(totals('999.99'), 1_000_000)).toBe(false);
+    expect(totalsOver(totals('100000**0008.00'), 1_000_000)).toBe(true);
   });
 });
 
