@@ -20,11 +20,6 @@ export function fromMinorUnits(units: bigint): string {
   return `${negative ? '-' : ''}${whole}.${cents.toString().padStart(2, '0')}`;
 }
 
-/** "12.50" + "0.75" → "13.25": two amounts of {@link toMinorUnits}' form, summed exactly. */
-export function addAmounts(a: string, b: string): string {
-  return fromMinorUnits((toMinorUnits(a) ?? 0n) + (toMinorUnits(b) ?? 0n));
-}
-
 /** Rows with an amount per currency, and their exact sum. */
 export interface AmountTotal {
   rows: number;

@@ -12,15 +12,6 @@ import { maskCardNumbersForOutput } from '../rows/card-mask.js';
 /** The schema of every JSON event and summary (2: snake_case keys throughout). Kept equal to summary.ts's. */
 export const JSON_SCHEMA = 2;
 
-/** Keys whose values never go into a log or summary, whatever a caller passes. */
-const SECRET_KEY = /token|secret|password|authori[sz]ation|credential/i;
-
-/**
- * A JSON-able value made safe to print: every string card-masked
- * (`maskCardNumbersForOutput`) and every property whose name smells of a
- * secret (token, password, authorization…) dropped. payops never hands the
- * access token to the output folder; this keeps a mistake from printing it.
- */
 /**
  * Sums payops computed from validated amounts (`"1254.49"`): digits and two
  * decimals, never free text, and left as they are — a total of 12 digits or
@@ -28,6 +19,15 @@ const SECRET_KEY = /token|secret|password|authori[sz]ation|credential/i;
  */
 const SUM_KEYS = new Set(['amounts_succeeded', 'amounts_would_send', 'valid_amounts']);
 
+/** Keys whose values never go into a log or summary, whatever a caller passes. */
+const SECRET_KEY = /token|secret|password|authori[sz]ation|credential/i;
+
+/**
+ * A JSON-able value made safe to print: every string card-masked
+ * (`maskCardNumbersForOutput`) but the sums of SUM_KEYS, and every property whose name smells of a
+ * secret (token, password, authorization…) dropped. payops never hands the
+ * access token to the output folder; this keeps a mistake from printing it.
+ */
 export function safeForLog<T>(value: T): T {
   if (typeof value === 'string') return maskCardNumbersForOutput(value) as T;
   if (Array.isArray(value)) return value.map((v) => safeForLog(v)) as T;

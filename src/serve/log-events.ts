@@ -100,6 +100,32 @@ export function alreadyDoneOf(fields: Record<string, unknown>): number | undefin
   return num(fields.already_done) ?? num(obj(fields.already_done)?.count);
 }
 
+/**
+ * The valid rows per payment type, and per currency × payment type their rows
+ * with an amount and exact total, from validate's `summary` event
+ * (`valid_by_operation`, `valid_amounts`).
+ */
+export function validTotalsOf(fields: Record<string, unknown>): {
+  byOperation: Record<string, number>;
+  totals: Record<string, Record<string, { rows: number; total: string }>>;
+} {
+  const byOperation: Record<string, number> = {};
+  for (const [type, rows] of Object.entries(obj(fields.valid_by_operation) ?? {})) {
+    const n = num(rows);
+    if (n !== undefined) byOperation[type] = n;
+  }
+  const totals: Record<string, Record<string, { rows: number; total: string }>> = {};
+  for (const [type, byCurrency] of Object.entries(obj(fields.valid_amounts) ?? {})) {
+    for (const [currency, v] of Object.entries(obj(byCurrency) ?? {})) {
+      const t = obj(v);
+      const rows = num(t?.rows);
+      if (rows === undefined || typeof t?.total !== 'string') continue;
+      (totals[currency] ??= {})[type] = { rows, total: t.total };
+    }
+  }
+  return { byOperation, totals };
+}
+
 /** Rows waiting for a lookup, from a `progress` event: how many (`waiting`) and when the next is due (`waiting_text`: "… next in 12s"). */
 export function waitingOf(fields: Record<string, unknown>): { lookups?: number; nextIn?: string } {
   const out: { lookups?: number; nextIn?: string } = {};

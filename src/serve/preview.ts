@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { fieldOfHeader, FIELD_NAMES } from '../input/headers.js';
 import { pickDelimiter } from '../input/dialect.js';
 import { openInput } from '../input/open-input.js';
-import { alreadyDoneOf, environmentKind, statusCounts } from './log-events.js';
+import { alreadyDoneOf, environmentKind, statusCounts, validTotalsOf } from './log-events.js';
 import { gatewayFlags, inputFlags, startCli, type GatewaySettings } from './child.js';
 import type { JobOptions } from './store.js';
 import { clearBytesOf, inputForChild } from './sealed.js';
@@ -216,7 +216,7 @@ export async function buildPreview(opts: {
       if (typeof f.valid === 'number') data.valid = f.valid;
       if (typeof f.invalid === 'number') data.invalid = f.invalid;
       if (typeof f.input_sha256 === 'string') data.sha256 = f.input_sha256;
-      readTotals(f, data);
+      ({ byOperation: data.byOperation, totals: data.totals } = validTotalsOf(f));
     }
   });
   validateInput.attach(validate.process);
@@ -260,20 +260,4 @@ export async function buildPreview(opts: {
   else if (d && (d.code === 2 || d.code === null)) data.notices.push(`the dry run could not check earlier runs: ${dryInput?.problem() ?? d.texts.join(' ')}`);
   data.ok = true;
   return data;
-}
-
-/** The valid rows per operation, and their totals per currency × operation, from validate's `summary` event. */
-function readTotals(f: Record<string, unknown>, data: PreviewData): void {
-  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (isRecord(f.valid_by_operation)) {
-    for (const [type, rows] of Object.entries(f.valid_by_operation)) if (typeof rows === 'number') data.byOperation[type] = rows;
-  }
-  if (!isRecord(f.valid_amounts)) return;
-  for (const [type, byCurrency] of Object.entries(f.valid_amounts)) {
-    if (!isRecord(byCurrency)) continue;
-    for (const [currency, t] of Object.entries(byCurrency)) {
-      if (!isRecord(t) || typeof t.rows !== 'number' || typeof t.total !== 'string') continue;
-      (data.totals[currency] ??= {})[type] = { rows: t.rows, total: t.total };
-    }
-  }
 }
