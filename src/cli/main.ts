@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=96
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=96 --liftoff-only
 /**
  * The payops command line. Every command lives in its own file; every error
  * ends here, in the one catch that turns it into a message and an exit code.
