@@ -5,7 +5,10 @@ describe('ReadAhead', () => {
   it('has room for 4 rows per slot (64 at least); once full, reading resumes when 16 rows (at most C) have finished', async () => {
     const ra = new ReadAhead(32); // 128 rows
     for (let i = 0; i < 128; i++) {
-      expect(ra.room()).toBeUndefined();
+      const pause = ra.room();
+      // The first fill pauses after every 32 rows (see the next test).
+      expect(pause === undefined).toBe(i % 32 !== 0 || i === 0);
+      if (pause) await pause;
       ra.started();
     }
     let resumed = false;
@@ -16,6 +19,42 @@ describe('ReadAhead', () => {
     ra.finished();
     await Promise.resolve();
     expect(resumed).toBe(true);
+  });
+
+  it('until it is full the first time, reading pauses for a turn of the event loop after every 64 rows (at most C), so the first intents are synced and sent while the rest are planned', async () => {
+    const ra = new ReadAhead(256); // 1,024 rows
+    const pauses: number[] = [];
+    for (let i = 0; i < 1024; i++) {
+      // A turn of the event loop, not a microtask: what was queued before the pause (a sync's completion) runs first.
+      let turned = false;
+      const before = setImmediate(() => (turned = true));
+      const pause = ra.room();
+      if (pause) {
+        pauses.push(i);
+        await pause;
+        expect(turned).toBe(true);
+      } else clearImmediate(before);
+      ra.started();
+    }
+    expect(pauses).toEqual(Array.from({ length: 15 }, (_, k) => 64 * (k + 1)));
+    // Full: reading waits for rows to finish, and once they have, it never pauses again.
+    expect(ra.room()).toBeDefined();
+    for (let i = 0; i < 16; i++) ra.finished();
+    for (let i = 0; i < 16; i++) {
+      expect(ra.room()).toBeUndefined();
+      ra.started();
+    }
+    const small = new ReadAhead(4); // 64 rows, a pause after every 4
+    let n = 0;
+    for (let i = 0; i < 64; i++) {
+      const pause = small.room();
+      if (pause) {
+        n++;
+        await pause;
+      }
+      small.started();
+    }
+    expect(n).toBe(15);
   });
 
   it('parked rows (waiting for a lookup or their payment) do not count', async () => {
