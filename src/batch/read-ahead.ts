@@ -36,7 +36,7 @@ export class ReadAhead {
   private readonly size: number;
   private readonly resumeAt: number;
   private readonly firstStep: number;
-  /** Rows read since the last pause of the first fill; -1 once the read-ahead has been full. */
+  /** Rows started since the last pause of the first fill; -1 once the read-ahead has been full. */
   private firstFill = 0;
   /** The reader, waiting for the rows in flight to drop to `resumeAt`. */
   private reader: (() => void) | undefined;
@@ -52,8 +52,9 @@ export class ReadAhead {
   /** Before reading the next record: undefined when there is room, else a promise of room (no promise hop when there is). */
   room(): Promise<void> | undefined {
     if (this.active - this.parked < this.size) {
-      if (this.firstFill < 0 || ++this.firstFill <= this.firstStep) return undefined;
-      this.firstFill = 1;
+      // Rows that finish at once (invalid, done before, a dry run) are never started, and never cause a pause.
+      if (this.firstFill < this.firstStep) return undefined;
+      this.firstFill = 0;
       return new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.firstFill = -1;
@@ -62,6 +63,7 @@ export class ReadAhead {
 
   started(): void {
     this.active++;
+    if (this.firstFill >= 0) this.firstFill++;
   }
 
   finished(): void {

@@ -44,6 +44,9 @@ describe('ReadAhead', () => {
       expect(ra.room()).toBeUndefined();
       ra.started();
     }
+    // Rows that finish without being sent (a dry run, rows done before, invalid ones) never cause a pause.
+    const dry = new ReadAhead(4);
+    for (let i = 0; i < 1000; i++) expect(dry.room()).toBeUndefined();
     const small = new ReadAhead(4); // 64 rows, a pause after every 4
     let n = 0;
     for (let i = 0; i < 64; i++) {
