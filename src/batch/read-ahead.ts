@@ -20,7 +20,8 @@ const MIN_READ_AHEAD = 64;
  */
 const REFILL = 16;
 /**
- * Until the read-ahead is full for the first time, reading pauses for one
+ * Until the read-ahead is full for the first time (or as many rows as it
+ * holds have started), reading pauses for one
  * turn of the event loop after every this many rows (at most the
  * concurrency): the first rows' intents are synced and their requests leave
  * while the rest are still planned, instead of after all of them (1,024 rows
@@ -36,8 +37,10 @@ export class ReadAhead {
   private readonly size: number;
   private readonly resumeAt: number;
   private readonly firstStep: number;
-  /** Rows started since the last pause of the first fill; -1 once the read-ahead has been full. */
+  /** Rows started since the last pause of the first fill; -1 once the read-ahead has been full, or as many rows have started. */
   private firstFill = 0;
+  /** Rows still to start before the first fill ends even if the read-ahead was never full (rows parked, answers quick). */
+  private firstLeft: number;
   /** The reader, waiting for the rows in flight to drop to `resumeAt`. */
   private reader: (() => void) | undefined;
   /** Called when the active rows drop to 0 once reading has ended. */
@@ -47,6 +50,7 @@ export class ReadAhead {
     this.size = Math.max(MIN_READ_AHEAD, READ_AHEAD_PER_SLOT * concurrency);
     this.resumeAt = this.size - Math.min(REFILL, concurrency);
     this.firstStep = Math.min(FIRST_STEP, concurrency);
+    this.firstLeft = this.size;
   }
 
   /** Before reading the next record: undefined when there is room, else a promise of room (no promise hop when there is). */
@@ -63,7 +67,7 @@ export class ReadAhead {
 
   started(): void {
     this.active++;
-    if (this.firstFill >= 0) this.firstFill++;
+    if (this.firstFill >= 0) this.firstFill = --this.firstLeft > 0 ? this.firstFill + 1 : -1;
   }
 
   finished(): void {

@@ -14,6 +14,7 @@
  * input is not stdin, whose size is not known in advance.
  */
 import { statSync } from 'node:fs';
+import { WASM_FLAGS } from './node-flags.js';
 
 const CHILD_ENV = 'PAYOPS_UNCAPPED_PARENT';
 const CAPPED_BELOW_MB = 1024;
@@ -69,7 +70,7 @@ export async function runUncappedIfNeeded(script: string, args: readonly string[
   const { getHeapStatistics } = await import('node:v8');
   if (getHeapStatistics().heap_size_limit / 2 ** 20 >= CAPPED_BELOW_MB) return undefined;
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...WASM_FLAGS, script, ...args], {
     stdio: 'inherit',
     env: { ...process.env, [CHILD_ENV]: String(process.pid) },
   });

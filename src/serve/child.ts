@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { lineReader, type LogEvent } from './log-events.js';
 import type { JobOptions } from './store.js';
+import { WASM_FLAGS } from '../cli/node-flags.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -63,7 +64,7 @@ export function startCli(args: string[], token: string | undefined, onEvent: (e:
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.OPPWA_ACCESS_TOKEN;
   if (token !== undefined) env.OPPWA_ACCESS_TOKEN = token;
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...WASM_FLAGS, CLI_PATH, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const texts: string[] = [];
   const reader = lineReader((e) => {
     if (e.kind === 'text' && texts.length < 50) texts.push(e.text);

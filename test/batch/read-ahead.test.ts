@@ -58,6 +58,19 @@ describe('ReadAhead', () => {
       small.started();
     }
     expect(n).toBe(15);
+    // Never full (every row parked, waiting for its payment): the pauses end once as many rows as it holds have started.
+    const parked = new ReadAhead(4);
+    let p = 0;
+    for (let i = 0; i < 500; i++) {
+      const pause = parked.room();
+      if (pause) {
+        p++;
+        await pause;
+      }
+      parked.started();
+      parked.park();
+    }
+    expect(p).toBe(15);
   });
 
   it('parked rows (waiting for a lookup or their payment) do not count', async () => {
