@@ -23,20 +23,7 @@ describe('ReadAhead', () => {
 
   it('until it is full the first time, reading pauses for a turn of the event loop after every 64 rows (at most C), so the first intents are synced and sent while the rest are planned', async () => {
     const ra = new ReadAhead(256); // 1,024 rows
-    const pauses: number[] = [];
-    for (let i = 0; i < 1024; i++) {
-      // A turn of the event loop, not a microtask: what was queued before the pause (a sync's completion) runs first.
-      let turned = false;
-      const before = setImmediate(() => (turned = true));
-      const pause = ra.room();
-      if (pause) {
-        pauses.push(i);
-        await pause;
-        expect(turned).toBe(true);
-      } else clearImmediate(before);
-      ra.started();
-    }
-    expect(pauses).toEqual(Array.from({ length: 15 }, (_, k) => 64 * (k + 1)));
+    expect(await startRows(ra, 1024)).toEqual(Array.from({ length: 15 }, (_, k) => 64 * (k + 1)));
     // Full: reading waits for rows to finish, and once they have, it never pauses again.
     expect(ra.room()).toBeDefined();
     for (let i = 0; i < 16; i++) ra.finished();
@@ -47,30 +34,10 @@ describe('ReadAhead', () => {
     // Rows that finish without being sent (a dry run, rows done before, invalid ones) never cause a pause.
     const dry = new ReadAhead(4);
     for (let i = 0; i < 1000; i++) expect(dry.room()).toBeUndefined();
-    const small = new ReadAhead(4); // 64 rows, a pause after every 4
-    let n = 0;
-    for (let i = 0; i < 64; i++) {
-      const pause = small.room();
-      if (pause) {
-        n++;
-        await pause;
-      }
-      small.started();
-    }
-    expect(n).toBe(15);
+    // 64 rows, a pause after every 4.
+    expect(await startRows(new ReadAhead(4), 64)).toHaveLength(15);
     // Never full (every row parked, waiting for its payment): the pauses end once as many rows as it holds have started.
-    const parked = new ReadAhead(4);
-    let p = 0;
-    for (let i = 0; i < 500; i++) {
-      const pause = parked.room();
-      if (pause) {
-        p++;
-        await pause;
-      }
-      parked.started();
-      parked.park();
-    }
-    expect(p).toBe(15);
+    expect(await startRows(new ReadAhead(4), 500, { park: true })).toHaveLength(15);
   });
 
   it('parked rows (waiting for a lookup or their payment) do not count', async () => {
@@ -98,3 +65,22 @@ describe('ReadAhead', () => {
     expect(done).toBe(true);
   });
 });
+
+/** Read and start `n` rows (parked at once with `park`), waiting out every pause; the rows before which reading paused. */
+async function startRows(ra: ReadAhead, n: number, { park = false } = {}): Promise<number[]> {
+  const pauses: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // A turn of the event loop, not a microtask: what was queued before the pause (a sync's completion) runs first.
+    let turned = false;
+    const before = setImmediate(() => (turned = true));
+    const pause = ra.room();
+    if (pause) {
+      pauses.push(i);
+      await pause;
+      expect(turned).toBe(true);
+    } else clearImmediate(before);
+    ra.started();
+    if (park) ra.park();
+  }
+  return pauses;
+}
