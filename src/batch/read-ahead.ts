@@ -21,11 +21,11 @@ const MIN_READ_AHEAD = 64;
 const REFILL = 16;
 /**
  * Until the read-ahead is full for the first time (or as many rows as it
- * holds have started), reading pauses for one
- * turn of the event loop after every this many rows (at most the
- * concurrency): the first rows' intents are synced and their requests leave
- * while the rest are still planned, instead of after all of them (1,024 rows
- * at concurrency 256, planned by code not yet optimised: about 0.1 s).
+ * holds have started), reading pauses for one turn of the event loop after
+ * every this many rows started (at most the concurrency): the first rows'
+ * intents are synced and their requests leave while the rest are still
+ * planned, instead of after all of them (1,024 rows at concurrency 256,
+ * planned by code not yet optimised: about 0.1 s).
  */
 const FIRST_STEP = 64;
 
